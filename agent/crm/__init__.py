@@ -1,0 +1,1 @@
+"""The CRM store: SQLAlchemy models, engine/session handling and migrations."""

@@ -1,0 +1,116 @@
+"""Shared test fixtures.
+
+* Every test gets its own data directory and fresh settings (no test touches
+  the user's real ~/.local/share/winback).
+* ``db_url`` runs a test on SQLite and on PostgreSQL (a fresh database per
+  test, dropped afterwards). PostgreSQL tests skip with a reason when no
+  server answers on localhost, except in CI where they must run.
+* ``shared_dir`` points at ../shared; tests needing it skip when it is absent.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agent.crm import db as crm_db
+from agent.crm.db import Store, open_store
+from agent.settings import configure, set_settings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DIR = Path(os.environ.get("WINBACK_SHARED_DIR", REPO_ROOT.parent / "shared"))
+PG_ADMIN_URL = os.environ.get("WINBACK_TEST_PG", "postgresql://postgres@localhost:5432/postgres")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    data_dir = tmp_path / "winback-data"
+    monkeypatch.setenv("WINBACK_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("WINBACK_CONFIG", str(tmp_path / "no-config.toml"))
+    for key in ("WINBACK_DATABASE_URL", "WINBACK_TENANT"):
+        monkeypatch.delenv(key, raising=False)
+    set_settings(None)
+    yield
+    set_settings(None)
+    crm_db.close_all()
+
+
+def _pg_available() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
+            return None
+    except Exception as exc:  # noqa: BLE001
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}"
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> str:
+    reason = _pg_available()
+    if reason:
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return PG_ADMIN_URL
+
+
+def make_pg_database(admin_url: str) -> tuple[str, str]:
+    """Create a fresh PostgreSQL database; return (its URL, its name)."""
+    import psycopg
+
+    name = f"wb_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = admin_url.rsplit("/", 1)[0]
+    return f"{base}/{name}", name
+
+
+def drop_pg_database(admin_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty database: SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    admin = request.getfixturevalue("pg_admin")
+    url, name = make_pg_database(admin)
+    try:
+        yield url
+    finally:
+        crm_db.close_all()
+        drop_pg_database(admin, name)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A URL of an empty SQLite database (for tests that need only one backend)."""
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def store(db_url: str) -> Store:
+    """The migrated store at ``db_url`` with settings pointing at it."""
+    configure(database_url=db_url)
+    return open_store(db_url)
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The ../shared folder; tests needing it skip when it is absent."""
+    if not SHARED_DIR.is_dir():
+        if IN_CI:
+            pytest.fail(f"../shared is missing at {SHARED_DIR} in CI")
+        pytest.skip(f"shared data folder not found at {SHARED_DIR}")
+    return SHARED_DIR
