@@ -1,0 +1,84 @@
+"""The transcriber interface and its result types.
+
+Every transcriber (local faster-whisper, OpenAI API, the test fake) returns
+these small dataclasses, never a library's own objects, so the pipeline,
+the store and the API do not depend on which engine ran.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol, runtime_checkable
+
+#: How the channels of a recording map to speakers.
+#: ``"mono"``: mix down, speakers unknown; ``"rep,customer"`` / ``"customer,rep"``:
+#: two-channel recording, first channel first.
+ChannelLayout = Literal["mono", "rep,customer", "customer,rep"]
+Speaker = Literal["rep", "customer", "unknown"]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One stretch of speech with its time span (seconds from the start)."""
+
+    start: float
+    end: float
+    text: str
+    speaker: Speaker = "unknown"
+    avg_logprob: float | None = None
+    no_speech_prob: float | None = None
+    words: list[dict[str, Any]] | None = None
+
+
+@dataclass
+class Transcript:
+    """The result of transcribing one recording."""
+
+    language: str | None
+    duration_s: float
+    segments: list[Segment]
+    model: str
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """All segment texts in time order, joined by spaces."""
+        return " ".join(s.text.strip() for s in self.segments if s.text.strip())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form used by ``winback transcribe --json`` and the API."""
+        return {
+            "language": self.language,
+            "duration_s": round(self.duration_s, 3),
+            "model": self.model,
+            "segments": [
+                {k: v for k, v in asdict(s).items() if v is not None} for s in self.segments
+            ],
+            "text": self.text,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+@runtime_checkable
+class Transcriber(Protocol):
+    """Turns an audio file into a :class:`Transcript`.
+
+    Implementations raise :class:`agent.errors.MediaError` for audio that
+    cannot be decoded and :class:`agent.errors.ModelError` when the engine
+    itself fails; they never return invented text for silence.
+    """
+
+    name: str
+
+    def transcribe(
+        self,
+        path: Path,
+        *,
+        language: str | None = None,
+        channels: ChannelLayout = "mono",
+        vocabulary: list[str] | None = None,
+        word_timestamps: bool = False,
+    ) -> Transcript:
+        """Transcribe ``path``; ``language=None`` means detect it."""
+        ...
