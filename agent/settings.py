@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     )
     tenant: str = Field(default="default", description="Tenant slug the CLI works on.")
 
+    # --- history index and briefs (issue #4) --------------------------------
+    chroma_url: str | None = Field(
+        default=None,
+        description="Chroma server URL (HttpClient); default: embedded store in data_dir/chroma.",
+    )
+    brief_semantic_hits: int = Field(default=8, ge=0, le=50)
+
     # --- plan (method from the articles; see DESIGN.md) ---------------------
     inactive_months: int = Field(default=12, ge=1, le=120)
     calls_per_rep_per_day: int = Field(default=2, ge=1, le=10)
@@ -67,9 +74,32 @@ class Settings(BaseSettings):
     max_quantity: float = Field(default=1_000_000, description="Larger |quantity| is rejected.")
     max_unit_price: float = Field(default=1_000_000, description="Larger unit price is rejected.")
 
+    # --- calls: recordings, audio store, job queue (issue #5) ---------------
+    audio_dir: Path | None = Field(
+        default=None, description="Where uploaded recordings are kept; default data_dir/audio."
+    )
+    max_upload_mb: float = Field(default=200, gt=0, description="Larger uploads are refused.")
+    max_duration_s: float = Field(default=3 * 3600, gt=0, description="Longer calls are refused.")
+    retention_audio: Literal["after_transcription", "days"] = "after_transcription"
+    retention_audio_days: int = Field(default=30, ge=0, le=3650)
+    queue_backend: Literal["sqlite", "redis"] = "sqlite"
+    queue_name: str = Field(default="winback", min_length=1, max_length=64)
+    queue_file: Path | None = Field(
+        default=None, description="SQLite file of the embedded queue; default data_dir/queue.db."
+    )
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    worker_count: int = Field(default=1, ge=1, le=64)
+    worker_type: Literal["thread", "process"] = "thread"
+    job_retries: int = Field(default=3, ge=0, le=20, description="Retries of a transient error.")
+    job_retry_delay_s: float = Field(default=5.0, ge=0, description="First retry delay; doubles.")
+    job_heartbeat_s: float = Field(default=10.0, gt=0)
+    job_stale_s: float = Field(default=120.0, gt=0, description="Silent running job is dead.")
+    recover_interval_s: float = Field(default=30.0, gt=0)
+
     # --- models --------------------------------------------------------------
     model_cache_dir: Path | None = Field(
-        default=None, description="Where local weights are assembled; default data_dir/models."
+        default=None,
+        description="Where local weights are assembled; default: the per-user cache dir.",
     )
     chat_backend: Literal["local", "openai", "fake"] = "local"
     embeddings_backend: Literal["local", "openai", "fake"] = "local"
@@ -84,6 +114,24 @@ class Settings(BaseSettings):
     local_only: bool = Field(
         default=False, description="Refuse any model that is not local (data protection)."
     )
+    # Local model choice: a bundled model name (see agent/model_store.py) or a file/dir path.
+    local_chat_model: str = "qwen2.5-coder-1.5b"
+    local_chat_ctx: int = Field(default=4096, ge=512, le=131072)
+    chat_max_tokens: int = Field(default=512, ge=1, le=32768)
+    chat_temperature: float = Field(default=0.0, ge=0, le=2)
+    chat_repeat_penalty: float = Field(default=1.1, ge=1, le=2)
+    structured_max_retries: int = Field(default=2, ge=0, le=10)
+    # How JSON output is requested from an OpenAI-compatible endpoint: "json_schema"
+    # (OpenAI, vLLM, Ollama), "json_object_schema" (llama.cpp server), "json_object".
+    openai_response_format: Literal["json_schema", "json_object_schema", "json_object"] = (
+        "json_schema"
+    )
+    whisper_model: str = "whisper-base"
+    whisper_beam_size: int = Field(default=5, ge=1, le=10)
+    transcription_language: str | None = Field(default=None, description="None: detect.")
+    transcription_channels: Literal["mono", "rep,customer", "customer,rep"] = "rep,customer"
+    embeddings_batch_size: int = Field(default=64, ge=1, le=4096)
+    model_threads: int | None = Field(default=None, ge=1, description="Default: all cores.")
 
     @field_validator("data_dir", mode="after")
     @classmethod
@@ -116,7 +164,19 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         """Cache directory for assembled local model weights."""
-        return (self.model_cache_dir or self.data_dir / "models").expanduser()
+        if self.model_cache_dir:
+            return self.model_cache_dir.expanduser()
+        return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)) / "models"
+
+    @property
+    def audio_path(self) -> Path:
+        """Directory of the local audio store."""
+        return (self.audio_dir or self.data_dir / "audio").expanduser()
+
+    @property
+    def queue_path(self) -> Path:
+        """SQLite file of the embedded job queue."""
+        return (self.queue_file or self.data_dir / "queue.db").expanduser()
 
 
 _override: Settings | None = None

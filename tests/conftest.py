@@ -114,3 +114,74 @@ def shared_dir() -> Path:
             pytest.fail(f"../shared is missing at {SHARED_DIR} in CI")
         pytest.skip(f"shared data folder not found at {SHARED_DIR}")
     return SHARED_DIR
+
+
+_MODEL_PATHS = ("/chat/completions", "/completions", "/embeddings", "/audio/", "/responses")
+
+
+@pytest.fixture(autouse=True)
+def _no_network_models(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any test that reaches a network model unless marked ``allow_network_model``.
+
+    Sockets to non-loopback addresses are refused in every test (the product is
+    offline; PostgreSQL and Redis on localhost stay reachable). Real HTTP requests
+    to model endpoints (chat, embeddings, audio) are refused even on loopback unless
+    the test is marked; fake transports (``httpx.MockTransport``) are unaffected.
+    """
+    import ipaddress
+    import socket
+
+    import httpx
+
+    allowed = request.node.get_closest_marker("allow_network_model") is not None
+
+    def _loopback(address: object) -> bool:
+        if not isinstance(address, tuple) or not address:
+            return True  # AF_UNIX paths and the like
+        host = str(address[0])
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host.split("%")[0]).is_loopback
+        except ValueError:
+            return False
+
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def guarded_connect(self: socket.socket, address: object) -> None:
+        if not _loopback(address):
+            pytest.fail(f"test tried to open a network connection to {address!r}")
+        return real_connect(self, address)  # type: ignore[arg-type]
+
+    def guarded_connect_ex(self: socket.socket, address: object) -> int:
+        if not _loopback(address):
+            pytest.fail(f"test tried to open a network connection to {address!r}")
+        return real_connect_ex(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
+    if allowed:
+        return
+
+    real_send = httpx.HTTPTransport.handle_request
+    real_send_async = httpx.AsyncHTTPTransport.handle_async_request
+
+    def _check(req: httpx.Request) -> None:
+        if any(p in req.url.path for p in _MODEL_PATHS):
+            pytest.fail(
+                f"test reached a network model at {req.url}; mark it "
+                "@pytest.mark.allow_network_model or use the fakes in agent.testing"
+            )
+
+    def guarded_send(self: httpx.HTTPTransport, req: httpx.Request) -> httpx.Response:
+        _check(req)
+        return real_send(self, req)
+
+    async def guarded_send_async(
+        self: httpx.AsyncHTTPTransport, req: httpx.Request
+    ) -> httpx.Response:
+        _check(req)
+        return await real_send_async(self, req)
+
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", guarded_send)
+    monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", guarded_send_async)

@@ -1,0 +1,342 @@
+"""The analysis flow: transcript turns + account context → :class:`CallAnalysis`.
+
+Two designs, both kept so the eval can compare them:
+
+* ``plain`` - one question asking for everything at once, the model writes
+  its own evidence quotes (the first design; quotes are then checked);
+* ``decomposed`` - four short, grammar-constrained questions on a shared
+  prompt prefix (outcome; reasons as numbers of customer turns; next steps
+  with their time words; summary). Code does what code does well: it copies
+  evidence verbatim from the named customer turn (grounded by construction),
+  resolves due dates from the time words (:mod:`agent.analysis.dates`) and
+  applies the rules of GUIDELINES.md that need no judgement.
+
+A call without any customer words gets an honest "no analysis" result with
+no model call. A model that fails after bounded retries gives a ``failed``
+result with the reason, never a half-filled analysis.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from pydantic import BaseModel, Field, StringConstraints
+
+from agent.analysis import evidence
+from agent.analysis.dates import resolve_due_date
+from agent.analysis.prompting import Asked, ask, context_messages, task_messages
+from agent.analysis.redaction import Redactor, name_parts, needs_redaction, restore
+from agent.analysis.schema import (
+    CallAnalysis,
+    CallInput,
+    NextStep,
+    OutcomeCode,
+    Owner,
+    ReasonCode,
+    ReasonLabel,
+    Sentiment,
+    StepType,
+    Turn,
+    no_analysis,
+)
+from agent.errors import ModelError
+from agent.settings import Settings, get_settings
+
+Design = Literal["plain", "decomposed"]
+DESIGNS: tuple[str, ...] = ("decomposed", "plain")
+
+Short = Annotated[str, StringConstraints(max_length=200)]
+
+#: Word stems used to cut the most telling sentence out of a long customer turn.
+REASON_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "delivery_speed": ("lieferzeit", "wochen", "dauer", "lead time", "weeks", "long", "schnell"),
+    "delivery_reliability": ("spät", "termin", "liefer", "late", "deliver", "missing", "fehlt"),
+    "product_quality": ("qualität", "reklam", "defekt", "mangel", "quality", "defect", "fail"),
+    "service_neglect": ("niemand", "keiner", "gemeldet", "besuch", "nobody", "no one", "contact"),
+    "poor_treatment": ("behandelt", "unverschämt", "schuld", "treated", "rude", "blamed"),
+    "price_terms": ("preis", "teuer", "euro", "mindest", "price", "expensive", "cost"),
+    "competitor_offer": ("angebot", "wettbewerb", "günstiger", "offer", "cheaper", "competitor"),
+    "buyer_change": ("neue", "übernom", "einkauf", "konzern", "new", "merged", "group"),
+    "insolvency": ("insolvenz", "schließ", "aufgeben", "liquid", "closes", "bank", "lenders"),
+    "need_gone": ("brauchen", "umgestellt", "nicht mehr", "no longer", "need", "switched"),
+    "other": (),
+}
+
+
+class OutcomeReply(BaseModel):
+    """Answer to the outcome question (rationale first: a small model reasons, then labels)."""
+
+    rationale: Short = ""
+    outcome: OutcomeCode
+    sentiment: Sentiment = "neutral"
+    expectations: Short = ""
+
+
+class ReasonPick(BaseModel):
+    code: ReasonCode
+    turn: int = Field(ge=0, le=1000)
+
+
+class ReasonsReply(BaseModel):
+    reasons: list[ReasonPick] = Field(default_factory=list, max_length=4)
+
+
+class StepPick(BaseModel):
+    type: StepType
+    owner: Owner = "rep"
+    turn: int = Field(default=0, ge=0, le=1000)
+    when: Annotated[str, StringConstraints(max_length=60)] = ""
+
+
+class StepsReply(BaseModel):
+    steps: list[StepPick] = Field(default_factory=list, max_length=4)
+
+
+class SummaryReply(BaseModel):
+    summary: Annotated[str, StringConstraints(max_length=900)]
+
+
+class PlainReason(BaseModel):
+    code: ReasonCode
+    evidence: Annotated[str, StringConstraints(max_length=300)] = ""
+
+
+class PlainStep(BaseModel):
+    type: StepType
+    owner: Owner = "rep"
+    when: Annotated[str, StringConstraints(max_length=60)] = ""
+
+
+class PlainReply(BaseModel):
+    summary: Annotated[str, StringConstraints(max_length=900)]
+    churn_reasons: list[PlainReason] = Field(default_factory=list, max_length=4)
+    outcome: OutcomeCode
+    next_steps: list[PlainStep] = Field(default_factory=list, max_length=4)
+    sentiment: Sentiment = "neutral"
+    expectations: Short = ""
+
+
+@dataclass
+class AnalysisResult:
+    """What one analysis produced, for the note store, the CLI and the eval."""
+
+    status: Literal["ok", "no_analysis", "failed"]
+    analysis: CallAnalysis | None
+    model: str
+    design: str
+    latency_s: float
+    failure_reason: str | None = None
+    last_output: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    raw: dict[str, str] = field(default_factory=dict)
+    #: Placeholder → original value; kept only in our own store.
+    redaction_map: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready form without the redaction mapping (that stays in the store)."""
+        return {
+            "status": self.status,
+            "analysis": self.analysis.to_json() if self.analysis else None,
+            "model": self.model,
+            "design": self.design,
+            "latency_s": round(self.latency_s, 3),
+            "failure_reason": self.failure_reason,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+        }
+
+
+def _label_turn(turns: list[Turn], number: int) -> int | None:
+    """0-based index of turn ``number`` (1-based in the prompt) when it is the customer's."""
+    index = number - 1
+    if 0 <= index < len(turns) and turns[index].speaker == "customer":
+        return index
+    return None
+
+
+class Analyzer:
+    """Analyses calls with one chat model; build once, call :meth:`analyze` per call."""
+
+    def __init__(
+        self,
+        model: BaseChatModel,
+        *,
+        design: Design = "decomposed",
+        settings: Settings | None = None,
+        redact: bool | None = None,
+    ) -> None:
+        if design not in DESIGNS:
+            raise ValueError(f"unknown design {design!r}")
+        self.model = model
+        self.design = design
+        self.settings = settings or get_settings()
+        self.redact = needs_redaction(self.settings) if redact is None else redact
+        self.model_name = str(getattr(model, "model_name", "") or type(model).__name__)
+
+    # --- public ---------------------------------------------------------------
+
+    def analyze(self, call: CallInput) -> AnalysisResult:
+        """Analyse one call; never raises for model trouble (returns a failed result)."""
+        started = time.perf_counter()
+        if not call.customer_turns:
+            reason = "no customer speech in the transcript: nothing to analyse"
+            return AnalysisResult(
+                "no_analysis", no_analysis(call.language, reason), self.model_name, self.design,
+                time.perf_counter() - started,
+            )  # fmt: skip
+        log = Asked()
+        shown_turns, account, mapping = self._model_view(call)
+        system, context = context_messages(
+            shown_turns, account, call.call_date.isoformat(), call.language
+        )
+        try:
+            if self.design == "plain":
+                analysis = self._plain(call, system, context, log)
+            else:
+                analysis = self._decomposed(call, system, context, log)
+        except ModelError as exc:
+            return AnalysisResult(
+                "failed", None, self.model_name, self.design, time.perf_counter() - started,
+                failure_reason=str(exc), last_output=getattr(exc, "last_output", None),
+                prompt_tokens=log.prompt_tokens, completion_tokens=log.completion_tokens,
+                raw=log.raw, redaction_map=mapping,
+            )  # fmt: skip
+        if mapping:
+            analysis = analysis.model_copy(
+                update={
+                    "summary": restore(analysis.summary, mapping),
+                    "expectations": restore(analysis.expectations or "", mapping) or None,
+                }
+            )
+        return AnalysisResult(
+            "ok", analysis, self.model_name, self.design, time.perf_counter() - started,
+            prompt_tokens=log.prompt_tokens, completion_tokens=log.completion_tokens,
+            raw=log.raw, redaction_map=mapping,
+        )  # fmt: skip
+
+    # --- the two designs ----------------------------------------------------------
+
+    def _ask(self, system: Any, context: str, task: str, schema: Any, tokens: int, log: Asked,
+             language: str) -> Any:  # fmt: skip
+        messages = task_messages(system, context, task, language)
+        return ask(self.model, messages, schema, settings=self.settings, max_tokens=tokens,
+                   purpose=task, log=log)  # fmt: skip
+
+    def _decomposed(self, call: CallInput, system: Any, context: str, log: Asked) -> CallAnalysis:
+        lang = call.language
+        outcome = self._ask(system, context, "outcome", OutcomeReply, 160, log, lang)
+        warnings: list[str] = []
+        labels: list[ReasonLabel] = []
+        if outcome.outcome != "not_reached":
+            reasons = self._ask(system, context, "reasons", ReasonsReply, 100, log, lang)
+            for pick in reasons.reasons:
+                index = _label_turn(call.turns, pick.turn)
+                if index is None:
+                    warnings.append(f"dropped {pick.code}: turn {pick.turn} is not a customer turn")
+                    continue
+                quote = evidence.quote_from_turn(
+                    call.turns[index].text, REASON_KEYWORDS.get(pick.code, ())
+                )
+                labels.append(ReasonLabel(code=pick.code, evidence=quote, confidence=0.7))
+        steps_reply = self._ask(system, context, "steps", StepsReply, 200, log, lang)
+        steps = [
+            self._step(s.type, s.owner, s.when, call, s.turn) for s in steps_reply.steps
+        ]
+        summary = self._ask(system, context, "summary", SummaryReply, 380, log, lang)
+        return self._finish(
+            call, summary.summary, labels, outcome.outcome, steps, outcome.sentiment,
+            outcome.expectations, warnings,
+        )  # fmt: skip
+
+    def _plain(self, call: CallInput, system: Any, context: str, log: Asked) -> CallAnalysis:
+        reply = self._ask(system, context, "plain", PlainReply, 700, log, call.language)
+        labels = [
+            ReasonLabel(code=r.code, evidence=r.evidence or None, confidence=0.5)
+            for r in reply.churn_reasons
+            if r.evidence.strip()
+        ]
+        steps = [self._step(s.type, s.owner, s.when, call, None) for s in reply.next_steps]
+        return self._finish(
+            call, reply.summary, labels, reply.outcome, steps, reply.sentiment,
+            reply.expectations, [],
+        )  # fmt: skip
+
+    # --- code does what code does well ---------------------------------------------
+
+    def _step(self, type_: str, owner: str, when: str, call: CallInput, turn: int | None) -> NextStep:
+        due = resolve_due_date(when, call.call_date) if when else None
+        description = ""
+        if turn and 0 < turn <= len(call.turns):
+            description = evidence.quote_from_turn(call.turns[turn - 1].text, limit=200)
+        return NextStep(
+            type=type_,  # type: ignore[arg-type]
+            owner=owner,  # type: ignore[arg-type]
+            description=description,
+            # GUIDELINES §3: an incentive granted in the call has no due date.
+            due_date=None if type_ == "offer_incentive" or due is None else due.date,
+            due_phrase=(when or None) if due else None,
+        )
+
+    def _finish(
+        self,
+        call: CallInput,
+        summary: str,
+        labels: list[ReasonLabel],
+        outcome: str,
+        steps: list[NextStep],
+        sentiment: str,
+        expectations: str,
+        warnings: list[str],
+    ) -> CallAnalysis:
+        kept, dropped = evidence.ground_labels(labels, call.turns)
+        warnings = [*warnings, *dropped]
+        if outcome == "not_reached" and kept:
+            # GUIDELINES §2: nobody to give a reason; keep the quotes for the reviewer only.
+            warnings.append("not reached: churn reasons dropped " + ", ".join(r.code for r in kept))
+            kept = []
+        unique: dict[tuple[str, str], NextStep] = {}
+        for step in steps:
+            unique.setdefault((step.type, step.owner), step)
+        steps = list(unique.values())
+        if outcome in ("lost", "disqualified"):
+            # Marking the account is bookkeeping, not a step (GUIDELINES §3).
+            steps = [s for s in steps if s.type == "update_contact"]
+        if not [s for s in steps if s.type != "none"]:
+            steps = [NextStep(type="none", owner="rep")]
+        return CallAnalysis(
+            language=call.language,
+            summary=summary.strip()[:1500],
+            churn_reasons=kept,
+            outcome=outcome,  # type: ignore[arg-type]
+            next_steps=steps[:8],
+            expectations=expectations.strip() or None,
+            sentiment=sentiment,  # type: ignore[arg-type]
+            warnings=warnings[:20],
+        )
+
+    def _model_view(self, call: CallInput) -> tuple[list[Turn], Any, dict[str, str]]:
+        """The turns and account context as the model may see them (redacted if not local)."""
+        if not self.redact:
+            return list(call.turns), call.account, {}
+        redactor = Redactor(name_parts(call.account.contact))
+        turns = [Turn(speaker=t.speaker, text=redactor.redact(t.text)) for t in call.turns]
+        account = call.account.model_copy(
+            update={
+                "contact": redactor.redact(call.account.contact or "") or None,
+                "notes": [redactor.redact(n) for n in call.account.notes],
+            }
+        )
+        return turns, account, dict(redactor.mapping)
+
+
+def guess_language(turns: list[dict[str, Any]] | list[Turn]) -> Literal["de", "en"]:
+    """Guess German or English from common function words (for transcripts without a language)."""
+    text = " ".join((t.text if isinstance(t, Turn) else str(t.get("text", ""))) for t in turns)
+    words = text.lower().split()
+    de = sum(w in {"und", "ich", "nicht", "das", "wir", "ist", "sie", "haben"} for w in words)
+    en = sum(w in {"and", "the", "you", "we", "is", "not", "that", "have"} for w in words)
+    return "de" if de >= en else "en"

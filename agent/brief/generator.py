@@ -1,0 +1,329 @@
+"""The brief flow: code builds the facts, the model writes only the language.
+
+1. Retrieve the account's history (CRM facts + semantic hits).
+2. Build key facts, churn-reason hypotheses, the call decision and an
+   incentive idea by code (:mod:`agent.brief.facts`, :mod:`agent.brief.reasons`).
+3. Accounts not to call, or without any history, get a short brief written by
+   code alone - there is nothing for a model to add and nothing to invent.
+4. Otherwise the model writes the bounded :class:`BriefDraft` in the
+   account's language, citing fact ids; CRM text reaches it only fenced as data.
+5. The grounding checker tests every sentence; failing parts are regenerated
+   once (the model sees the problems), then removed and flagged.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from sqlalchemy.orm import Session
+
+from agent.brief.facts import build_facts, fmt_date
+from agent.brief.grounding import check_claim
+from agent.brief.language import is_language
+from agent.brief.reasons import (
+    call_decision,
+    hypotheses,
+    incentive,
+    situations,
+    strategy_lines,
+)
+from agent.brief.schema import (
+    STRATEGIES,
+    Brief,
+    BriefDraft,
+    Claim,
+    DraftSentence,
+    Flag,
+    KeyFact,
+    Objection,
+)
+from agent.crm.db import get_tenant
+from agent.history.index import HistoryIndex
+from agent.history.records import RecordBook
+from agent.history.retrieval import AccountHistory, retrieve
+from agent.prompts import fence, render_prompt
+from agent.settings import Settings, get_settings
+
+RULES_MODEL = "rules (no language model)"
+STANDARD_OPENING = {
+    "de": "Wir haben lange nichts mehr von Ihnen gehört – was können wir tun, damit Sie wieder "
+    "gerne bei uns einkaufen?",
+    "en": "We haven't heard from you in a long time – what can we do so that you enjoy buying "
+    "from us again?",
+}
+
+
+@dataclass
+class BriefRun:
+    """A generated brief plus what went into it (for evals and benchmarks)."""
+
+    brief: Brief
+    history: AccountHistory
+    book: RecordBook
+    names: list[str]
+    latency_s: float
+
+
+def known_names(history: AccountHistory) -> list[str]:
+    """Person names the checker insists are cited when a sentence mentions them."""
+    names = [str(c.fields["name"]) for c in history.contacts if c.fields.get("name")]
+    if history.account.owner:
+        names.append(history.account.owner.name)
+    return names
+
+
+def _excerpts(history: AccountHistory, limit: int = 4, chars: int = 300) -> str:
+    items: list[tuple[str, str, str]] = []
+    seen: set[str] = set()
+    for record in history.open_complaints:
+        body = " ".join(str(record.fields.get(k) or "") for k in ("subject", "body"))
+        items.append((record.source_id, record.day.isoformat() if record.day else "", body))
+        seen.add(record.source_id)
+    for hit in history.hits:
+        if hit.chunk.source_id not in seen:
+            items.append((hit.chunk.source_id, hit.chunk.day.isoformat(), hit.chunk.text))
+            seen.add(hit.chunk.source_id)
+    lines = []
+    for source, day, text in items[:limit]:
+        text = " ".join(text.split())
+        lines.append(f"[{source}, {day}] {text[:chars]}")
+    return fence("\n".join(lines)) if lines else "-"
+
+
+def _messages(
+    brief: Brief, history: AccountHistory, situation_codes: list[str]
+) -> list[BaseMessage]:
+    lang = brief.language
+    facts = "\n".join(f"{f.id}: {f.text}" for f in brief.key_facts)
+    reasons = (
+        "\n".join(
+            f"- {h.code} ({h.group}, {h.confidence:.2f}): "
+            + ", ".join(e.source for e in h.evidence[:3])
+            for h in brief.churn_hypotheses
+        )
+        or "-"
+    )
+    system = render_prompt(
+        f"brief/system_{lang}", situations="\n".join(strategy_lines(situation_codes, lang))
+    )
+    data = render_prompt(
+        f"brief/data_{lang}",
+        as_of=fmt_date(brief.as_of, lang),
+        facts=fence(facts),
+        reasons=reasons,
+        excerpts=_excerpts(history),
+    )
+    return [SystemMessage(content=system), HumanMessage(content=data)]
+
+
+def _claim(sentence: DraftSentence, facts: dict[str, KeyFact]) -> Claim:
+    sources: list[str] = []
+    for fid in sentence.facts:
+        # An unknown fact id becomes a citation of a record that does not exist,
+        # so the checker rejects it like any other bad citation.
+        for source in facts[fid].sources if fid in facts else [f"fact:{fid}"]:
+            if source not in sources:
+                sources.append(source)
+    return Claim(text=sentence.text.strip(), sources=sources, facts=list(sentence.facts))
+
+
+def _parts(draft: BriefDraft, facts: dict[str, KeyFact], lang: str) -> dict[str, Any]:
+    """The draft as brief parts keyed by name (``situation[0]``, ``opening_question`` ...)."""
+    parts: dict[str, Any] = {}
+    for i, s in enumerate(draft.situation):
+        parts[f"situation[{i}]"] = _claim(s, facts)
+    parts["opening_question"] = Claim(text=draft.opening_question.strip())
+    for i, s in enumerate(draft.talking_points):
+        parts[f"talking_points[{i}]"] = _claim(s, facts)
+    for i, o in enumerate(draft.objections):
+        parts[f"objections[{i}]"] = Objection(
+            situation=o.situation,
+            strategy=STRATEGIES[o.situation][lang],
+            objection=o.objection.strip(),
+            answer=o.answer.strip(),
+        )
+    for i, text in enumerate(draft.avoid):
+        parts[f"avoid[{i}]"] = Claim(text=text.strip())
+    return parts
+
+
+def _problems(name: str, part: Any, book: RecordBook, names: list[str], lang: str) -> list[str]:
+    claim = (
+        part
+        if isinstance(part, Claim)
+        else Claim(text=f"{part.objection} {part.answer}", sources=part.sources)
+    )
+    problems = check_claim(claim, book, names, require_source=name.startswith("situation"))
+    if not is_language(claim.text, lang):
+        problems.append(f"not written in {lang}")
+    return problems
+
+
+def _assemble(brief: Brief, parts: dict[str, Any]) -> None:
+    def ordered(prefix: str) -> list[Any]:
+        keys = sorted(
+            (k for k in parts if k.startswith(prefix + "[")),
+            key=lambda k: int(k[len(prefix) + 1 : -1]),
+        )
+        return [parts[k] for k in keys]
+
+    brief.situation = ordered("situation")[:5]
+    brief.opening_question = parts.get("opening_question")
+    brief.talking_points = ordered("talking_points")[:5]
+    brief.objections = ordered("objections")[:4]
+    brief.avoid = ordered("avoid")[:4]
+
+
+def _write_language(
+    brief: Brief,
+    history: AccountHistory,
+    book: RecordBook,
+    names: list[str],
+    model: BaseChatModel,
+    settings: Settings,
+) -> None:
+    """Let the model write the language parts; check, regenerate once, remove and flag."""
+    from agent.llm import generate_structured
+
+    lang = brief.language
+    facts = {f.id: f for f in brief.key_facts}
+    messages = _messages(brief, history, situations(brief.churn_hypotheses))
+    first = generate_structured(model, messages, BriefDraft, purpose="brief", settings=settings)
+    usages = [first.usage]
+    parts = _parts(first.value, facts, lang)
+    failing = {
+        n: p for n, p in ((n, _problems(n, v, book, names, lang)) for n, v in parts.items()) if p
+    }
+
+    if failing:
+        problems = "\n".join(f"- {n}: {'; '.join(p)}" for n, p in failing.items())
+        retry = [
+            *messages,
+            AIMessage(content=first.raw),
+            HumanMessage(content=render_prompt(f"brief/retry_{lang}", problems=problems)),
+        ]
+        second = generate_structured(
+            model, retry, BriefDraft, purpose="brief-retry", settings=settings
+        )
+        usages.append(second.usage)
+        again = _parts(second.value, facts, lang)
+        for name in list(failing):
+            candidate = again.get(name)
+            if candidate is not None and not _problems(name, candidate, book, names, lang):
+                parts[name] = candidate
+                del failing[name]
+    for name, problems in failing.items():
+        removed = parts.pop(name)
+        text = (
+            removed.text if isinstance(removed, Claim) else f"{removed.objection} {removed.answer}"
+        )
+        brief.flags.append(Flag(part=name, reason="; ".join(problems), text=text))
+    if "opening_question" not in parts:
+        parts["opening_question"] = Claim(text=STANDARD_OPENING[lang])
+        brief.flags.append(Flag(part="opening_question", reason="standard question used"))
+    _assemble(brief, parts)
+    if not brief.situation:
+        brief.situation = _rule_situation(brief)
+        brief.flags.append(Flag(part="situation", reason="written by code after the check"))
+    brief.model = usages[0].model
+    brief.usage = {
+        "prompt_tokens": sum(u.prompt_tokens for u in usages),
+        "completion_tokens": sum(u.completion_tokens for u in usages),
+        "model_latency_s": round(sum(u.latency_s for u in usages), 3),
+        "calls": len(usages),
+        "attempts": sum(u.attempts for u in usages),
+    }
+
+
+def _rule_situation(brief: Brief) -> list[Claim]:
+    """A situation made of the call decision and the key facts themselves (no model)."""
+    claims = [
+        Claim(text=f.text, sources=f.sources, facts=[f.id])
+        for f in brief.key_facts
+        if f.topic in ("no_history", "status", "last_order", "orders", "call")
+    ]
+    return claims[:4] or [Claim(text=brief.key_facts[0].text, sources=brief.key_facts[0].sources)]
+
+
+def generate_brief(
+    session: Session,
+    tenant: str,
+    account: str | int,
+    *,
+    as_of: date | None = None,
+    model: BaseChatModel | None = None,
+    index: HistoryIndex | None = None,
+    settings: Settings | None = None,
+    plan_rank: int | None = None,
+    plan_score: float | None = None,
+) -> BriefRun:
+    """Build the brief of ``account`` (database id or external id) in ``tenant``.
+
+    Raises :class:`~agent.errors.NotFoundError` for an unknown tenant or
+    account. ``model`` defaults to the chat model of the settings and is only
+    created when the account is worth a call and has a history.
+    """
+    started = time.perf_counter()
+    settings = settings or get_settings()
+    as_of = as_of or date.today()
+    tenant_row = get_tenant(session, tenant)
+    book = RecordBook(session, tenant_row.id)
+    history = retrieve(
+        session,
+        tenant_row.id,
+        account,
+        as_of,
+        index=index,
+        k=settings.brief_semantic_hits,
+        book=book,
+    )
+    lang = history.account.language.value
+    hyps = hypotheses(history)
+    should_call, reason = call_decision(history, hyps, lang, settings.inactive_months)
+    brief = Brief(
+        tenant=tenant,
+        account_id=history.account.id,
+        account_external_id=history.account.external_id,
+        account_name=history.account.name,
+        language=lang,  # type: ignore[arg-type]
+        as_of=as_of,
+        should_call=should_call,
+        call_reason=reason,
+        plan_rank=plan_rank,
+        plan_score=plan_score,
+        key_facts=build_facts(history, lang),
+        churn_hypotheses=hyps,
+        model=RULES_MODEL,
+        created_at=datetime.now(UTC),
+    )
+    names = known_names(history)
+    # Code-made facts are checked too: a failure here is a bug, and it must show.
+    for fact in list(brief.key_facts):
+        problems = check_claim(Claim(text=fact.text, sources=fact.sources), book, names)
+        if problems:
+            brief.key_facts.remove(fact)
+            brief.flags.append(
+                Flag(part=f"key_facts[{fact.id}]", reason="; ".join(problems), text=fact.text)
+            )
+    if should_call and not history.is_empty:
+        brief.incentive = incentive(history, hyps, lang)
+        if model is None:
+            from agent.llm import get_chat_model
+
+            model = get_chat_model(settings)
+        _write_language(brief, history, book, names, model, settings)
+    else:
+        brief.situation = _rule_situation(brief)
+    brief.usage["latency_s"] = round(time.perf_counter() - started, 3)
+    return BriefRun(
+        brief=brief,
+        history=history,
+        book=book,
+        names=names,
+        latency_s=time.perf_counter() - started,
+    )

@@ -1,0 +1,191 @@
+"""The pre-call brief as a pydantic model, and the bounded draft the model writes.
+
+:class:`Brief` is what a rep opens five minutes before a win-back call. Code
+fills the facts, the churn-reason hypotheses with their evidence, whether to
+call at all and the incentive idea; the language model only writes the
+language parts (:class:`BriefDraft`: situation, opening question, talking
+points, objections with answers, what to avoid) and cites facts by their ids
+(``F1``, ``F2`` ...), which code then turns into the ids of the CRM records
+behind them (``order:12``, ``note:7`` ...).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+
+ChurnCode = Literal[
+    "delivery_speed",
+    "delivery_reliability",
+    "product_quality",
+    "service_neglect",
+    "poor_treatment",
+    "price_terms",
+    "competitor_offer",
+    "buyer_change",
+    "insolvency",
+    "need_gone",
+    "other",
+]
+
+#: The situations of DESIGN.md's situation -> strategy table.
+SituationCode = Literal[
+    "uncertain_status",
+    "unexpected_reaction",
+    "status_quo",
+    "inefficiency",
+    "disinterest",
+    "hesitant",
+    "right_tone",
+]
+
+#: The strategy for each situation, per language (DESIGN.md, "Situation -> strategy").
+STRATEGIES: dict[str, dict[str, str]] = {
+    "uncertain_status": {
+        "de": "Regelmäßig um Feedback bitten",
+        "en": "Ask for feedback regularly",
+    },
+    "unexpected_reaction": {"de": "Kritiker früh erkennen", "en": "Spot critics early"},
+    "status_quo": {"de": "Mit CRM-Statistik arbeiten", "en": "Use the CRM statistics"},
+    "inefficiency": {"de": "Ruhende Datensätze beleben", "en": "Revive dormant records"},
+    "disinterest": {"de": "Schnell reagieren", "en": "React quickly"},
+    "hesitant": {"de": "Anreiz (Rückholköder) anbieten", "en": "Offer an incentive"},
+    "right_tone": {
+        "de": "Formelle Kundenbefragung durchführen",
+        "en": "Run a formal customer survey",
+    },
+}
+
+Language = Literal["de", "en"]
+FactId = Annotated[str, Field(pattern=r"^F[0-9]{1,2}$")]
+
+
+class Claim(BaseModel):
+    """A sentence of the brief and the CRM records it rests on."""
+
+    text: str
+    sources: list[str] = Field(default_factory=list)
+    facts: list[str] = Field(default_factory=list, description="Fact ids the sentence used.")
+
+
+class KeyFact(BaseModel):
+    """A fact computed by code (number, date, product, name) with its source records."""
+
+    id: str
+    topic: str
+    text: str
+    sources: list[str]
+
+
+class Evidence(BaseModel):
+    """A dated quote from a record that supports a churn-reason hypothesis."""
+
+    source: str
+    day: date | None = None
+    quote: str
+
+
+class ChurnHypothesis(BaseModel):
+    """A likely churn reason (a code of DESIGN.md) with evidence and a confidence."""
+
+    code: ChurnCode
+    group: Literal["internal", "external", "other"]
+    confidence: float = Field(ge=0, le=1)
+    basis: str
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class Objection(BaseModel):
+    """A likely objection and an answer, following the situation -> strategy table."""
+
+    situation: SituationCode
+    strategy: str
+    objection: str
+    answer: str
+    sources: list[str] = Field(default_factory=list)
+
+
+class Flag(BaseModel):
+    """A part that failed the grounding check (removed) or another caveat."""
+
+    part: str
+    reason: str
+    text: str = ""
+
+
+class Brief(BaseModel):
+    """The pre-call brief of one account, as of one day."""
+
+    schema_version: Literal[1] = 1
+    tenant: str
+    account_id: int
+    account_external_id: str
+    account_name: str
+    language: Language
+    as_of: date
+    should_call: bool
+    call_reason: str
+    plan_rank: int | None = None
+    plan_score: float | None = None
+    situation: list[Claim] = Field(default_factory=list, max_length=5)
+    key_facts: list[KeyFact] = Field(default_factory=list)
+    churn_hypotheses: list[ChurnHypothesis] = Field(default_factory=list)
+    opening_question: Claim | None = None
+    talking_points: list[Claim] = Field(default_factory=list, max_length=5)
+    objections: list[Objection] = Field(default_factory=list, max_length=4)
+    incentive: Claim | None = None
+    avoid: list[Claim] = Field(default_factory=list, max_length=4)
+    flags: list[Flag] = Field(default_factory=list)
+    model: str
+    created_at: datetime
+    usage: dict[str, Any] = Field(default_factory=dict)
+
+    def claims(self) -> list[tuple[str, Claim]]:
+        """Every sentence of the brief with the name of its part (for the checker and evals)."""
+        parts: list[tuple[str, Claim]] = [
+            (f"situation[{i}]", c) for i, c in enumerate(self.situation)
+        ]
+        if self.opening_question:
+            parts.append(("opening_question", self.opening_question))
+        parts += [(f"talking_points[{i}]", c) for i, c in enumerate(self.talking_points)]
+        parts += [
+            (f"objections[{i}]", Claim(text=f"{o.objection} {o.answer}", sources=o.sources))
+            for i, o in enumerate(self.objections)
+        ]
+        if self.incentive:
+            parts.append(("incentive", self.incentive))
+        parts += [(f"avoid[{i}]", c) for i, c in enumerate(self.avoid)]
+        parts += [
+            (f"key_facts[{f.id}]", Claim(text=f.text, sources=f.sources)) for f in self.key_facts
+        ]
+        return parts
+
+
+# --- what the model writes (bounded: small local models loop otherwise) -------
+
+
+class DraftSentence(BaseModel):
+    """One sentence and the ids of the facts it uses."""
+
+    text: str = Field(min_length=3, max_length=260)
+    facts: list[FactId] = Field(default_factory=list, max_length=3)
+
+
+class DraftObjection(BaseModel):
+    """An objection the customer may raise and the rep's answer."""
+
+    situation: SituationCode
+    objection: str = Field(min_length=3, max_length=160)
+    answer: str = Field(min_length=3, max_length=240)
+
+
+class BriefDraft(BaseModel):
+    """The language parts of a brief, as the model must return them."""
+
+    situation: list[DraftSentence] = Field(min_length=3, max_length=5)
+    opening_question: str = Field(min_length=5, max_length=240)
+    talking_points: list[DraftSentence] = Field(min_length=3, max_length=5)
+    objections: list[DraftObjection] = Field(min_length=1, max_length=3)
+    avoid: list[str] = Field(min_length=1, max_length=3)

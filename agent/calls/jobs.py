@@ -1,0 +1,306 @@
+"""Job state in ``pipeline_jobs``: claim, heartbeat, finish, fail, retry, recover.
+
+Each (recording, step) has one row, created pending at upload. A worker
+*claims* a row with a compare-and-set on ``(status, attempts)`` so two
+workers that got the same message (a duplicate after recovery, say) never
+run a step twice at once; the loser simply returns. While a step runs a
+heartbeat thread stamps ``details.heartbeat_at``; a ``running`` row whose
+heartbeat is older than ``job_stale_s`` belongs to a dead worker and may be
+claimed again. Results are written in the same transaction that marks the
+row done, and only if the row is still owned by this attempt.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from agent.crm.db import Store
+from agent.crm.models import CallRecording, JobStatus, PipelineJob, RecordingStatus
+
+log = logging.getLogger(__name__)
+
+#: The pipeline, in order. Each step is a separate queue task.
+STEPS: tuple[str, ...] = ("decode", "transcribe", "store", "index", "analyze")
+
+
+def now_utc() -> datetime:
+    """Timezone-aware current time."""
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes even for timezone=True columns; they are UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def heartbeat_of(job: PipelineJob) -> datetime | None:
+    """The last sign of life of a running job (heartbeat, else its start)."""
+    stamp = (job.details or {}).get("heartbeat_at")
+    if stamp:
+        return datetime.fromisoformat(stamp)
+    return _aware(job.started_at)
+
+
+def is_stale(job: PipelineJob, stale_s: float, now: datetime | None = None) -> bool:
+    """Whether a ``running`` job has shown no sign of life for ``stale_s`` seconds."""
+    beat = heartbeat_of(job)
+    return beat is None or (now or now_utc()) - beat > timedelta(seconds=stale_s)
+
+
+def previous_step(step: str) -> str | None:
+    """The step before ``step``, or ``None`` for the first."""
+    index = STEPS.index(step)
+    return STEPS[index - 1] if index else None
+
+
+def next_step(step: str) -> str | None:
+    """The step after ``step``, or ``None`` for the last."""
+    index = STEPS.index(step)
+    return STEPS[index + 1] if index + 1 < len(STEPS) else None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A step this worker now owns: the row id and the attempt number it set."""
+
+    job_id: int
+    recording_id: str
+    step: str
+    attempt: int
+
+
+#: Returned by :func:`claim` when the step is already done (the caller moves on).
+ALREADY_DONE = "done"
+
+
+def claim(
+    store: Store, recording_id: str, step: str, *, stale_s: float, max_attempts: int
+) -> Claim | str | None:
+    """Take ownership of ``(recording_id, step)`` if nobody else holds it.
+
+    Returns a :class:`Claim`, :data:`ALREADY_DONE`, or ``None`` when there is
+    nothing to do (recording deleted, step failed, running elsewhere, or the
+    previous step is not done yet).
+    """
+    with store.session() as session:
+        job = session.scalar(
+            select(PipelineJob).where(
+                PipelineJob.recording_id == recording_id, PipelineJob.step == step
+            )
+        )
+        if job is None:
+            return None
+        if job.status == JobStatus.done:
+            return ALREADY_DONE
+        if job.status == JobStatus.failed:
+            return None
+        if job.status == JobStatus.running and not is_stale(job, stale_s):
+            return None
+        before = previous_step(step)
+        if before is not None:
+            prev = session.scalar(
+                select(PipelineJob.status).where(
+                    PipelineJob.recording_id == recording_id, PipelineJob.step == before
+                )
+            )
+            if prev != JobStatus.done:
+                return None
+        recording = session.get(CallRecording, recording_id)
+        if recording is None or recording.status == RecordingStatus.failed:
+            return None
+        if job.status == JobStatus.running and job.attempts >= max_attempts:
+            # The worker died in this step on every attempt: a poison input, not bad luck.
+            _mark_failed(
+                session,
+                job,
+                recording,
+                f"worker died {job.attempts} times during this step",
+            )
+            return None
+        now = now_utc()
+        details = dict(job.details or {})
+        if job.status == JobStatus.running:
+            details["reclaimed_from"] = details.get("worker")
+        details.update(heartbeat_at=now.isoformat(), worker=f"{socket.gethostname()}:{os.getpid()}")
+        attempt = job.attempts + 1
+        result = session.execute(
+            update(PipelineJob)
+            .where(
+                PipelineJob.id == job.id,
+                PipelineJob.status == job.status,
+                PipelineJob.attempts == job.attempts,
+            )
+            .values(
+                status=JobStatus.running,
+                attempts=attempt,
+                started_at=now,
+                finished_at=None,
+                progress=0.0,
+                details=details,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            return None  # another worker won the race
+        if recording.status == RecordingStatus.queued:
+            recording.status = RecordingStatus.processing
+        return Claim(job_id=job.id, recording_id=recording_id, step=step, attempt=attempt)
+
+
+def _owned(session: Session, owned: Claim) -> PipelineJob | None:
+    job = session.get(PipelineJob, owned.job_id, with_for_update=True)
+    if job is None or job.status != JobStatus.running or job.attempts != owned.attempt:
+        return None
+    return job
+
+
+def finish(
+    store: Store,
+    owned: Claim,
+    *,
+    duration_s: float,
+    details: dict[str, Any],
+    apply: Callable[[Session, CallRecording], None] | None = None,
+) -> bool:
+    """Mark the step done and run ``apply`` in the same transaction.
+
+    Returns ``False`` (and writes nothing) when the job was reclaimed by
+    another worker meanwhile: its results win, ours are dropped.
+    """
+    with store.session() as session:
+        job = _owned(session, owned)
+        if job is None:
+            return False
+        recording = session.get(CallRecording, owned.recording_id)
+        if recording is None:
+            return False
+        if apply is not None:
+            apply(session, recording)
+        merged = dict(job.details or {})
+        merged.update(details)
+        merged.pop("error_kind", None)
+        job.details = merged
+        job.status = JobStatus.done
+        job.progress = 1.0
+        job.error = None
+        job.finished_at = now_utc()
+        job.duration_s = round(duration_s, 3)
+    return True
+
+
+def _mark_failed(
+    session: Session, job: PipelineJob, recording: CallRecording | None, reason: str
+) -> None:
+    job.status = JobStatus.failed
+    job.error = reason
+    job.finished_at = now_utc()
+    if recording is not None:
+        recording.status = RecordingStatus.failed
+        recording.error = f"{job.step}: {reason}"
+
+
+def fail(store: Store, owned: Claim, reason: str, *, duration_s: float) -> bool:
+    """End the step (and the recording) as ``failed`` with ``reason``; no retry."""
+    with store.session() as session:
+        job = _owned(session, owned)
+        if job is None:
+            return False
+        _mark_failed(session, job, session.get(CallRecording, owned.recording_id), reason)
+        job.duration_s = round(duration_s, 3)
+        job.details = {**(job.details or {}), "error_kind": "permanent"}
+    return True
+
+
+def release_for_retry(store: Store, owned: Claim, reason: str, *, delay_s: float) -> bool:
+    """Put the step back to ``pending`` after a transient error; the caller schedules it."""
+    with store.session() as session:
+        job = _owned(session, owned)
+        if job is None:
+            return False
+        job.status = JobStatus.pending
+        job.error = reason
+        job.details = {
+            **(job.details or {}),
+            "error_kind": "transient",
+            "retry_at": (now_utc() + timedelta(seconds=delay_s)).isoformat(),
+        }
+    return True
+
+
+class Heartbeat:
+    """Stamps ``details.heartbeat_at`` of an owned job every ``interval_s`` seconds."""
+
+    def __init__(self, store: Store, owned: Claim, interval_s: float):
+        self.store = store
+        self.owned = owned
+        self.interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name=f"heartbeat-{owned.recording_id[:8]}", daemon=True
+        )
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                with self.store.session() as session:
+                    job = _owned(session, self.owned)
+                    if job is None:
+                        return  # reclaimed elsewhere; our result will be dropped
+                    job.details = {**(job.details or {}), "heartbeat_at": now_utc().isoformat()}
+            except Exception:  # noqa: BLE001 - a missed beat must not kill the step
+                log.warning("heartbeat of job %s failed", self.owned.job_id, exc_info=True)
+
+
+def work_to_requeue(
+    store: Store, queued: set[tuple[str, str]], *, stale_s: float, task_name: Callable[[str], str]
+) -> list[tuple[str, str]]:
+    """``(step, recording id)`` pairs whose message is lost and must be enqueued again.
+
+    For every recording still in progress, the first step that is not done
+    is looked at: ``running`` with a stale heartbeat, or ``pending`` with no
+    message in ``queued`` (the queue's and schedule's ``(task name,
+    recording id)`` pairs), means no worker will ever pick it up otherwise.
+    """
+    active = (RecordingStatus.queued, RecordingStatus.processing, RecordingStatus.transcribed)
+    now = now_utc()
+    with store.session() as session:
+        rows = session.execute(
+            select(PipelineJob)
+            .join(CallRecording, CallRecording.id == PipelineJob.recording_id)
+            .where(CallRecording.status.in_(active))
+            .where(PipelineJob.status != JobStatus.done)
+        ).scalars()
+        first: dict[str, PipelineJob] = {}
+        for job in rows:
+            current = first.get(job.recording_id)
+            if current is None or STEPS.index(job.step) < STEPS.index(current.step):
+                first[job.recording_id] = job
+    lost: list[tuple[str, str]] = []
+    for recording_id, job in sorted(first.items()):
+        dead = job.status == JobStatus.running and is_stale(job, stale_s, now)
+        orphaned = job.status == JobStatus.pending and (
+            (task_name(job.step), recording_id) not in queued
+        )
+        if dead or orphaned:
+            lost.append((job.step, recording_id))
+    return lost

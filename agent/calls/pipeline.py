@@ -1,0 +1,364 @@
+"""The recording pipeline: one queue task per step, each idempotent per recording.
+
+``decode`` (check and normalise to 16 kHz WAV) → ``transcribe`` (the
+configured transcriber, resolved through :mod:`agent.transcription.registry`
+when the step runs) → ``store`` (transcript and segments rows) → ``index``
+(history indexers registered with :func:`register_index_hook`; none yet)
+→ ``analyze`` (hooks registered with :func:`register_analysis_hook`).
+
+Every step goes through :func:`run_step`: claim the job row, run with a
+heartbeat, then record outcome, duration and attempts. Permanent errors
+(bad media, missing audio, wrong configuration) end the job ``failed``
+with the reason at once; any other error is retried with exponential
+backoff up to ``job_retries`` times. A finished step enqueues the next.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from huey.api import Huey, TaskWrapper
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from agent.audio import normalise_audio
+from agent.audio_store import get_audio_store
+from agent.calls import jobs
+from agent.calls.jobs import STEPS, Claim
+from agent.crm.db import Store, open_store
+from agent.crm.models import (
+    CallRecording,
+    PipelineJob,
+    RecordingStatus,
+    Transcript,
+    TranscriptSegment,
+)
+from agent.errors import (
+    ConfigError,
+    ConsentError,
+    MediaError,
+    ModelIntegrityError,
+    NotFoundError,
+    ValidationError,
+)
+from agent.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+#: Errors that a retry cannot fix: the job fails at once with the reason.
+PERMANENT_ERRORS: tuple[type[BaseException], ...] = (
+    MediaError,
+    NotFoundError,
+    ValidationError,
+    ConsentError,
+    ConfigError,
+    ModelIntegrityError,
+)
+
+#: A hook gets the settings, the session of the step's final transaction, the
+#: recording and its transcript; it returns details to record (or None).
+Hook = Callable[[Settings, Session, CallRecording, Transcript], "dict[str, Any] | None"]
+_index_hooks: list[Hook] = []
+_analysis_hooks: list[Hook] = []
+
+
+def register_index_hook(hook: Hook) -> None:
+    """Add a history indexer run by the ``index`` step (e.g. #4's transcript index)."""
+    if hook not in _index_hooks:
+        _index_hooks.append(hook)
+
+
+def register_analysis_hook(hook: Hook) -> None:
+    """Add an analysis run by the ``analyze`` step (e.g. #6's call analysis)."""
+    if hook not in _analysis_hooks:
+        _analysis_hooks.append(hook)
+
+
+def clear_hooks() -> None:
+    """Remove all registered hooks (tests)."""
+    _index_hooks.clear()
+    _analysis_hooks.clear()
+
+
+# --- task registration ------------------------------------------------------
+
+
+def task_name(step: str) -> str:
+    """The Huey task name of ``step`` (stable: producers and workers must agree)."""
+    return f"winback_calls_{step}"
+
+
+def _make_task(step: str) -> Callable[[str], None]:
+    def task(recording_id: str) -> None:
+        run_step(get_settings(), recording_id, step)
+
+    task.__name__ = task_name(step)
+    task.__doc__ = f"Run the {step!r} step of a recording."
+    return task
+
+
+def ping(sent_at: float) -> float:
+    """A no-op task: returns the seconds between enqueue and execution (benchmarks)."""
+    return time.time() - sent_at
+
+
+def register_tasks(huey: Huey) -> None:
+    """Register every step (and ``ping``) as a task on ``huey``."""
+    tasks: dict[str, TaskWrapper] = {}
+    for step in STEPS:
+        tasks[step] = huey.task(name=task_name(step))(_make_task(step))
+    tasks["ping"] = huey.task(name="winback_ping")(ping)
+    huey.winback_tasks = tasks  # type: ignore[attr-defined]
+
+
+def task_for(huey: Huey, step: str) -> TaskWrapper:
+    """The registered task of ``step`` (or ``"ping"``) on ``huey``."""
+    return huey.winback_tasks[step]  # type: ignore[attr-defined,no-any-return]
+
+
+# --- running a step ---------------------------------------------------------
+
+
+def _job_details(store: Store, recording_id: str, step: str) -> dict[str, Any]:
+    with store.session() as session:
+        details = session.scalar(
+            select(PipelineJob.details).where(
+                PipelineJob.recording_id == recording_id, PipelineJob.step == step
+            )
+        )
+    return dict(details or {})
+
+
+def run_step(settings: Settings, recording_id: str, step: str) -> str:
+    """Run ``step`` for ``recording_id`` if it is this worker's to run; return the outcome.
+
+    Outcomes: ``done``, ``skipped`` (done already, or owned elsewhere),
+    ``retry`` (transient error, rescheduled) or ``failed``.
+    """
+    from agent.calls.queue import enqueue_step
+
+    store = open_store(settings.db_url)
+    owned = jobs.claim(
+        store,
+        recording_id,
+        step,
+        stale_s=settings.job_stale_s,
+        max_attempts=settings.job_retries + 1,
+    )
+    if owned == jobs.ALREADY_DONE:
+        # A duplicate message: make sure the chain continues (the next step's
+        # claim is idempotent too), then stop.
+        following = jobs.next_step(step)
+        if following:
+            with contextlib.suppress(Exception):
+                enqueue_step(settings, following, recording_id)
+        return "skipped"
+    if not isinstance(owned, Claim):
+        return "skipped"
+    started = time.monotonic()
+    try:
+        with jobs.Heartbeat(store, owned, settings.job_heartbeat_s):
+            details, apply, after = STEP_RUNNERS[step](settings, store, owned)
+    except PERMANENT_ERRORS as exc:
+        log.warning("step %s of %s failed: %s", step, recording_id, exc)
+        jobs.fail(store, owned, str(exc), duration_s=time.monotonic() - started)
+        return "failed"
+    except Exception as exc:  # noqa: BLE001 - anything else may be transient: retry
+        elapsed = time.monotonic() - started
+        reason = f"{type(exc).__name__}: {exc}"
+        if owned.attempt > settings.job_retries:
+            jobs.fail(
+                store,
+                owned,
+                f"gave up after {owned.attempt} attempts: {reason}",
+                duration_s=elapsed,
+            )
+            return "failed"
+        delay = settings.job_retry_delay_s * 2 ** (owned.attempt - 1)
+        log.warning("step %s of %s: %s; retry in %.1f s", step, recording_id, reason, delay)
+        if jobs.release_for_retry(store, owned, reason, delay_s=delay):
+            # If scheduling fails the job stays pending and recover() re-enqueues it.
+            with contextlib.suppress(Exception):
+                enqueue_step(settings, step, recording_id, delay=delay)
+        return "retry"
+    if not jobs.finish(
+        store, owned, duration_s=time.monotonic() - started, details=details, apply=apply
+    ):
+        return "skipped"
+    if after is not None:
+        try:
+            after()
+        except Exception:  # noqa: BLE001 - clean-up problems must not undo a finished step
+            log.warning("after-step clean-up of %s/%s failed", recording_id, step, exc_info=True)
+    following = jobs.next_step(step)
+    if following:
+        with contextlib.suppress(Exception):  # recover() re-enqueues if the queue is down
+            enqueue_step(settings, following, recording_id)
+    return "done"
+
+
+StepResult = tuple[
+    dict[str, Any],
+    "Callable[[Session, CallRecording], None] | None",
+    "Callable[[], None] | None",
+]
+
+
+def _recording(store: Store, recording_id: str) -> CallRecording:
+    with store.session() as session:
+        recording = session.get(CallRecording, recording_id)
+        if recording is None:
+            raise NotFoundError(f"Recording {recording_id} no longer exists.")
+        session.expunge(recording)
+    return recording
+
+
+def _decode(settings: Settings, store: Store, owned: Claim) -> StepResult:
+    recording = _recording(store, owned.recording_id)
+    audio = get_audio_store(settings)
+    if not recording.storage_key:
+        raise NotFoundError(f"Recording {recording.id} has no audio (deleted by retention?).")
+    source = audio.path(recording.storage_key)
+    details = _job_details(store, owned.recording_id, "decode")
+    old_key = details.get("normalised_key")
+    if old_key:  # left by an attempt that died after storing its output
+        audio.delete(old_key)
+    layout = details.get("channels", "mono")
+    work = settings.data_dir / "work"
+    tmp = work / f"{owned.recording_id}.{owned.attempt}.wav"
+    try:
+        duration = normalise_audio(source, tmp, channels=1 if layout == "mono" else 2)
+        with tmp.open("rb") as fh:
+            stored = audio.put(fh, max_bytes=2**40)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    return (
+        {"normalised_key": stored.key, "normalised_s": round(duration, 3), "channels": layout},
+        None,
+        None,
+    )
+
+
+def _transcribe(settings: Settings, store: Store, owned: Claim) -> StepResult:
+    from agent.transcription.registry import get_transcriber
+
+    decoded = _job_details(store, owned.recording_id, "decode")
+    path = get_audio_store(settings).path(decoded["normalised_key"])
+    transcriber = get_transcriber(settings)
+    transcript = transcriber.transcribe(
+        path, language=settings.transcription_language, channels=decoded.get("channels", "mono")
+    )
+    data = transcript.to_dict()
+    data["segments"] = [
+        {k: v for k, v in seg.items() if k != "words"} for seg in data.get("segments", [])
+    ]
+    return (
+        {"transcript": data, "segments": len(data["segments"]), "model": transcript.model},
+        None,
+        None,
+    )
+
+
+def _store(settings: Settings, store: Store, owned: Claim) -> StepResult:
+    data = _job_details(store, owned.recording_id, "transcribe").get("transcript")
+    if data is None:
+        raise NotFoundError(f"The transcribe step of {owned.recording_id} left no transcript.")
+
+    def apply(session: Session, recording: CallRecording) -> None:
+        exists = session.scalar(
+            select(Transcript.id).where(Transcript.recording_id == recording.id)
+        )
+        if exists is None:  # a re-run after a crash finds the transcript already there
+            transcript = Transcript(
+                tenant_id=recording.tenant_id,
+                account_id=recording.account_id,
+                recording_id=recording.id,
+                language=data.get("language"),
+                duration_s=data.get("duration_s"),
+                text=data.get("text", ""),
+                model=data.get("model"),
+                timings=data.get("timings", {}),
+            )
+            for idx, seg in enumerate(data.get("segments", [])):
+                transcript.segments.append(
+                    TranscriptSegment(
+                        idx=idx,
+                        start_s=seg["start"],
+                        end_s=seg["end"],
+                        speaker=seg.get("speaker"),
+                        text=seg["text"],
+                        avg_logprob=seg.get("avg_logprob"),
+                        no_speech_prob=seg.get("no_speech_prob"),
+                    )
+                )
+            session.add(transcript)
+        recording.status = RecordingStatus.transcribed
+
+    def after() -> None:
+        from agent.calls.retention import after_transcription
+
+        after_transcription(store, settings, owned.recording_id)
+
+    return {"segments": len(data.get("segments", []))}, apply, after
+
+
+def _run_hooks(name: str, hooks: list[Hook], settings: Settings, owned: Claim) -> StepResult:
+    if not hooks:
+        return {"skipped": f"no {name} hook registered"}, None, None
+    results: dict[str, Any] = {}
+
+    def apply(session: Session, recording: CallRecording) -> None:
+        transcript = session.scalar(
+            select(Transcript).where(Transcript.recording_id == recording.id)
+        )
+        if transcript is None:
+            raise NotFoundError(f"Recording {recording.id} has no stored transcript.")
+        for hook in hooks:
+            results[getattr(hook, "__name__", repr(hook))] = hook(
+                settings, session, recording, transcript
+            )
+        if name == "analysis":
+            recording.status = RecordingStatus.analyzed
+
+    # Hooks run inside the step's final transaction, so their writes and the
+    # job's "done" commit together or not at all.
+    return {"hooks": [getattr(h, "__name__", repr(h)) for h in hooks]}, apply, None
+
+
+def _index(settings: Settings, store: Store, owned: Claim) -> StepResult:
+    return _run_hooks("index", list(_index_hooks), settings, owned)
+
+
+def _analyze(settings: Settings, store: Store, owned: Claim) -> StepResult:
+    return _run_hooks("analysis", list(_analysis_hooks), settings, owned)
+
+
+STEP_RUNNERS: dict[str, Callable[[Settings, Store, Claim], StepResult]] = {
+    "decode": _decode,
+    "transcribe": _transcribe,
+    "store": _store,
+    "index": _index,
+    "analyze": _analyze,
+}
+
+
+def recover(settings: Settings) -> int:
+    """Re-enqueue steps whose queue message was lost (see :mod:`agent.calls.queue`).
+
+    Returns how many steps were enqueued again.
+    """
+    from agent.calls.queue import enqueue_step, queued_work
+
+    store = open_store(settings.db_url)
+    lost = jobs.work_to_requeue(
+        store, queued_work(settings), stale_s=settings.job_stale_s, task_name=task_name
+    )
+    for step, recording_id in lost:
+        log.info("re-enqueueing %s of %s", step, recording_id)
+        enqueue_step(settings, step, recording_id)
+    return len(lost)

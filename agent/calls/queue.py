@@ -1,0 +1,158 @@
+"""The durable task queue: Huey on SQLite (embedded) or on Redis (scale-out).
+
+Huey carries the messages; the ``pipeline_jobs`` table is the source of
+truth about what is done. Huey forgets a task once a worker has taken it,
+so a worker killed mid-task would lose it: :func:`recover` (run when a
+worker starts and every ``recover_interval_s``) re-enqueues every step
+that is ``running`` with a stale heartbeat, or ``pending`` with no message
+in the queue or schedule. Steps are idempotent, so a message too many is
+harmless; a message too few is repaired by the next sweep.
+
+One Huey object exists per queue configuration and process; the pipeline
+steps are registered on it by :func:`get_queue`, under stable names, so a
+producer and a ``winback worker`` with the same settings agree on them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from huey import RedisHuey, SqliteHuey
+from huey.api import Huey
+from huey.consumer import Consumer
+
+from agent.errors import ConfigError, StorageError
+from agent.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_queues: dict[tuple[str, str, str], Huey] = {}
+_lock = threading.Lock()
+
+
+def _queue_key(settings: Settings) -> tuple[str, str, str]:
+    if settings.queue_backend == "redis":
+        return ("redis", settings.queue_name, settings.redis_url)
+    return ("sqlite", settings.queue_name, str(settings.queue_path))
+
+
+def get_queue(settings: Settings) -> Huey:
+    """The Huey instance for ``settings``, with the pipeline tasks registered on it."""
+    key = _queue_key(settings)
+    with _lock:
+        huey = _queues.get(key)
+        if huey is None:
+            huey = _make_huey(settings)
+            # Imported here: the pipeline imports this module for enqueueing.
+            from agent.calls.pipeline import register_tasks
+
+            register_tasks(huey)
+            _queues[key] = huey
+        return huey
+
+
+def _make_huey(settings: Settings) -> Huey:
+    # Results are not used (state lives in pipeline_jobs); storing them would
+    # only grow the queue database.
+    if settings.queue_backend == "redis":
+        try:
+            return RedisHuey(settings.queue_name, url=settings.redis_url, results=False)
+        except Exception as exc:  # noqa: BLE001 - bad URL formats raise various types
+            raise ConfigError(f"Invalid redis_url {settings.redis_url!r}: {exc}") from exc
+    path = settings.queue_path
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"Cannot create the queue directory {path.parent}: {exc}") from exc
+    return SqliteHuey(
+        settings.queue_name, filename=str(path), results=False, timeout=30, fsync=True
+    )
+
+
+def forget_queues() -> None:
+    """Drop the cached Huey objects (tests switch queue configurations)."""
+    with _lock:
+        _queues.clear()
+
+
+def enqueue_step(settings: Settings, step: str, recording_id: str, delay: float = 0) -> None:
+    """Put the task of ``step`` for ``recording_id`` on the queue (after ``delay`` seconds).
+
+    Raises :class:`StorageError` when the queue backend cannot be reached,
+    so callers can undo what they did or leave the work to :func:`recover`.
+    """
+    from agent.calls.pipeline import task_for
+
+    huey = get_queue(settings)
+    task = task_for(huey, step)
+    try:
+        if delay > 0:
+            task.schedule(args=(recording_id,), delay=delay)
+        else:
+            task(recording_id)
+    except Exception as exc:  # noqa: BLE001 - redis/sqlite errors have no common base
+        raise StorageError(
+            f"The job queue ({settings.queue_backend}) is not reachable: {exc}"
+        ) from exc
+
+
+def queued_work(settings: Settings) -> set[tuple[str, str]]:
+    """``(task name, recording id)`` of every message waiting in the queue or schedule."""
+    huey = get_queue(settings)
+    found: set[tuple[str, str]] = set()
+    for task in [*huey.pending(), *huey.scheduled()]:
+        args = task.args or ()
+        if args:
+            found.add((type(task).__name__, str(args[0])))
+    return found
+
+
+class _EmbeddedConsumer(Consumer):
+    """A Huey consumer that runs inside another program (tests, ``upload --wait``).
+
+    Huey's consumer installs SIGTERM/SIGINT/SIGHUP handlers meant for a
+    dedicated process; inside a host program those belong to the host.
+    """
+
+    def _set_signal_handlers(self) -> None:  # noqa: D401 - Huey hook
+        return None
+
+
+def consumer_options(settings: Settings, workers: int, worker_type: str) -> dict[str, Any]:
+    """Consumer tuning shared by ``winback worker`` and the embedded worker."""
+    return {
+        "workers": workers,
+        "worker_type": worker_type,
+        "periodic": False,
+        # SQLite is polled: start fast and back off to at most 0.5 s, which keeps
+        # the queue overhead of a job well under the 100 ms target while busy.
+        "initial_delay": 0.02,
+        "backoff": 1.5,
+        "max_delay": 0.5,
+        "scheduler_interval": 1,
+        "check_worker_health": True,
+        "health_check_interval": 5,
+    }
+
+
+@contextlib.contextmanager
+def embedded_worker(settings: Settings, workers: int = 1) -> Iterator[Consumer]:
+    """Run a consumer in threads of this process for the duration of the block.
+
+    Used by ``winback calls upload --wait`` and tests; a crashed step still
+    goes through the same claim/retry logic as in ``winback worker``.
+    """
+    huey = get_queue(settings)
+    consumer = _EmbeddedConsumer(huey, **consumer_options(settings, workers, "thread"))
+    from agent.calls.pipeline import recover
+
+    recover(settings)
+    consumer.start()
+    try:
+        yield consumer
+    finally:
+        consumer.stop(graceful=True)

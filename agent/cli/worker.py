@@ -1,0 +1,101 @@
+"""``winback worker``: run the pipeline's queue consumer (SQLite or Redis queue).
+
+Besides Huey's consumer, the worker runs a small maintenance thread: at
+start and every ``recover_interval_s`` it re-enqueues steps whose message
+was lost with a killed worker (see :func:`agent.calls.pipeline.recover`)
+and applies the audio retention policy.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Annotated
+
+import typer
+
+from agent.cli.common import DbOption, console, settings_for
+
+log = logging.getLogger(__name__)
+
+
+def _maintenance(stop: threading.Event, interval_s: float) -> None:
+    from agent.calls.pipeline import recover
+    from agent.calls.retention import purge_expired_audio
+    from agent.crm.db import open_store
+    from agent.settings import get_settings
+
+    while True:
+        settings = get_settings()
+        try:
+            requeued = recover(settings)
+            if requeued:
+                log.warning("recovered %d lost pipeline steps", requeued)
+            purge_expired_audio(open_store(settings.db_url), settings)
+        except Exception:  # noqa: BLE001 - keep sweeping; the next round may succeed
+            log.exception("maintenance sweep failed")
+        if stop.wait(interval_s):
+            return
+
+
+def worker(
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, max=64, help="Parallel workers.")
+    ] = None,
+    queue: Annotated[
+        str | None, typer.Option("--queue", help="Queue backend: sqlite or redis.")
+    ] = None,
+    worker_type: Annotated[
+        str | None, typer.Option("--worker-type", help="thread or process.")
+    ] = None,
+    db: DbOption = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each task.")] = False,
+) -> None:
+    """Process queued recordings until stopped (Ctrl-C or SIGTERM)."""
+    from huey.consumer import ConsumerStopped
+
+    from agent.calls.queue import consumer_options, get_queue
+    from agent.crm.db import close_all, open_store
+
+    settings = settings_for(
+        db, None, queue_backend=queue, worker_count=workers, worker_type=worker_type
+    )
+    logging.getLogger("huey").setLevel(logging.INFO if verbose else logging.WARNING)
+    logging.getLogger("agent").setLevel(logging.INFO if verbose else logging.WARNING)
+    open_store(settings.db_url)  # migrate once, before workers start
+    huey = get_queue(settings)
+    if settings.worker_type == "process":
+        # Forked workers must not share the parent's database connections.
+        huey.on_startup("winback_dispose_engines")(lambda: close_all())
+    consumer = huey.create_consumer(
+        **consumer_options(settings, settings.worker_count, settings.worker_type)
+    )
+    console.print(
+        f"Worker: {settings.worker_count} {settings.worker_type}(s) on the "
+        f"{settings.queue_backend} queue; Ctrl-C to stop.",
+        highlight=False,
+    )
+    # Huey's Consumer.run(), with the sweeper thread started only after the
+    # workers were forked (forking a process with running threads is unsafe).
+    consumer.start()
+    stop = threading.Event()
+    sweeper = threading.Thread(
+        target=_maintenance, args=(stop, settings.recover_interval_s), daemon=True
+    )
+    sweeper.start()
+    health = time.monotonic()
+    try:
+        while True:
+            try:
+                health = consumer.loop(health)
+            except ConsumerStopped:
+                break
+    finally:
+        stop.set()
+        huey.notify_interrupted_tasks()
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``worker`` command to the ``winback`` app."""
+    app.command("worker")(worker)

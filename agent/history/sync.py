@@ -1,0 +1,180 @@
+"""Keeping the history index in step with the CRM store.
+
+Three ways in, all built on :func:`sync_source`:
+
+* explicit calls after a change (``sync_source(session, index, tenant_id, "note:7")``),
+* :func:`watch`, which hooks into a store's sessions: after each *commit* the
+  notes, call notes and transcripts that were inserted, updated or deleted in
+  that transaction are re-indexed or removed (nothing happens on rollback, so
+  the index never holds text the database does not),
+* :func:`rebuild`, the full re-index of a tenant (``winback index rebuild``).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, selectinload
+
+from agent.crm.db import Store
+from agent.crm.models import (
+    Account,
+    CallNote,
+    CallRecording,
+    Note,
+    Transcript,
+    TranscriptSegment,
+)
+from agent.errors import ValidationError
+from agent.history.chunks import (
+    HistoryChunk,
+    call_note_chunks,
+    note_chunks,
+    source_id,
+    transcript_chunks,
+)
+from agent.history.index import HistoryIndex
+
+log = logging.getLogger(__name__)
+
+INDEXED_KINDS = ("note", "call_note", "transcript")
+
+
+def _split_source(source: str) -> tuple[str, int]:
+    kind, _, key = source.partition(":")
+    if kind not in INDEXED_KINDS or not key.isdigit():
+        raise ValidationError(
+            f"Not an indexed source id: {source!r} (expected note:N, call_note:N or transcript:N)"
+        )
+    return kind, int(key)
+
+
+def _transcript_day(session: Session, transcript: Transcript) -> Any:
+    if transcript.recording_id is None:
+        return None
+    recording = session.get(CallRecording, transcript.recording_id)
+    return recording.call_date if recording else None
+
+
+def chunks_for_source(session: Session, tenant_id: int, source: str) -> list[HistoryChunk] | None:
+    """Chunks of one record as stored now; ``None`` when the record is gone."""
+    kind, key = _split_source(source)
+    if kind == "note":
+        note = session.get(Note, key)
+        return note_chunks(note) if note and note.tenant_id == tenant_id else None
+    if kind == "call_note":
+        call_note = session.get(CallNote, key)
+        ok = call_note is not None and call_note.tenant_id == tenant_id
+        return call_note_chunks(call_note) if ok else None  # type: ignore[arg-type]
+    transcript = session.get(Transcript, key)
+    if transcript is None or transcript.tenant_id != tenant_id:
+        return None
+    return transcript_chunks(transcript, _transcript_day(session, transcript))
+
+
+def sync_source(session: Session, index: HistoryIndex, tenant_id: int, source: str) -> int:
+    """Bring one record's chunks up to date (re-embed, or delete when the record is gone)."""
+    chunks = chunks_for_source(session, tenant_id, source)
+    if chunks is None:
+        index.delete_source(tenant_id, source)
+        return 0
+    return index.replace_source(tenant_id, source, chunks)
+
+
+def tenant_chunks(session: Session, tenant_id: int) -> list[HistoryChunk]:
+    """Every chunk a tenant's records produce, in a stable order."""
+    chunks: list[HistoryChunk] = []
+    for note in session.scalars(select(Note).where(Note.tenant_id == tenant_id).order_by(Note.id)):
+        chunks.extend(note_chunks(note))
+    for call_note in session.scalars(
+        select(CallNote).where(CallNote.tenant_id == tenant_id).order_by(CallNote.id)
+    ):
+        chunks.extend(call_note_chunks(call_note))
+    days = dict(
+        session.execute(
+            select(CallRecording.id, CallRecording.call_date).where(
+                CallRecording.tenant_id == tenant_id
+            )
+        ).all()
+    )
+    for transcript in session.scalars(
+        select(Transcript)
+        .where(Transcript.tenant_id == tenant_id)
+        .options(selectinload(Transcript.segments))
+        .order_by(Transcript.id)
+    ):
+        chunks.extend(transcript_chunks(transcript, days.get(transcript.recording_id)))
+    return chunks
+
+
+def rebuild(session: Session, index: HistoryIndex, tenant_id: int) -> int:
+    """Drop and rebuild the tenant's index from the CRM store; returns the chunk count."""
+    chunks = tenant_chunks(session, tenant_id)
+    index.reset_tenant(tenant_id)
+    index.collection(tenant_id)
+    return index.upsert(chunks)
+
+
+# --- automatic sync on commit ---------------------------------------------------
+
+_PENDING = "winback_history_pending"
+
+
+def _changed_sources(session: Session) -> set[tuple[int, str, str]]:
+    """(tenant, source id, op) for every indexed record touched in this flush."""
+    changes: set[tuple[int, str, str]] = set()
+    for op, objects in (("sync", session.new), ("sync", session.dirty), ("del", session.deleted)):
+        for obj in objects:
+            if isinstance(obj, Note):
+                changes.add((obj.tenant_id, source_id("note", obj.id), op))
+            elif isinstance(obj, CallNote):
+                changes.add((obj.tenant_id, source_id("call_note", obj.id), op))
+            elif isinstance(obj, Transcript):
+                changes.add((obj.tenant_id, source_id("transcript", obj.id), op))
+            elif isinstance(obj, TranscriptSegment):
+                # A changed segment changes its transcript's chunks.
+                tenant = session.scalar(
+                    select(Transcript.tenant_id).where(Transcript.id == obj.transcript_id)
+                )
+                if tenant is not None:
+                    changes.add((tenant, source_id("transcript", obj.transcript_id), "sync"))
+            elif isinstance(obj, Account) and op == "del":
+                changes.add((obj.tenant_id, source_id("account", obj.id), "del"))
+    return changes
+
+
+def watch(store: Store, index: HistoryIndex) -> None:
+    """Re-index changed records after every commit of ``store``'s sessions (idempotent)."""
+    if getattr(store.factory, "_winback_history_index", None) is index:
+        return
+    store.factory._winback_history_index = index  # type: ignore[attr-defined]
+
+    def after_flush(session: Session, _context: Any) -> None:
+        session.info.setdefault(_PENDING, set()).update(_changed_sources(session))
+
+    def after_commit(session: Session) -> None:
+        pending = session.info.pop(_PENDING, set())
+        if not pending:
+            return
+        try:
+            with store.session() as fresh:
+                for tenant_id, source, op in sorted(pending):
+                    if source.startswith("account:"):
+                        index.delete_account(tenant_id, int(source.split(":")[1]))
+                    elif op == "del":
+                        index.delete_source(tenant_id, source)
+                    else:
+                        sync_source(fresh, index, tenant_id, source)
+        except Exception:  # noqa: BLE001 - the commit stands; say how to repair the index
+            log.exception(
+                "History index update failed after commit; run 'winback index rebuild' to repair"
+            )
+
+    def after_rollback(session: Session) -> None:
+        session.info.pop(_PENDING, None)
+
+    event.listen(store.factory, "after_flush", after_flush)
+    event.listen(store.factory, "after_commit", after_commit)
+    event.listen(store.factory, "after_soft_rollback", lambda s, _t: after_rollback(s))

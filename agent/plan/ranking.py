@@ -1,0 +1,124 @@
+"""The ranked win-back plan: lapse detection, exclusion, scoring and Pareto in one call.
+
+:func:`build_plan` is the library entry point used by the CLI, the web app
+and the demo. Its result, :class:`Plan`, serialises with
+``plan.model_dump(mode="json")`` to the JSON contract of ``winback plan
+--json``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from agent.crm.models import AccountStatus
+from agent.plan.lapse import LapsedAccount, find_lapsed, validate_months
+from agent.plan.pareto import Pareto, pareto_curve
+from agent.plan.scoring import ScoreParts, score_accounts
+from agent.settings import get_settings
+
+#: Account statuses that are listed with the reason but never called (method, step 1).
+EXCLUDED_STATUSES = frozenset(
+    {AccountStatus.insolvent.value, AccountStatus.lost.value, AccountStatus.do_not_contact.value}
+)
+
+
+class PlanCustomer(BaseModel):
+    """One lapsed customer in the plan, ranked or excluded with the reason."""
+
+    external_id: str
+    account_id: int
+    name: str
+    last_order_date: date
+    rank: int | None = Field(description="1 = call first; null for excluded customers.")
+    score: float = Field(description="0..100; the sum of score_parts.points.")
+    score_parts: ScoreParts
+    excluded: str | None = Field(description="Why the customer is not called (its status).")
+
+
+class Plan(BaseModel):
+    """Lapsed customers as of a date, ranked for win-back calls, with the Pareto curve."""
+
+    as_of: date
+    inactive_months: int
+    customers: list[PlanCustomer]
+    pareto: Pareto
+
+    @property
+    def callable(self) -> list[PlanCustomer]:
+        """The ranked (not excluded) customers, best first."""
+        return [c for c in self.customers if c.rank is not None]
+
+    @property
+    def excluded_count(self) -> int:
+        """How many lapsed customers are excluded from calling."""
+        return sum(1 for c in self.customers if c.excluded is not None)
+
+
+def build_plan(
+    session: Session,
+    tenant_id: int,
+    as_of: date,
+    inactive_months: int | None = None,
+    pareto_share: float | None = None,
+) -> Plan:
+    """Build the win-back plan of ``tenant_id`` as of ``as_of``.
+
+    Lapsed accounts (see :func:`agent.plan.lapse.find_lapsed`) are scored
+    against each other; callable ones are ranked by score (ties: higher
+    expected value first, then account id, so the order is stable), and
+    insolvent, lost and do-not-contact accounts follow without a rank, with
+    their status as the reason. The Pareto curve runs over the ranked calls.
+    ``inactive_months`` and ``pareto_share`` default to the settings.
+    """
+    settings = get_settings()
+    months = validate_months(
+        settings.inactive_months if inactive_months is None else inactive_months
+    )
+    share = settings.pareto_value_share if pareto_share is None else pareto_share
+
+    lapsed = find_lapsed(session, tenant_id, as_of, months)
+    scored = score_accounts(lapsed, as_of, months)
+    entries = list(zip(lapsed, scored, strict=True))
+
+    ranked = sorted((e for e in entries if e[0].status not in EXCLUDED_STATUSES), key=_sort_key)
+    excluded = sorted((e for e in entries if e[0].status in EXCLUDED_STATUSES), key=_sort_key)
+
+    customers: list[PlanCustomer] = []
+    for position, (account, (score, parts)) in enumerate(ranked, start=1):
+        customers.append(_customer(account, score, parts, rank=position, excluded=None))
+    for account, (score, parts) in excluded:
+        customers.append(_customer(account, score, parts, rank=None, excluded=account.status))
+
+    pareto = pareto_curve([parts.expected_value for _, (_, parts) in ranked], share)
+    return Plan(as_of=as_of, inactive_months=months, customers=customers, pareto=pareto)
+
+
+_Entry = tuple[LapsedAccount, tuple[float, ScoreParts]]
+
+
+def _sort_key(entry: _Entry) -> tuple[float, float, int]:
+    account, (score, parts) = entry
+    return (-score, -parts.expected_value, account.account_id)
+
+
+def _customer(
+    account: LapsedAccount,
+    score: float,
+    parts: ScoreParts,
+    *,
+    rank: int | None,
+    excluded: str | None,
+) -> PlanCustomer:
+    return PlanCustomer(
+        external_id=account.external_id,
+        account_id=account.account_id,
+        name=account.name,
+        last_order_date=account.last_order_date,
+        rank=rank,
+        score=score,
+        score_parts=parts,
+        excluded=excluded,
+    )

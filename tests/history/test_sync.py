@@ -1,0 +1,85 @@
+"""Keeping the index in step with the CRM store: insert, update, delete, rollback, rebuild."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import delete
+
+from agent.crm.db import Store
+from agent.crm.models import Note, NoteKind
+from agent.errors import ValidationError
+from agent.history.index import HistoryIndex
+from agent.history.sync import rebuild, sync_source, tenant_chunks, watch
+from tests.history.fixtures import Crm
+
+pytestmark = [pytest.mark.local_model]
+
+
+def sources(index: HistoryIndex, tenant: int, query: str, k: int = 20) -> set[str]:
+    return {h.chunk.source_id for h in index.search(tenant, query, k=k)}
+
+
+def test_rebuild_indexes_every_note_and_approved_call(store: Store, crm: Crm, index: HistoryIndex) -> None:
+    with store.session() as s:
+        count = rebuild(s, index, crm.acme)
+        assert count == len(tenant_chunks(s, crm.acme))
+    found = sources(index, crm.acme, "verspätete Lieferung")
+    assert f"note:{crm.complaint_note}" in found
+    assert f"call_note:{crm.call_note}" in found
+    assert f"note:{crm.other_note}" not in found
+    # Rebuilding twice gives the same index, not duplicates.
+    with store.session() as s:
+        assert rebuild(s, index, crm.acme) == count
+    assert index.count(crm.acme) == count
+
+
+def test_watch_follows_insert_update_delete_and_ignores_rollback(
+    store: Store, crm: Crm, index: HistoryIndex
+) -> None:
+    watch(store, index)
+    with store.session() as s:
+        note = Note(tenant_id=crm.acme, account_id=crm.de_account, kind=NoteKind.visit,
+                    occurred_at=datetime(2025, 7, 1), subject="Besuch",
+                    body="Kunde plant eine neue Halle für Laserschneiden.")
+        s.add(note)
+        s.flush()
+        note_id = note.id
+    assert f"note:{note_id}" in sources(index, crm.acme, "Laserschneiden Halle")
+
+    with store.session() as s:
+        s.get(Note, note_id).body = "Kunde interessiert sich für Kühlschmierstoffe."
+    [hit] = [h for h in index.search(crm.acme, "Kühlschmierstoff", k=20)
+             if h.chunk.source_id == f"note:{note_id}"]
+    assert "Kühlschmierstoffe" in hit.chunk.text and "Halle" not in hit.chunk.text
+
+    with store.session() as s:
+        s.delete(s.get(Note, note_id))
+    assert f"note:{note_id}" not in sources(index, crm.acme, "Kühlschmierstoff")
+
+    with pytest.raises(RuntimeError), store.session() as s:
+        s.add(Note(tenant_id=crm.acme, account_id=crm.de_account, kind=NoteKind.note,
+                   occurred_at=datetime(2025, 7, 2), body="Zurückgerollte Notiz über Drohnen."))
+        s.flush()
+        raise RuntimeError("abort")
+    assert not any("Drohnen" in h.chunk.text for h in index.search(crm.acme, "Drohnen", k=20))
+
+
+def test_sync_source_removes_records_deleted_behind_the_orms_back(
+    store: Store, crm: Crm, index: HistoryIndex
+) -> None:
+    with store.session() as s:
+        rebuild(s, index, crm.acme)
+        s.execute(delete(Note).where(Note.id == crm.complaint_note))
+        assert sync_source(s, index, crm.acme, f"note:{crm.complaint_note}") == 0
+    assert f"note:{crm.complaint_note}" not in sources(index, crm.acme, "Lieferverzug")
+
+
+def test_sync_source_rejects_foreign_tenant_and_bad_ids(store: Store, crm: Crm, index: HistoryIndex) -> None:
+    with store.session() as s:
+        # Another tenant's note id is "gone" for acme: nothing gets indexed.
+        assert sync_source(s, index, crm.acme, f"note:{crm.other_note}") == 0
+        with pytest.raises(ValidationError):
+            sync_source(s, index, crm.acme, "order:1")
+    assert index.count(crm.acme) == 0
