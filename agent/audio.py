@@ -78,13 +78,18 @@ def _av() -> Any:
     return av
 
 
-def _open(path: Path) -> Any:
+def _reason(exc: Exception) -> str:
+    # FFmpeg's messages end with the file's path; users need only the reason.
+    return str(getattr(exc, "strerror", None) or exc)
+
+
+def _open(path: Path, name: str) -> Any:
     av = _av()
     try:
         return av.open(str(path), mode="r", options=dict(_OPEN_OPTIONS), metadata_errors="ignore")
     except av.error.FFmpegError as exc:
         raise MediaError(
-            f"{path.name} is not a readable audio file (container not recognised): {exc}"
+            f"{name} is not a readable audio file (unknown or unsupported format: {_reason(exc)})."
         ) from exc
 
 
@@ -113,47 +118,49 @@ def _wav_data_overrun(path: Path) -> int:
         return 0
 
 
-def probe_audio(path: Path, *, max_duration_s: float) -> AudioInfo:
+def probe_audio(path: Path, *, max_duration_s: float, name: str | None = None) -> AudioInfo:
     """Check that ``path`` is decodable audio within the limits and describe it.
 
     Every frame is decoded, so truncated or corrupt files are caught here
     and not halfway through transcription. Decoding stops as soon as more
-    than ``max_duration_s`` seconds were found.
+    than ``max_duration_s`` seconds were found. ``name`` is how messages call
+    the file (the uploaded file name; default: the path's name).
     """
     path = Path(path)
+    name = name or path.name
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise MediaError(f"Cannot read {path.name}: {exc}") from exc
+        raise MediaError(f"Cannot read {name}: {exc}") from exc
     if size == 0:
-        raise MediaError(f"{path.name} is empty (0 bytes).")
+        raise MediaError(f"{name} is empty (0 bytes).")
     overrun = _wav_data_overrun(path)
     if overrun:
         raise MediaError(
-            f"{path.name}: the WAV header claims {overrun} more bytes of audio than the file "
+            f"{name}: the WAV header claims {overrun} more bytes of audio than the file "
             "holds (truncated or forged header)."
         )
     av = _av()
-    container = _open(path)
+    container = _open(path, name)
     try:
         fmt = container.format.name
         if fmt not in ALLOWED_FORMATS:
-            raise MediaError(f"{path.name}: container {fmt!r} is not an accepted audio format.")
+            raise MediaError(f"{name}: container {fmt!r} is not an accepted audio format.")
         if container.streams.video:
             # Cover art is a one-frame "video" stream in MP3/M4A; real video is refused.
             real_video = [
                 s for s in container.streams.video if not (s.disposition & 0x0400)
             ]  # AV_DISPOSITION_ATTACHED_PIC
             if real_video:
-                raise MediaError(f"{path.name} contains video; upload the audio only.")
+                raise MediaError(f"{name} contains video; upload the audio only.")
         if not container.streams.audio:
-            raise MediaError(f"{path.name} contains no audio stream.")
+            raise MediaError(f"{name} contains no audio stream.")
         stream = container.streams.audio[0]
         codec = stream.codec_context.name
         declared = _declared_duration(container, stream)
         if declared is not None and declared > max_duration_s:
             raise PayloadTooLargeError(
-                f"{path.name} claims {declared / 60:.0f} minutes; the limit is "
+                f"{name} claims {declared / 60:.0f} minutes; the limit is "
                 f"{max_duration_s / 60:.0f} minutes (setting max_duration_s)."
             )
         decoded = 0.0
@@ -168,18 +175,18 @@ def probe_audio(path: Path, *, max_duration_s: float) -> AudioInfo:
                 decoded += frame.samples / frame.sample_rate
                 if decoded > max_duration_s:
                     raise PayloadTooLargeError(
-                        f"{path.name} is longer than the limit of {max_duration_s / 60:.0f} "
+                        f"{name} is longer than the limit of {max_duration_s / 60:.0f} "
                         "minutes (setting max_duration_s)."
                     )
         except av.error.FFmpegError as exc:
-            raise MediaError(f"{path.name} is corrupt or truncated: {exc}") from exc
+            raise MediaError(f"{name} is corrupt or truncated ({_reason(exc)}).") from exc
         if decoded <= 0 or not sample_rate:
-            raise MediaError(f"{path.name} contains no decodable audio.")
+            raise MediaError(f"{name} contains no decodable audio.")
         if declared is not None and declared - decoded > max(
             DURATION_TOLERANCE_S, DURATION_TOLERANCE_RATIO * declared
         ):
             raise MediaError(
-                f"{path.name}: the header claims {declared:.1f} s but only {decoded:.1f} s of "
+                f"{name}: the header claims {declared:.1f} s but only {decoded:.1f} s of "
                 "audio could be decoded (truncated or forged file)."
             )
         return AudioInfo(
@@ -219,7 +226,7 @@ def normalise_audio(source: Path, target: Path, *, channels: int) -> float:
         format="s16", layout="mono" if channels == 1 else "stereo", rate=TARGET_RATE
     )
     samples = 0
-    container = _open(source)
+    container = _open(source, source.name)
     try:
         with wave.open(str(tmp), "wb") as out:
             out.setnchannels(channels)
@@ -235,7 +242,9 @@ def normalise_audio(source: Path, target: Path, *, channels: int) -> float:
                     out.writeframes(chunk.to_ndarray().tobytes())
                     samples += chunk.samples
             except av.error.FFmpegError as exc:
-                raise MediaError(f"Audio became undecodable while normalising: {exc}") from exc
+                raise MediaError(
+                    f"Audio became undecodable while normalising ({_reason(exc)})."
+                ) from exc
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):

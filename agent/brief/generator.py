@@ -108,15 +108,16 @@ def _messages(
         )
         or "-"
     )
-    system = render_prompt(
-        f"brief/system_{lang}", situations="\n".join(strategy_lines(situation_codes, lang))
-    )
+    # The system prompt is the same for every account, so llama.cpp can reuse its
+    # evaluated prefix from one brief to the next; everything per account follows.
+    system = render_prompt(f"brief/system_{lang}")
     data = render_prompt(
         f"brief/data_{lang}",
         as_of=fmt_date(brief.as_of, lang),
         facts=fence(facts),
         reasons=reasons,
         excerpts=_excerpts(history),
+        situations="\n".join(strategy_lines(situation_codes, lang)),
     )
     return [SystemMessage(content=system), HumanMessage(content=data)]
 

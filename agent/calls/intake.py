@@ -194,7 +194,11 @@ def upload_recording(
     audio = get_audio_store(settings)
     stored = audio.put(source, max_bytes=int(settings.max_upload_mb * 1_000_000))
     try:
-        info = probe_audio(audio.path(stored.key), max_duration_s=settings.max_duration_s)
+        info = probe_audio(
+            audio.path(stored.key),
+            max_duration_s=settings.max_duration_s,
+            name=filename or "The recording",
+        )
         layout = _layout(info, channels, settings)
         recording_id, duplicate = _insert(
             store,

@@ -277,30 +277,46 @@ def work_to_requeue(
     """``(step, recording id)`` pairs whose message is lost and must be enqueued again.
 
     For every recording still in progress, the first step that is not done
-    is looked at: ``running`` with a stale heartbeat, or ``pending`` with no
-    message in ``queued`` (the queue's and schedule's ``(task name,
-    recording id)`` pairs), means no worker will ever pick it up otherwise.
+    is looked at: ``running`` with a stale heartbeat, or ``pending`` for
+    more than ``stale_s`` seconds with no message in ``queued`` (the queue's
+    and schedule's ``(task name, recording id)`` pairs), means no worker
+    will ever pick it up otherwise. The grace period covers the moment in
+    which a worker has taken a message but not yet claimed the row.
     """
     active = (RecordingStatus.queued, RecordingStatus.processing, RecordingStatus.transcribed)
     now = now_utc()
+    grace = timedelta(seconds=stale_s)
     with store.session() as session:
         rows = session.execute(
-            select(PipelineJob)
+            select(PipelineJob, CallRecording.created_at)
             .join(CallRecording, CallRecording.id == PipelineJob.recording_id)
             .where(CallRecording.status.in_(active))
-            .where(PipelineJob.status != JobStatus.done)
-        ).scalars()
-        first: dict[str, PipelineJob] = {}
-        for job in rows:
-            current = first.get(job.recording_id)
-            if current is None or STEPS.index(job.step) < STEPS.index(current.step):
-                first[job.recording_id] = job
+        ).all()
+    by_recording: dict[str, dict[str, PipelineJob]] = {}
+    created: dict[str, datetime] = {}
+    for job, created_at in rows:
+        by_recording.setdefault(job.recording_id, {})[job.step] = job
+        created[job.recording_id] = _aware(created_at) or now
     lost: list[tuple[str, str]] = []
-    for recording_id, job in sorted(first.items()):
-        dead = job.status == JobStatus.running and is_stale(job, stale_s, now)
-        orphaned = job.status == JobStatus.pending and (
-            (task_name(job.step), recording_id) not in queued
-        )
-        if dead or orphaned:
-            lost.append((job.step, recording_id))
+    for recording_id, steps in sorted(by_recording.items()):
+        ready_since = created[recording_id]
+        for step in STEPS:
+            job = steps.get(step)
+            if job is None:
+                break
+            if job.status == JobStatus.done:
+                ready_since = _aware(job.finished_at) or ready_since
+                continue
+            retry_at = (job.details or {}).get("retry_at")
+            if retry_at:
+                ready_since = max(ready_since, datetime.fromisoformat(retry_at))
+            dead = job.status == JobStatus.running and is_stale(job, stale_s, now)
+            orphaned = (
+                job.status == JobStatus.pending
+                and now - ready_since > grace
+                and (task_name(step), recording_id) not in queued
+            )
+            if dead or orphaned:
+                lost.append((step, recording_id))
+            break
     return lost

@@ -25,8 +25,9 @@ from agent.history.index import HistoryIndex, open_index
 from agent.history.sync import rebuild
 from agent.settings import Settings
 
-index_app = typer.Typer(help="The history index (notes, calls, transcripts in Chroma).",
-                        no_args_is_help=True)
+index_app = typer.Typer(
+    help="The history index (notes, calls, transcripts in Chroma).", no_args_is_help=True
+)
 
 AsOfOption = Annotated[
     str | None,
@@ -81,8 +82,9 @@ def make_brief(
     return run.brief
 
 
-def print_brief(brief: Brief, *, as_json: bool = False, markdown: bool = False,
-                as_html: bool = False) -> None:
+def print_brief(
+    brief: Brief, *, as_json: bool = False, markdown: bool = False, as_html: bool = False
+) -> None:
     """Print a brief in the chosen format (rendered Markdown by default)."""
     if as_json:
         sys.stdout.write(to_json(brief) + "\n")
@@ -109,6 +111,49 @@ def brief(
     settings, store = store_for(db, tenant)
     result = make_brief(store, settings, settings.tenant, account, day, save=save)
     print_brief(result, as_json=json_out, markdown=markdown, as_html=as_html)
+
+
+def _models_missing(settings: Settings) -> list[str]:
+    """Bundled local models the brief needs that are not assembled yet."""
+    from agent.model_store import MODELS, status
+
+    wanted = []
+    if settings.chat_backend == "local" and settings.local_chat_model in MODELS:
+        wanted.append(settings.local_chat_model)
+    if settings.embeddings_backend == "local":
+        wanted.append("use-m-v3")
+    return [name for name in wanted if not status(name, settings).assembled]
+
+
+def show_demo_brief(store: Store, settings: Settings, tenant: str, as_of: date) -> None:
+    """The demo's last step: print the brief of the plan's top account.
+
+    The demo does not assemble local model weights implicitly (over a
+    gigabyte); when they are missing it says how to get them. A model error
+    is reported as a message, since the plan shown before is still useful.
+    """
+    from agent.errors import WinbackError
+    from agent.plan import build_plan
+
+    with store.session() as session:
+        top = build_plan(session, get_tenant(session, tenant).id, as_of).callable[:1]
+    if not top:
+        console.print("No lapsed customer to brief.")
+        return
+    missing = _models_missing(settings)
+    if missing:
+        console.print(
+            f"\nTo see the brief of the top customer ({top[0].external_id}), assemble the local "
+            f"models first: winback models verify {' '.join(missing)}"
+        )
+        return
+    console.print(f"\nBrief for the top customer of the plan ({top[0].external_id}):")
+    try:
+        result = make_brief(store, settings, tenant, top[0].external_id, as_of)
+    except WinbackError as exc:
+        err_console.print(f"[red]No brief:[/red] {exc}", highlight=False)
+        return
+    print_brief(result)
 
 
 @index_app.command("rebuild")

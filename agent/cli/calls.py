@@ -161,7 +161,10 @@ def status(
     if as_json:
         print_json([r.to_dict() for r in recordings])
         return
-    table = Table("id", "account", "status", "progress", "seconds", "uploaded", box=None)
+    table = Table(box=None)
+    table.add_column("id", no_wrap=True, min_width=32)  # ids are copied into other commands
+    for column in ("account", "status", "progress", "seconds", "uploaded"):
+        table.add_column(column)
     for r in recordings:
         table.add_row(
             r.id,

@@ -9,7 +9,8 @@ from rich.table import Table
 
 from agent.cli.common import JsonOption, console, err_console, print_json, settings_for
 from agent.errors import ModelIntegrityError
-from agent.model_store import MODELS, ModelStatus, ensure_model, get_spec, status
+from agent import model_store
+from agent.model_store import ModelStatus, ensure_model, get_spec, status
 
 models_app = typer.Typer(help="Local model weights: list and verify.", no_args_is_help=True)
 
@@ -32,7 +33,7 @@ def _table(rows: list[ModelStatus]) -> Table:
 def list_models(as_json: JsonOption = False) -> None:
     """Show each bundled model: whether its packages are installed, where it is, its check."""
     settings = settings_for()
-    rows = [status(name, settings) for name in sorted(MODELS)]
+    rows = [status(name, settings) for name in sorted(model_store.MODELS)]
     if as_json:
         print_json([r.to_dict() for r in rows])
         return
@@ -51,7 +52,7 @@ def verify(
     checksum; the message says which package to (re)install.
     """
     settings = settings_for()
-    selected = names or sorted(MODELS)
+    selected = names or sorted(model_store.MODELS)
     for name in selected:
         get_spec(name)  # unknown names fail before any work
     rows: list[ModelStatus] = []
@@ -65,7 +66,10 @@ def verify(
             row = status(name, settings)
             row.check = str(exc)
         if row.check != "ok" and not any(f.startswith(f"{name}:") for f in failures):
-            failures.append(f"{name}: {row.check}")
+            failures.append(
+                f"{name}: {row.check}. Delete {row.path} and run `winback models verify` "
+                "to rebuild it from the installed packages."
+            )
         rows.append(row)
     if as_json:
         print_json([r.to_dict() for r in rows])

@@ -113,7 +113,7 @@ def _print_table(plan: Plan, limit: int) -> None:
             str(customer.rank),
             customer.name,
             customer.external_id,
-            f"{customer.last_order_date} ({parts.how_long_ago})",
+            str(customer.last_order_date),
             f"{customer.score:.1f}",
             f"{parts.expected_value:,.2f}",
             f"{parts.ease}" + ("" if parts.ease_known else "?"),
@@ -196,7 +196,13 @@ def daily(
         if tenant_id is None:
             err_console.print(NO_ORDERS)
             if json_output:
-                print_json({"as_of": day.isoformat(), "days": [], "reps": [], "unassigned": []})
+                empty: dict[str, object] = {
+                    "tenant_id": None,
+                    "as_of": day.isoformat(),
+                    "days": [],
+                    "per_rep": per_rep,
+                }
+                print_json({**empty, "reps": [], "unassigned": [], "ics_files": []})
             return
         schedule = daily_plan(session, tenant_id, result, days, per_rep, first_day)
     files = write_ics(schedule, ics) if ics is not None else []

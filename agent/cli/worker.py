@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from agent.cli.common import DbOption, console, settings_for
+from agent.errors import ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,10 @@ def worker(
     from agent.calls.queue import consumer_options, get_queue
     from agent.crm.db import close_all, open_store
 
+    if queue not in (None, "sqlite", "redis"):
+        raise ValidationError(f"--queue {queue!r}: use sqlite or redis.")
+    if worker_type not in (None, "thread", "process"):
+        raise ValidationError(f"--worker-type {worker_type!r}: use thread or process.")
     settings = settings_for(
         db, None, queue_backend=queue, worker_count=workers, worker_type=worker_type
     )

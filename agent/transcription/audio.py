@@ -90,6 +90,22 @@ def decode(path: Path, *, split_stereo: bool = False) -> list[np.ndarray]:
     return arrays
 
 
+def same_channels(arrays: list[np.ndarray], max_difference: float = 0.01) -> bool:
+    """True when a "stereo" file carries (nearly) the same signal twice: really mono.
+
+    Compares the energy of the difference with the energy of both channels:
+    a duplicated mono signal stays far below 1 % even after lossy encoding,
+    two separate speakers are near 100 %.
+    """
+    if len(arrays) != 2 or arrays[0].shape != arrays[1].shape:
+        return False
+    left, right = (a.astype(np.float64) for a in arrays)
+    energy = float(np.sum(left * left) + np.sum(right * right))
+    if energy == 0.0:
+        return True
+    return float(np.sum((left - right) ** 2)) / energy < max_difference
+
+
 def to_wav_bytes(audio: np.ndarray, sample_rate: int = SAMPLE_RATE) -> bytes:
     """Encode float32 samples as 16-bit PCM WAV (for APIs that take files)."""
     pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2")

@@ -30,7 +30,7 @@ import numpy as np
 from agent.errors import ModelError
 from agent.model_store import MODELS, cpu_threads, resolve_model_path
 from agent.settings import Settings, get_settings
-from agent.transcription.audio import SAMPLE_RATE, decode
+from agent.transcription.audio import SAMPLE_RATE, decode, same_channels
 from agent.transcription.guards import drop_repetitions, drop_unlikely_speech
 from agent.transcription.types import ChannelLayout, Segment, Speaker, Transcript
 
@@ -172,6 +172,10 @@ class LocalWhisperTranscriber:
             language = None
         t0 = time.perf_counter()
         arrays = decode(Path(path), split_stereo=channels != "mono")
+        if same_channels(arrays):
+            # Both channels carry the same signal (a mono call saved as stereo): transcribe
+            # once, speaker unknown, instead of inventing a second speaker.
+            arrays, channels = arrays[:1], "mono"
         t1 = time.perf_counter()
         duration = max(len(a) for a in arrays) / SAMPLE_RATE
         segments: list[Segment] = []

@@ -14,7 +14,7 @@ from typing import Any
 
 from agent.errors import ModelError
 from agent.settings import Settings, get_settings
-from agent.transcription.audio import SAMPLE_RATE, decode, to_wav_bytes
+from agent.transcription.audio import SAMPLE_RATE, decode, same_channels, to_wav_bytes
 from agent.transcription.guards import drop_repetitions
 from agent.transcription.local import channel_speakers
 from agent.transcription.types import ChannelLayout, Segment, Speaker, Transcript
@@ -97,6 +97,10 @@ class OpenAITranscriber:
             language = None
         t0 = time.perf_counter()
         arrays = decode(Path(path), split_stereo=channels != "mono")
+        if same_channels(arrays):
+            # Both channels carry the same signal (a mono call saved as stereo): transcribe
+            # once, speaker unknown, instead of inventing a second speaker.
+            arrays, channels = arrays[:1], "mono"
         duration = max(len(a) for a in arrays) / SAMPLE_RATE
         segments: list[Segment] = []
         detected: str | None = None

@@ -66,7 +66,9 @@ def test_upload_stores_row_consent_jobs_and_queues_the_first_step(
         consent_row = session.get(ConsentRecord, row.consent_id)
         assert consent_row is not None and consent_row.given_by == "Herr Huber"
         decode = session.scalar(
-            select(PipelineJob).where(PipelineJob.recording_id == row.id, PipelineJob.step == "decode")
+            select(PipelineJob).where(
+                PipelineJob.recording_id == row.id, PipelineJob.step == "decode"
+            )
         )
         assert decode is not None and decode.details["channels"] == "rep,customer"
     queued = get_queue(settings).pending()
@@ -147,8 +149,9 @@ def test_bad_media_stores_nothing(
 def test_oversized_upload_is_refused_while_streaming(
     store: Store, account: str, consent: dict
 ) -> None:
-    settings = configure(database_url=store.url.replace("***", ""), max_upload_mb=2)
-    settings = configure(**{**settings.model_dump(), "database_url": None}) if False else settings
+    settings = configure(
+        database_url=store.engine.url.render_as_string(hide_password=False), max_upload_mb=2
+    )
     sent: list[int] = []
 
     def body() -> Iterator[bytes]:

@@ -112,63 +112,168 @@ def build_crm(store: Store) -> Crm:
         rep = User(tenant_id=acme.id, username="j.wagner", name="Jan Wagner", role=Role.rep)
         s.add(rep)
         s.flush()
-        de = Account(tenant_id=acme.id, external_id="K-100", name="Meier Drehteile GmbH",
-                     city="Bremen", language=Language.de, owner_id=rep.id)
-        en = Account(tenant_id=acme.id, external_id="K-200", name="Midlands Tools Ltd",
-                     city="Leeds", language=Language.en)
-        empty = Account(tenant_id=acme.id, external_id="K-300", name="Leer GmbH",
-                        language=Language.de)
-        insolvent = Account(tenant_id=acme.id, external_id="K-400", name="Pleite KG",
-                            language=Language.de, status=AccountStatus.insolvent,
-                            status_reason="Insolvenzverfahren eröffnet am 01.06.2026")
-        foreign = Account(tenant_id=other.id, external_id="K-100", name="Fremd AG",
-                          language=Language.de)
+        de = Account(
+            tenant_id=acme.id,
+            external_id="K-100",
+            name="Meier Drehteile GmbH",
+            city="Bremen",
+            language=Language.de,
+            owner_id=rep.id,
+        )
+        en = Account(
+            tenant_id=acme.id,
+            external_id="K-200",
+            name="Midlands Tools Ltd",
+            city="Leeds",
+            language=Language.en,
+        )
+        empty = Account(
+            tenant_id=acme.id, external_id="K-300", name="Leer GmbH", language=Language.de
+        )
+        insolvent = Account(
+            tenant_id=acme.id,
+            external_id="K-400",
+            name="Pleite KG",
+            language=Language.de,
+            status=AccountStatus.insolvent,
+            status_reason="Insolvenzverfahren eröffnet am 01.06.2026",
+        )
+        foreign = Account(
+            tenant_id=other.id, external_id="K-100", name="Fremd AG", language=Language.de
+        )
         s.add_all([de, en, empty, insolvent, foreign])
         s.flush()
-        s.add(Contact(tenant_id=acme.id, account_id=de.id, name="Susanne Pfeiffer",
-                      title="Einkaufsleiterin", phone="+49 421 555 12", is_primary=True))
-        s.add(Contact(tenant_id=acme.id, account_id=en.id, name="Mark Turner",
-                      title="Buyer", is_primary=True))
-        _order(s, acme.id, de, "A-2024-1", date(2024, 3, 4),
-               [("VB-1001", "Sechskantschraube DIN 933 M8x30", 10, "18.40")])
-        _order(s, acme.id, de, "A-2024-2", date(2024, 9, 12),
-               [("VB-1001", "Sechskantschraube DIN 933 M8x30", 20, "18.40"),
-                ("ZW-2003", "VHM-Schaftfräser 10 mm", 5, "64.20")])
-        last = _order(s, acme.id, de, "A-2025-1", date(2025, 5, 20),
-                      [("ZW-2003", "VHM-Schaftfräser 10 mm", 3, "64.20")])
-        _order(s, acme.id, en, "B-2025-1", date(2025, 2, 3),
-               [("SM-3001", "Cutting disc 125 mm, 25 pcs", 4, "29.90")])
-        _order(s, acme.id, insolvent, "C-2024-1", date(2024, 1, 10),
-               [("VB-1004", "Mutter M8", 5, "14.20")])
-        complaint = Note(tenant_id=acme.id, account_id=de.id, kind=NoteKind.complaint,
-                         occurred_at=datetime(2025, 4, 2, 10, 0), subject="Lieferverzug",
-                         body="Frau Pfeiffer beschwert sich: Lieferung zu Auftrag A-2024-2 kam "
-                              "12 Tage zu spät und unvollständig. Kunde droht zu wechseln.")
-        injection = Note(tenant_id=acme.id, account_id=de.id, kind=NoteKind.note,
-                         occurred_at=datetime(2025, 6, 1, 9, 0), subject="Rückruf",
-                         body=INJECTION)
-        en_note = Note(tenant_id=acme.id, account_id=en.id, kind=NoteKind.email,
-                       occurred_at=datetime(2025, 3, 1, 9, 0), subject="Price increase",
-                       body="Mark Turner wrote that the price increase is not acceptable and "
-                            "asks for special terms.")
-        foreign_note = Note(tenant_id=other.id, account_id=foreign.id, kind=NoteKind.complaint,
-                            occurred_at=datetime(2025, 4, 2, 10, 0), subject="Lieferverzug",
-                            body="GEHEIM: Lieferung kam zu spät, Kunde droht zu wechseln.")
+        s.add(
+            Contact(
+                tenant_id=acme.id,
+                account_id=de.id,
+                name="Susanne Pfeiffer",
+                title="Einkaufsleiterin",
+                phone="+49 421 555 12",
+                is_primary=True,
+            )
+        )
+        s.add(
+            Contact(
+                tenant_id=acme.id,
+                account_id=en.id,
+                name="Mark Turner",
+                title="Buyer",
+                is_primary=True,
+            )
+        )
+        _order(
+            s,
+            acme.id,
+            de,
+            "A-2024-1",
+            date(2024, 3, 4),
+            [("VB-1001", "Sechskantschraube DIN 933 M8x30", 10, "18.40")],
+        )
+        _order(
+            s,
+            acme.id,
+            de,
+            "A-2024-2",
+            date(2024, 9, 12),
+            [
+                ("VB-1001", "Sechskantschraube DIN 933 M8x30", 20, "18.40"),
+                ("ZW-2003", "VHM-Schaftfräser 10 mm", 5, "64.20"),
+            ],
+        )
+        last = _order(
+            s,
+            acme.id,
+            de,
+            "A-2025-1",
+            date(2025, 5, 20),
+            [("ZW-2003", "VHM-Schaftfräser 10 mm", 3, "64.20")],
+        )
+        _order(
+            s,
+            acme.id,
+            en,
+            "B-2025-1",
+            date(2025, 2, 3),
+            [("SM-3001", "Cutting disc 125 mm, 25 pcs", 4, "29.90")],
+        )
+        _order(
+            s,
+            acme.id,
+            insolvent,
+            "C-2024-1",
+            date(2024, 1, 10),
+            [("VB-1004", "Mutter M8", 5, "14.20")],
+        )
+        complaint = Note(
+            tenant_id=acme.id,
+            account_id=de.id,
+            kind=NoteKind.complaint,
+            occurred_at=datetime(2025, 4, 2, 10, 0),
+            subject="Lieferverzug",
+            body="Frau Pfeiffer beschwert sich: Lieferung zu Auftrag A-2024-2 kam "
+            "12 Tage zu spät und unvollständig. Kunde droht zu wechseln.",
+        )
+        injection = Note(
+            tenant_id=acme.id,
+            account_id=de.id,
+            kind=NoteKind.note,
+            occurred_at=datetime(2025, 6, 1, 9, 0),
+            subject="Rückruf",
+            body=INJECTION,
+        )
+        en_note = Note(
+            tenant_id=acme.id,
+            account_id=en.id,
+            kind=NoteKind.email,
+            occurred_at=datetime(2025, 3, 1, 9, 0),
+            subject="Price increase",
+            body="Mark Turner wrote that the price increase is not acceptable and "
+            "asks for special terms.",
+        )
+        foreign_note = Note(
+            tenant_id=other.id,
+            account_id=foreign.id,
+            kind=NoteKind.complaint,
+            occurred_at=datetime(2025, 4, 2, 10, 0),
+            subject="Lieferverzug",
+            body="GEHEIM: Lieferung kam zu spät, Kunde droht zu wechseln.",
+        )
         s.add_all([complaint, injection, en_note, foreign_note])
         s.flush()
-        call = CallNote(tenant_id=acme.id, account_id=de.id, call_date=date(2025, 10, 1),
-                        status=NoteStatus.approved, outcome=CallOutcome.not_now,
-                        summary="Frau Pfeiffer: zu viele verspätete Lieferungen, will erst "
-                                "Verbesserung sehen.")
+        call = CallNote(
+            tenant_id=acme.id,
+            account_id=de.id,
+            call_date=date(2025, 10, 1),
+            status=NoteStatus.approved,
+            outcome=CallOutcome.not_now,
+            summary="Frau Pfeiffer: zu viele verspätete Lieferungen, will erst Verbesserung sehen.",
+        )
         s.add(call)
         s.flush()
-        s.add(ChurnReasonLabel(tenant_id=acme.id, account_id=de.id, call_note_id=call.id,
-                               code=ChurnReason.delivery_reliability,
-                               evidence="zu viele verspätete Lieferungen", confidence=0.9))
-        return Crm(acme=acme.id, other=other.id, de_account=de.id, en_account=en.id,
-                   empty_account=empty.id, insolvent_account=insolvent.id,
-                   complaint_note=complaint.id, injection_note=injection.id,
-                   other_note=foreign_note.id, call_note=call.id, last_order=last.id)
+        s.add(
+            ChurnReasonLabel(
+                tenant_id=acme.id,
+                account_id=de.id,
+                call_note_id=call.id,
+                code=ChurnReason.delivery_reliability,
+                evidence="zu viele verspätete Lieferungen",
+                confidence=0.9,
+            )
+        )
+        return Crm(
+            acme=acme.id,
+            other=other.id,
+            de_account=de.id,
+            en_account=en.id,
+            empty_account=empty.id,
+            insolvent_account=insolvent.id,
+            complaint_note=complaint.id,
+            injection_note=injection.id,
+            other_note=foreign_note.id,
+            call_note=call.id,
+            last_order=last.id,
+        )
 
 
 @pytest.fixture

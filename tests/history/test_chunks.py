@@ -19,8 +19,15 @@ def test_split_text_keeps_short_text_and_cuts_long_text_at_sentences() -> None:
 
 
 def test_note_chunk_carries_subject_metadata_and_source_id() -> None:
-    note = Note(id=7, tenant_id=3, account_id=5, kind=NoteKind.complaint,
-                occurred_at=datetime(2025, 4, 2, 10), subject="Lieferverzug", body="Zu spät.")
+    note = Note(
+        id=7,
+        tenant_id=3,
+        account_id=5,
+        kind=NoteKind.complaint,
+        occurred_at=datetime(2025, 4, 2, 10),
+        subject="Lieferverzug",
+        body="Zu spät.",
+    )
     [chunk] = note_chunks(note)
     assert chunk.id == "note:7#0"
     assert chunk.text == "Lieferverzug\nZu spät."
@@ -31,7 +38,9 @@ def test_note_chunk_carries_subject_metadata_and_source_id() -> None:
 
 
 def test_transcript_chunks_merge_speaker_turns_with_timestamps() -> None:
-    transcript = Transcript(id=4, tenant_id=1, account_id=2, text="", created_at=datetime(2026, 1, 1))
+    transcript = Transcript(
+        id=4, tenant_id=1, account_id=2, text="", created_at=datetime(2026, 1, 1)
+    )
     rows = [
         (0.0, 2.5, "rep", "Guten Tag, Frau Pfeiffer."),
         (2.5, 4.0, "rep", "Wie geht es Ihnen?"),
@@ -54,10 +63,17 @@ def test_transcript_chunks_merge_speaker_turns_with_timestamps() -> None:
 
 
 def test_long_transcripts_split_between_turns() -> None:
-    transcript = Transcript(id=1, tenant_id=1, account_id=1, text="", created_at=datetime(2026, 1, 1))
+    transcript = Transcript(
+        id=1, tenant_id=1, account_id=1, text="", created_at=datetime(2026, 1, 1)
+    )
     transcript.segments = [
-        TranscriptSegment(idx=i, start_s=i * 10.0, end_s=i * 10.0 + 9, speaker=("rep", "kunde")[i % 2],
-                          text=f"Das ist Beitrag {i} mit etwas mehr Text darin, damit es länger wird.")
+        TranscriptSegment(
+            idx=i,
+            start_s=i * 10.0,
+            end_s=i * 10.0 + 9,
+            speaker=("rep", "kunde")[i % 2],
+            text=f"Das ist Beitrag {i} mit etwas mehr Text darin, damit es länger wird.",
+        )
         for i in range(60)
     ]
     chunks = transcript_chunks(transcript)

@@ -15,16 +15,25 @@ pytestmark = [pytest.mark.local_model]
 
 
 def chunk(tenant: int, account: int, source: str, text: str, seq: int = 0) -> HistoryChunk:
-    return HistoryChunk(source_id=source, seq=seq, tenant_id=tenant, account_id=account,
-                        kind="complaint", day=date(2025, 4, 2), text=text)
+    return HistoryChunk(
+        source_id=source,
+        seq=seq,
+        tenant_id=tenant,
+        account_id=account,
+        kind="complaint",
+        day=date(2025, 4, 2),
+        text=text,
+    )
 
 
 def test_search_finds_the_relevant_note_cross_lingually(index: HistoryIndex) -> None:
-    index.upsert([
-        chunk(1, 10, "note:1", "Die Lieferung kam zwölf Tage zu spät und war unvollständig."),
-        chunk(1, 10, "note:2", "Weihnachtsgrüße an das ganze Team."),
-        chunk(1, 10, "note:3", "Der Kunde fragt nach einem Katalog für Schleifmittel."),
-    ])
+    index.upsert(
+        [
+            chunk(1, 10, "note:1", "Die Lieferung kam zwölf Tage zu spät und war unvollständig."),
+            chunk(1, 10, "note:2", "Weihnachtsgrüße an das ganze Team."),
+            chunk(1, 10, "note:3", "Der Kunde fragt nach einem Katalog für Schleifmittel."),
+        ]
+    )
     hits = index.search(1, "late and incomplete delivery", k=2)
     assert hits[0].chunk.source_id == "note:1"
     assert hits[0].chunk.day == date(2025, 4, 2)
@@ -45,10 +54,12 @@ def test_a_tenant_never_retrieves_another_tenants_text(index: HistoryIndex) -> N
 
 
 def test_account_and_kind_filters(index: HistoryIndex) -> None:
-    index.upsert([
-        chunk(1, 10, "note:1", "Preiserhöhung nicht akzeptabel."),
-        chunk(1, 11, "note:2", "Preiserhöhung nicht akzeptabel, sagt auch dieser Kunde."),
-    ])
+    index.upsert(
+        [
+            chunk(1, 10, "note:1", "Preiserhöhung nicht akzeptabel."),
+            chunk(1, 11, "note:2", "Preiserhöhung nicht akzeptabel, sagt auch dieser Kunde."),
+        ]
+    )
     assert [h.chunk.account_id for h in index.search(1, "Preis", account_id=11)] == [11]
     assert index.search(1, "Preis", kinds=["transcript"]) == []
 

@@ -21,7 +21,9 @@ def sources(index: HistoryIndex, tenant: int, query: str, k: int = 20) -> set[st
     return {h.chunk.source_id for h in index.search(tenant, query, k=k)}
 
 
-def test_rebuild_indexes_every_note_and_approved_call(store: Store, crm: Crm, index: HistoryIndex) -> None:
+def test_rebuild_indexes_every_note_and_approved_call(
+    store: Store, crm: Crm, index: HistoryIndex
+) -> None:
     with store.session() as s:
         count = rebuild(s, index, crm.acme)
         assert count == len(tenant_chunks(s, crm.acme))
@@ -40,9 +42,14 @@ def test_watch_follows_insert_update_delete_and_ignores_rollback(
 ) -> None:
     watch(store, index)
     with store.session() as s:
-        note = Note(tenant_id=crm.acme, account_id=crm.de_account, kind=NoteKind.visit,
-                    occurred_at=datetime(2025, 7, 1), subject="Besuch",
-                    body="Kunde plant eine neue Halle für Laserschneiden.")
+        note = Note(
+            tenant_id=crm.acme,
+            account_id=crm.de_account,
+            kind=NoteKind.visit,
+            occurred_at=datetime(2025, 7, 1),
+            subject="Besuch",
+            body="Kunde plant eine neue Halle für Laserschneiden.",
+        )
         s.add(note)
         s.flush()
         note_id = note.id
@@ -50,8 +57,11 @@ def test_watch_follows_insert_update_delete_and_ignores_rollback(
 
     with store.session() as s:
         s.get(Note, note_id).body = "Kunde interessiert sich für Kühlschmierstoffe."
-    [hit] = [h for h in index.search(crm.acme, "Kühlschmierstoff", k=20)
-             if h.chunk.source_id == f"note:{note_id}"]
+    [hit] = [
+        h
+        for h in index.search(crm.acme, "Kühlschmierstoff", k=20)
+        if h.chunk.source_id == f"note:{note_id}"
+    ]
     assert "Kühlschmierstoffe" in hit.chunk.text and "Halle" not in hit.chunk.text
 
     with store.session() as s:
@@ -59,8 +69,15 @@ def test_watch_follows_insert_update_delete_and_ignores_rollback(
     assert f"note:{note_id}" not in sources(index, crm.acme, "Kühlschmierstoff")
 
     with pytest.raises(RuntimeError), store.session() as s:
-        s.add(Note(tenant_id=crm.acme, account_id=crm.de_account, kind=NoteKind.note,
-                   occurred_at=datetime(2025, 7, 2), body="Zurückgerollte Notiz über Drohnen."))
+        s.add(
+            Note(
+                tenant_id=crm.acme,
+                account_id=crm.de_account,
+                kind=NoteKind.note,
+                occurred_at=datetime(2025, 7, 2),
+                body="Zurückgerollte Notiz über Drohnen.",
+            )
+        )
         s.flush()
         raise RuntimeError("abort")
     assert not any("Drohnen" in h.chunk.text for h in index.search(crm.acme, "Drohnen", k=20))
@@ -76,7 +93,9 @@ def test_sync_source_removes_records_deleted_behind_the_orms_back(
     assert f"note:{crm.complaint_note}" not in sources(index, crm.acme, "Lieferverzug")
 
 
-def test_sync_source_rejects_foreign_tenant_and_bad_ids(store: Store, crm: Crm, index: HistoryIndex) -> None:
+def test_sync_source_rejects_foreign_tenant_and_bad_ids(
+    store: Store, crm: Crm, index: HistoryIndex
+) -> None:
     with store.session() as s:
         # Another tenant's note id is "gone" for acme: nothing gets indexed.
         assert sync_source(s, index, crm.acme, f"note:{crm.other_note}") == 0

@@ -53,3 +53,11 @@ def test_drop_unlikely_speech_uses_both_probabilities() -> None:
         seg("ohne Werte", 3),
     ]
     assert [s.start for s in drop_unlikely_speech(segments)] == [1, 2, 3]
+
+
+def test_channel_speakers_follow_layout() -> None:
+    from agent.transcription.local import channel_speakers
+
+    assert channel_speakers("rep,customer") == ["rep", "customer"]
+    assert channel_speakers("customer,rep") == ["customer", "rep"]
+    assert channel_speakers("mono") == ["unknown"]

@@ -158,7 +158,22 @@ def import_orders(
         _write(session, tenant.id, parsed, accounts, stats, progress)
         stats.seconds = round(time.perf_counter() - clock, 3)
         record_run(session, tenant.id, stats, source, started)
+    _refresh_statistics(store)
     return stats
+
+
+def _refresh_statistics(store: Store) -> None:
+    """Refresh PostgreSQL's planner statistics after a bulk load.
+
+    Right after a large import the statistics are empty and the planner picks
+    nested loops for the plan's grouped queries (seen: 75 s instead of 1 s).
+    SQLite needs nothing here.
+    """
+    if store.engine.dialect.name != "postgresql":
+        return
+    with store.engine.connect() as connection:
+        connection.exec_driver_sql("ANALYZE orders, order_lines, accounts")
+        connection.commit()
 
 
 def _account_ids(session: Session, tenant_id: int) -> dict[str, int]:
