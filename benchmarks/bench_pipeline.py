@@ -178,7 +178,7 @@ def throughput_redis(work: Path, calls: int) -> dict[str, float]:
 
     data = work / "throughput"
     forget_queues()
-    name = f"bench-{uuid.uuid4().hex[:8]}"
+    name = f"bench_{uuid.uuid4().hex[:8]}"
     url = f"sqlite:///{data / 'winback.db'}"
     settings, store = _setup(url, data_dir=data, queue_backend="redis", queue_name=name)
     jfk = _decode(JFK)
@@ -236,12 +236,15 @@ def main() -> None:
         settings, _ = _setup(f"sqlite:///{work / 'q.db'}", data_dir=work / "q")
         results["queue_overhead_sqlite"] = queue_overhead(settings)
         print(json.dumps({"queue_overhead_sqlite": results["queue_overhead_sqlite"]}), flush=True)
-        name = f"bench-ping-{uuid.uuid4().hex[:8]}"
+        name = f"bench_ping_{uuid.uuid4().hex[:8]}"
         redis_settings = settings.model_copy(update={"queue_backend": "redis", "queue_name": name})
         from agent.settings import set_settings
 
         set_settings(redis_settings)
         results["queue_overhead_redis"] = queue_overhead(redis_settings)
+        from agent.calls.queue import get_queue
+
+        get_queue(redis_settings).flush()  # leave no keys behind in Redis
         print(json.dumps({"queue_overhead_redis": results["queue_overhead_redis"]}), flush=True)
         results["throughput_redis_2_workers"] = throughput_redis(work, args.calls)
         print(json.dumps({"throughput": results["throughput_redis_2_workers"]}), flush=True)

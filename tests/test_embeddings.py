@@ -53,7 +53,9 @@ class _FakeOpenAIClient:
         from types import SimpleNamespace
 
         self.calls.append({"model": model, "input": input})
-        data = [SimpleNamespace(index=i, embedding=[float(i + 1), 0.0, 0.0]) for i in range(len(input))]
+        data = [
+            SimpleNamespace(index=i, embedding=[float(i + 1), 0.0, 0.0]) for i in range(len(input))
+        ]
         return SimpleNamespace(data=list(reversed(data)))
 
 

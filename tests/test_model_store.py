@@ -89,9 +89,7 @@ def test_checksum_mismatch_refuses_and_leaves_nothing(
 ) -> None:
     spec = model_store.MODELS[tiny]
     bad = ModelFile("w.bin", spec.files[0].parts, "0" * 64)
-    monkeypatch.setitem(
-        model_store.MODELS, tiny, ModelSpec(tiny, "chat", "x", (bad,), "w.bin")
-    )
+    monkeypatch.setitem(model_store.MODELS, tiny, ModelSpec(tiny, "chat", "x", (bad,), "w.bin"))
     with pytest.raises(ModelIntegrityError, match="Checksum mismatch.*force-reinstall"):
         ensure_model(tiny)
     directory = model_store.model_dir(tiny)

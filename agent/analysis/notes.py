@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from agent.analysis.analyzer import AnalysisResult
 from agent.analysis.schema import CallAnalysis
-from agent.crm.models import Account, AuditEvent, CallNote, NoteStatus, User
+from agent.crm.models import Account, AuditEvent, CallNote, CallOutcome, NoteStatus, User
 from agent.errors import NotFoundError, ValidationError
 
 #: The fields of a note a reviewer can edit, and whose source is tracked.
@@ -109,7 +109,7 @@ def store_draft(
         status=NoteStatus.failed if result.status == "failed" else NoteStatus.pending_review,
         language=analysis.language if analysis else None,
         summary=analysis.summary if analysis else None,
-        outcome=analysis.outcome if analysis else None,
+        outcome=CallOutcome(analysis.outcome) if analysis else None,
         sentiment=analysis.sentiment if analysis else None,
         expectations=analysis.expectations if analysis else None,
         analysis=payload,

@@ -34,7 +34,10 @@ from agent.crm.models import (
     Account,
     AccountStatus,
     CallNote,
+    CallOutcome,
+    ChurnReason,
     ChurnReasonLabel,
+    NextStepType,
     NoteStatus,
     Role,
     Task,
@@ -132,7 +135,7 @@ def edit(
         return note
     note.analysis = {**(note.analysis or {}), "result": new_json}
     note.summary = updated.summary
-    note.outcome = updated.outcome  # type: ignore[assignment]
+    note.outcome = CallOutcome(updated.outcome)
     note.sentiment = updated.sentiment
     note.expectations = updated.expectations
     sources = dict(note.field_sources or {name: "ai" for name in EDITABLE_FIELDS})
@@ -178,7 +181,8 @@ def approve(
     labels = []
     for reason in analysis.churn_reasons:
         label = ChurnReasonLabel(
-            tenant_id=tenant_id, account_id=account.id, call_note_id=note.id, code=reason.code,
+            tenant_id=tenant_id, account_id=account.id, call_note_id=note.id,
+                code=ChurnReason(reason.code),
             evidence=reason.evidence, confidence=reason.confidence, source=label_source,
         )  # fmt: skip
         session.add(label)
@@ -228,7 +232,8 @@ def _tasks(note: CallNote, analysis: CallAnalysis, account: Account, tenant_id: 
             text = f"{words['customer']}: {text}"
         tasks.append(
             Task(
-                tenant_id=tenant_id, account_id=account.id, call_note_id=note.id, type=step.type,
+                tenant_id=tenant_id, account_id=account.id, call_note_id=note.id,
+                type=NextStepType(step.type),
                 description=text,
                 owner_id=owner_id, due_date=step.due_date,
             )  # fmt: skip
@@ -239,7 +244,7 @@ def _tasks(note: CallNote, analysis: CallAnalysis, account: Account, tenant_id: 
         tasks.append(
             Task(
                 tenant_id=tenant_id, account_id=account.id, call_note_id=note.id,
-                type="schedule_call", description=words["reminder"], owner_id=owner_id,
+                type=NextStepType.schedule_call, description=words["reminder"], owner_id=owner_id,
                 due_date=start + timedelta(days=days),
             )  # fmt: skip
         )

@@ -43,13 +43,17 @@ from agent.brief.schema import (
     Objection,
 )
 from agent.crm.db import get_tenant
+from agent.errors import StructuredOutputError
 from agent.history.index import HistoryIndex
 from agent.history.records import RecordBook
-from agent.history.retrieval import AccountHistory, retrieve
+from agent.history.retrieval import AccountHistory, find_account, retrieve
+from agent.history.sync import sync_account
 from agent.prompts import fence, render_prompt
 from agent.settings import Settings, get_settings
 
 RULES_MODEL = "rules (no language model)"
+#: Room for the bounded draft; German text costs the Qwen tokenizer about 1.5x English.
+DRAFT_MAX_TOKENS = 900
 STANDARD_OPENING = {
     "de": "Wir haben lange nichts mehr von Ihnen gehört – was können wir tun, damit Sie wieder "
     "gerne bei uns einkaufen?",
@@ -194,7 +198,22 @@ def _write_language(
     lang = brief.language
     facts = {f.id: f for f in brief.key_facts}
     messages = _messages(brief, history, situations(brief.churn_hypotheses))
-    first = generate_structured(model, messages, BriefDraft, purpose="brief", settings=settings)
+    try:
+        first = generate_structured(
+            model,
+            messages,
+            BriefDraft,
+            max_tokens=DRAFT_MAX_TOKENS,
+            purpose="brief",
+            settings=settings,
+        )
+    except StructuredOutputError as exc:
+        # The facts, reasons and decision stand without the model; say what is missing.
+        brief.situation = _rule_situation(brief)
+        brief.opening_question = Claim(text=STANDARD_OPENING[lang])
+        brief.flags.append(Flag(part="language", reason=f"model gave no valid draft: {exc}"))
+        brief.model = f"{getattr(model, 'model_name', 'model')} (failed; parts by code)"
+        return
     usages = [first.usage]
     parts = _parts(first.value, facts, lang)
     failing = {
@@ -208,11 +227,19 @@ def _write_language(
             AIMessage(content=first.raw),
             HumanMessage(content=render_prompt(f"brief/retry_{lang}", problems=problems)),
         ]
-        second = generate_structured(
-            model, retry, BriefDraft, purpose="brief-retry", settings=settings
-        )
-        usages.append(second.usage)
-        again = _parts(second.value, facts, lang)
+        try:
+            second = generate_structured(
+                model,
+                retry,
+                BriefDraft,
+                max_tokens=DRAFT_MAX_TOKENS,
+                purpose="brief-retry",
+                settings=settings,
+            )
+            usages.append(second.usage)
+            again = _parts(second.value, facts, lang)
+        except StructuredOutputError:
+            again = {}
         for name in list(failing):
             candidate = again.get(name)
             if candidate is not None and not _problems(name, candidate, book, names, lang):
@@ -274,10 +301,14 @@ def generate_brief(
     as_of = as_of or date.today()
     tenant_row = get_tenant(session, tenant)
     book = RecordBook(session, tenant_row.id)
+    found = find_account(session, tenant_row.id, account)
+    if index is not None:
+        # Bring this account's chunks up to date first (cheap when nothing changed).
+        sync_account(session, index, tenant_row.id, found.id)
     history = retrieve(
         session,
         tenant_row.id,
-        account,
+        found.external_id,
         as_of,
         index=index,
         k=settings.brief_semantic_hits,

@@ -169,7 +169,7 @@ class Brief(BaseModel):
 class DraftSentence(BaseModel):
     """One sentence and the ids of the facts it uses."""
 
-    text: str = Field(min_length=3, max_length=260)
+    text: str = Field(min_length=3, max_length=220)
     facts: list[FactId] = Field(default_factory=list, max_length=3)
 
 
@@ -178,7 +178,7 @@ class DraftObjection(BaseModel):
 
     situation: SituationCode
     objection: str = Field(min_length=3, max_length=160)
-    answer: str = Field(min_length=3, max_length=240)
+    answer: str = Field(min_length=3, max_length=220)
 
 
 class BriefDraft(BaseModel):
@@ -187,5 +187,7 @@ class BriefDraft(BaseModel):
     situation: list[DraftSentence] = Field(min_length=3, max_length=5)
     opening_question: str = Field(min_length=5, max_length=240)
     talking_points: list[DraftSentence] = Field(min_length=3, max_length=5)
-    objections: list[DraftObjection] = Field(min_length=1, max_length=3)
-    avoid: list[str] = Field(min_length=1, max_length=3)
+    objections: list[DraftObjection] = Field(min_length=1, max_length=2)
+    avoid: list[Annotated[str, Field(min_length=3, max_length=160)]] = Field(
+        min_length=1, max_length=2
+    )

@@ -152,7 +152,7 @@ def claim(
             )
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:
+        if result.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult
             return None  # another worker won the race
         if recording.status == RecordingStatus.queued:
             recording.status = RecordingStatus.processing
@@ -294,9 +294,9 @@ def work_to_requeue(
         ).all()
     by_recording: dict[str, dict[str, PipelineJob]] = {}
     created: dict[str, datetime] = {}
-    for job, created_at in rows:
-        by_recording.setdefault(job.recording_id, {})[job.step] = job
-        created[job.recording_id] = _aware(created_at) or now
+    for row, created_at in rows:
+        by_recording.setdefault(row.recording_id, {})[row.step] = row
+        created[row.recording_id] = _aware(created_at) or now
     lost: list[tuple[str, str]] = []
     for recording_id, steps in sorted(by_recording.items()):
         ready_since = created[recording_id]

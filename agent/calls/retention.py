@@ -4,7 +4,8 @@ Audio is the most sensitive thing Winback keeps, so by default it is
 deleted as soon as its transcript is stored (``retention_audio =
 "after_transcription"``). With ``retention_audio = "days"`` it is kept for
 ``retention_audio_days`` days after upload and then deleted by
-:func:`purge_expired_audio`, which ``winback worker`` runs periodically.
+:func:`purge_expired_audio`, which ``winback worker`` runs periodically
+(it also catches up on deletions that a crash interrupted).
 Transcripts are not touched here: they live until the account or contact
 is deleted (the database cascades).
 """
@@ -71,25 +72,26 @@ def after_transcription(store: Store, settings: Settings, recording_id: str) -> 
 
 
 def purge_expired_audio(store: Store, settings: Settings, now: datetime | None = None) -> int:
-    """Delete audio older than ``retention_audio_days`` (mode ``days``); return the count.
+    """Delete audio that retention says must go; return how many recordings lost theirs.
 
-    Recordings still being processed keep their audio, whatever their age,
-    so a long queue never loses a recording before it is transcribed.
+    Mode ``days``: audio older than ``retention_audio_days``. Mode
+    ``after_transcription``: audio of transcribed recordings that the
+    ``store`` step could not delete (e.g. a crash right after it). Recordings
+    still being processed keep their audio, whatever their age, so a long
+    queue never loses a recording before it is transcribed.
     """
-    if settings.retention_audio != "days":
-        return 0
-    cutoff = (now or now_utc()) - timedelta(days=settings.retention_audio_days)
-    done = (RecordingStatus.transcribed, RecordingStatus.analyzed, RecordingStatus.failed)
-    with store.session() as session:
-        ids = list(
-            session.scalars(
-                select(CallRecording.id).where(
-                    CallRecording.audio_deleted_at.is_(None),
-                    CallRecording.created_at < cutoff,
-                    CallRecording.status.in_(done),
-                )
-            )
+    transcribed = (RecordingStatus.transcribed, RecordingStatus.analyzed)
+    query = select(CallRecording.id).where(CallRecording.audio_deleted_at.is_(None))
+    if settings.retention_audio == "days":
+        cutoff = (now or now_utc()) - timedelta(days=settings.retention_audio_days)
+        query = query.where(
+            CallRecording.created_at < cutoff,
+            CallRecording.status.in_((*transcribed, RecordingStatus.failed)),
         )
+    else:
+        query = query.where(CallRecording.status.in_(transcribed))
+    with store.session() as session:
+        ids = list(session.scalars(query))
     for recording_id in ids:
         delete_audio(store, settings, recording_id)
     if ids:

@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from agent import model_store
 from agent.cli.common import JsonOption, console, err_console, print_json, settings_for
 from agent.errors import ModelIntegrityError
-from agent import model_store
 from agent.model_store import ModelStatus, ensure_model, get_spec, status
 
 models_app = typer.Typer(help="Local model weights: list and verify.", no_args_is_help=True)

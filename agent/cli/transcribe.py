@@ -18,9 +18,7 @@ LAYOUTS = ("rep,customer", "customer,rep", "mono")
 
 def transcribe(
     file: Annotated[Path, typer.Argument(help="Audio file (wav, mp3, m4a, ogg/opus, flac, webm).")],
-    language: Annotated[
-        str, typer.Option("--language", help="de, en or auto (detect).")
-    ] = "auto",
+    language: Annotated[str, typer.Option("--language", help="de, en or auto (detect).")] = "auto",
     channels: Annotated[
         str | None,
         typer.Option(
@@ -41,7 +39,9 @@ def transcribe(
 ) -> None:
     """Transcribe FILE with the configured transcriber (local Whisper by default)."""
     if language not in LANGUAGES:
-        raise ValidationError(f"--language must be one of {', '.join(LANGUAGES)}, not {language!r}.")
+        raise ValidationError(
+            f"--language must be one of {', '.join(LANGUAGES)}, not {language!r}."
+        )
     if channels is not None and channels not in LAYOUTS:
         raise ValidationError(f"--channels must be one of {' | '.join(LAYOUTS)}, not {channels!r}.")
     settings = settings_for()

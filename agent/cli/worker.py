@@ -70,9 +70,6 @@ def worker(
     logging.getLogger("agent").setLevel(logging.INFO if verbose else logging.WARNING)
     open_store(settings.db_url)  # migrate once, before workers start
     huey = get_queue(settings)
-    if settings.worker_type == "process":
-        # Forked workers must not share the parent's database connections.
-        huey.on_startup("winback_dispose_engines")(lambda: close_all())
     consumer = huey.create_consumer(
         **consumer_options(settings, settings.worker_count, settings.worker_type)
     )
@@ -83,6 +80,9 @@ def worker(
     )
     # Huey's Consumer.run(), with the sweeper thread started only after the
     # workers were forked (forking a process with running threads is unsafe).
+    # Forked workers must not inherit open database connections: drop them
+    # all now; every process (and the sweeper) opens its own on first use.
+    close_all()
     consumer.start()
     stop = threading.Event()
     sweeper = threading.Thread(

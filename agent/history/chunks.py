@@ -58,6 +58,13 @@ def source_id(kind: str, key: int | str) -> str:
     return f"{kind}:{key}"
 
 
+def stamp(value: object) -> str:
+    """A record's change stamp as stored in the index (compared to spot stale chunks)."""
+    if isinstance(value, datetime):
+        value = value.replace(tzinfo=None)
+    return str(value)
+
+
 def _day(value: date | datetime | None, fallback: date | datetime | None = None) -> date:
     value = value or fallback
     if value is None:
@@ -110,6 +117,7 @@ def note_chunks(note: Note) -> list[HistoryChunk]:
             kind=kind,
             day=_day(note.occurred_at),
             text=piece,
+            extra={"stamp": stamp(note.updated_at)},
         )
         for i, piece in enumerate(split_text(text or ""))
     ]
@@ -137,7 +145,7 @@ def call_note_chunks(call_note: CallNote) -> list[HistoryChunk]:
             kind="call_summary",
             day=_day(call_note.call_date, call_note.created_at),
             text=piece,
-            extra={"outcome": outcome} if outcome else {},
+            extra={"outcome": outcome, "stamp": stamp(call_note.updated_at)},
         )
         for i, piece in enumerate(split_text(text))
     ]

@@ -164,6 +164,16 @@ class HistoryIndex:
             where={"$and": [{"tenant_id": tenant_id}, {"account_id": account_id}]}
         )
 
+    def stamps(self, tenant_id: int, account_id: int) -> dict[str, str]:
+        """Source id -> change stamp of every record indexed for one account."""
+        found = self.collection(tenant_id).get(
+            where={"$and": [{"tenant_id": tenant_id}, {"account_id": account_id}]},
+            include=["metadatas"],
+        )
+        return {
+            str(meta["source_id"]): str(meta.get("stamp", "")) for meta in found["metadatas"] or []
+        }
+
     # --- reading ---------------------------------------------------------------
     def search(
         self,

@@ -24,6 +24,7 @@ from agent.crm.models import (
     CallNote,
     CallRecording,
     Note,
+    NoteStatus,
     Transcript,
     TranscriptSegment,
 )
@@ -33,6 +34,7 @@ from agent.history.chunks import (
     call_note_chunks,
     note_chunks,
     source_id,
+    stamp,
     transcript_chunks,
 )
 from agent.history.index import HistoryIndex
@@ -81,6 +83,37 @@ def sync_source(session: Session, index: HistoryIndex, tenant_id: int, source: s
         index.delete_source(tenant_id, source)
         return 0
     return index.replace_source(tenant_id, source, chunks)
+
+
+def sync_account(session: Session, index: HistoryIndex, tenant_id: int, account_id: int) -> int:
+    """Re-index whatever of one account changed since it was indexed; returns records synced.
+
+    Compares each note's and call note's change stamp (and each transcript's
+    presence) in the CRM with what the index holds, so a brief is current even
+    when another process (an import, a review) changed the CRM without
+    :func:`watch`. Records gone from the CRM are removed from the index.
+    """
+    wanted: dict[str, str] = {}
+    for key, updated in session.execute(
+        select(Note.id, Note.updated_at).where(Note.account_id == account_id)
+    ):
+        wanted[source_id("note", key)] = stamp(updated)
+    for key, updated in session.execute(
+        select(CallNote.id, CallNote.updated_at).where(
+            CallNote.account_id == account_id, CallNote.status == NoteStatus.approved
+        )
+    ):
+        wanted[source_id("call_note", key)] = stamp(updated)
+    indexed = index.stamps(tenant_id, account_id)
+    for key in session.scalars(select(Transcript.id).where(Transcript.account_id == account_id)):
+        wanted[source_id("transcript", key)] = indexed.get(source_id("transcript", key), "")
+    changed = [s for s, st in wanted.items() if s not in indexed or indexed[s] != st]
+    gone = [s for s in indexed if s not in wanted]
+    for source in changed:
+        sync_source(session, index, tenant_id, source)
+    for source in gone:
+        index.delete_source(tenant_id, source)
+    return len(changed) + len(gone)
 
 
 def tenant_chunks(session: Session, tenant_id: int) -> list[HistoryChunk]:

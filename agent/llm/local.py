@@ -42,6 +42,14 @@ from agent.settings import Settings, get_settings
 
 _CACHE: dict[tuple[str, int, int], Any] = {}
 _CACHE_LOCK = threading.Lock()
+#: One lock per loaded model: a llama.cpp context must not run two completions at once
+#: (API threads, queue workers in threads), so calls on the same model are serialised.
+_RUN_LOCKS: dict[int, threading.Lock] = {}
+
+
+def _run_lock(llama: Any) -> threading.Lock:
+    with _CACHE_LOCK:
+        return _RUN_LOCKS.setdefault(id(llama), threading.Lock())
 
 
 def load_llama(model_path: Path, n_ctx: int, n_threads: int) -> Any:
@@ -152,10 +160,12 @@ class LlamaCppChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        llama = self._llama()
         try:
-            result = self._llama().create_chat_completion(
-                messages=to_openai_messages(messages), **self._params(stop, kwargs)
-            )
+            with _run_lock(llama):
+                result = llama.create_chat_completion(
+                    messages=to_openai_messages(messages), **self._params(stop, kwargs)
+                )
         except ValueError as exc:  # e.g. prompt longer than the context window
             raise ModelError(f"Local chat model failed: {exc}") from exc
         choice = result["choices"][0]
@@ -183,18 +193,20 @@ class LlamaCppChatModel(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         params = self._params(stop, kwargs)
         params["stream"] = True
+        llama = self._llama()
         try:
-            stream = self._llama().create_chat_completion(
-                messages=to_openai_messages(messages), **params
-            )
-            for part in stream:
-                delta = part["choices"][0].get("delta", {}).get("content") or ""
-                if not delta:
-                    continue
-                chunk = ChatGenerationChunk(message=AIMessageChunk(content=delta))
-                if run_manager:
-                    run_manager.on_llm_new_token(delta, chunk=chunk)
-                yield chunk
+            with _run_lock(llama):
+                stream = llama.create_chat_completion(
+                    messages=to_openai_messages(messages), **params
+                )
+                for part in stream:
+                    delta = part["choices"][0].get("delta", {}).get("content") or ""
+                    if not delta:
+                        continue
+                    chunk = ChatGenerationChunk(message=AIMessageChunk(content=delta))
+                    if run_manager:
+                        run_manager.on_llm_new_token(delta, chunk=chunk)
+                    yield chunk
         except ValueError as exc:
             raise ModelError(f"Local chat model failed: {exc}") from exc
 
@@ -205,7 +217,9 @@ def make_local_chat(settings: Settings | None = None, **overrides: Any) -> Llama
     path = resolve_model_path(settings.local_chat_model, settings)
     values: dict[str, Any] = {
         "model_path": path,
-        "model_name": settings.local_chat_model if settings.local_chat_model in MODELS else path.name,
+        "model_name": settings.local_chat_model
+        if settings.local_chat_model in MODELS
+        else path.name,
         "n_ctx": settings.local_chat_ctx,
         "n_threads": cpu_threads(settings),
         "max_tokens": settings.chat_max_tokens,

@@ -177,8 +177,9 @@ def generate_structured(
             raise
         except Exception as exc:  # noqa: BLE001 - network/engine errors become our type
             raise ModelError(f"Chat model call failed: {type(exc).__name__}: {exc}") from exc
-        usage = usage_from_message(reply, getattr(model, "model_name", "unknown"),
-                                   time.perf_counter() - started)
+        usage = usage_from_message(
+            reply, getattr(model, "model_name", "unknown"), time.perf_counter() - started
+        )
         if total is None:
             total = usage
             total.purpose = purpose

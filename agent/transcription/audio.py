@@ -20,9 +20,7 @@ from agent.errors import MediaError, NotFoundError
 SAMPLE_RATE = 16_000
 #: FFmpeg demuxers accepted (same list as agent/audio.py, the upload checks). Playlists,
 #: concat and image demuxers can reference other files or URLs, so they are refused.
-ALLOWED_FORMATS = (
-    "aac,aiff,amr,caf,flac,matroska,webm,mov,mp4,m4a,3gp,3g2,mj2,mp3,ogg,w64,wav"
-)
+ALLOWED_FORMATS = "aac,aiff,amr,caf,flac,matroska,webm,mov,mp4,m4a,3gp,3g2,mj2,mp3,ogg,w64,wav"
 _OPEN_OPTIONS = {"protocol_whitelist": "file", "format_whitelist": ALLOWED_FORMATS}
 
 

@@ -59,3 +59,29 @@ def test_hypotheses_and_call_decision(store: Store, crm: Crm) -> None:
         recent = retrieve(s, crm.acme, "K-100", date(2026, 3, 20))
         ok, reason = call_decision(recent, hypotheses(recent), "de", 12)
         assert not ok and reason.startswith("Kein Rückgewinnungsfall")
+
+
+def test_written_off_account_is_not_called_again(store: Store, crm: Crm) -> None:
+    from datetime import date
+
+    from agent.crm.models import CallNote, CallOutcome, NoteStatus
+
+    with store.session() as s:
+        s.add(
+            CallNote(
+                tenant_id=crm.acme,
+                account_id=crm.de_account,
+                call_date=date(2026, 3, 1),
+                status=NoteStatus.approved,
+                outcome=CallOutcome.lost,
+                summary="Kunde hat dauerhaft zu einem anderen Lieferanten gewechselt.",
+            )
+        )
+    with store.session() as s:
+        h = retrieve(s, crm.acme, "K-100", AS_OF)
+        ok, reason = call_decision(h, hypotheses(h), "de", 12)
+    assert not ok
+    assert reason == (
+        "Nicht anrufen: Beim Anruf am 01.03.2026 wurde ein dauerhafter Grund genannt "
+        "(Ergebnis 'lost'); der Kunde ist abgeschrieben."
+    )

@@ -59,7 +59,7 @@ def redis_queue(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     reason = redis_available()
     if reason:
         pytest.skip(reason)
-    name = f"wbtest-{uuid.uuid4().hex[:10]}"
+    name = f"wbtest_{uuid.uuid4().hex[:10]}"
     monkeypatch.setenv("WINBACK_QUEUE_BACKEND", "redis")
     monkeypatch.setenv("WINBACK_QUEUE_NAME", name)
     monkeypatch.setenv("WINBACK_REDIS_URL", REDIS_URL)

@@ -293,3 +293,23 @@ def test_retention_days_keeps_audio_until_it_expires(
     view = get_recording(store, "default", recording.id)
     assert view.audio_deleted and view.status == "transcribed"
     assert get_transcript(store, "default", recording.id)["text"]  # transcript kept
+
+
+def test_purge_catches_up_on_audio_a_crash_did_not_delete(
+    store: Store, fake_settings: Settings, consent: dict, tmp_path: Path,
+    scripted: FakeTranscriber, monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    from agent.calls import retention
+
+    def crash(*args: Any) -> None:
+        raise OSError("worker lost its disk mount")
+
+    original = retention.after_transcription
+    monkeypatch.setattr(retention, "after_transcription", crash)
+    recording = upload(store, fake_settings, tmp_path, consent)
+    assert run_all(fake_settings, recording.id) == ["done"] * 5  # clean-up errors do not fail
+    assert len(stored_files(fake_settings)) == 2  # original + normalised copy still there
+    monkeypatch.setattr(retention, "after_transcription", original)
+    assert purge_expired_audio(store, fake_settings) == 1
+    assert stored_files(fake_settings) == []
+    assert get_recording(store, "default", recording.id).audio_deleted

@@ -63,7 +63,9 @@ def test_list_then_verify_then_list(only_tiny: Path, capsys: pytest.CaptureFixtu
     assert "tiny" in out and "ok" in out
 
 
-def test_corrupt_package_fails_with_fix(only_tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_corrupt_package_fails_with_fix(
+    only_tiny: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (only_tiny / "w.part2").write_bytes(b"tampered")
     assert _run(["models", "verify"]) == 69
     err = capsys.readouterr().err

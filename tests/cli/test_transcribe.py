@@ -11,8 +11,8 @@ import pytest
 
 from agent.cli import main
 from agent.settings import configure
-from agent.transcription import registry
 from agent.testing import FakeTranscriber
+from agent.transcription import registry
 from tests.transcription.test_audio import tone, write_wav
 
 pytest.importorskip("faster_whisper", reason="faster-whisper not installed")
@@ -35,18 +35,31 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> FakeTranscriber:
 
 def test_json_output_and_options(fake, tmp_path: Path, capsys) -> None:
     path = write_wav(tmp_path / "call.wav", [tone(1, 300), tone(1, 500)])
-    code = _run([
-        "transcribe", str(path), "--language", "de", "--channels", "customer,rep",
-        "--vocabulary", "Wendler, Cold-Box ,", "--word-timestamps", "--json",
-    ])
+    code = _run(
+        [
+            "transcribe",
+            str(path),
+            "--language",
+            "de",
+            "--channels",
+            "customer,rep",
+            "--vocabulary",
+            "Wendler, Cold-Box ,",
+            "--word-timestamps",
+            "--json",
+        ]
+    )
     assert code == 0
     data = json.loads(capsys.readouterr().out)
     assert set(data) >= {"language", "duration_s", "segments", "text", "timings"}
     assert data["segments"][0]["speaker"] == "customer"
     assert data["text"] == "Wir brauchen ein Angebot."
     assert fake.calls[0] == {
-        "path": path, "language": "de", "channels": "customer,rep",
-        "vocabulary": ["Wendler", "Cold-Box"], "word_timestamps": True,
+        "path": path,
+        "language": "de",
+        "channels": "customer,rep",
+        "vocabulary": ["Wendler", "Cold-Box"],
+        "word_timestamps": True,
     }
 
 

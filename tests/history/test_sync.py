@@ -102,3 +102,33 @@ def test_sync_source_rejects_foreign_tenant_and_bad_ids(
         with pytest.raises(ValidationError):
             sync_source(s, index, crm.acme, "order:1")
     assert index.count(crm.acme) == 0
+
+
+def test_sync_account_catches_up_with_changes_made_elsewhere(
+    store: Store, crm: Crm, index: HistoryIndex
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from agent.history.sync import sync_account
+
+    with store.session() as s:
+        rebuild(s, index, crm.acme)
+        assert sync_account(s, index, crm.acme, crm.de_account) == 0  # nothing changed
+        # Another process edits one note and deletes another, without watch().
+        s.execute(
+            update(Note)
+            .where(Note.id == crm.complaint_note)
+            .values(
+                body="Reklamation erledigt, Gutschrift erteilt.",
+                updated_at=datetime(2030, 1, 1) + timedelta(seconds=1),
+            )
+        )
+        s.execute(delete(Note).where(Note.id == crm.injection_note))
+    with store.session() as s:
+        assert sync_account(s, index, crm.acme, crm.de_account) == 2
+        assert sync_account(s, index, crm.acme, crm.de_account) == 0
+    texts = {h.chunk.source_id: h.chunk.text for h in index.search(crm.acme, "Gutschrift", k=20)}
+    assert "Gutschrift erteilt" in texts[f"note:{crm.complaint_note}"]
+    assert f"note:{crm.injection_note}" not in texts

@@ -44,7 +44,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def llama_server(request: pytest.FixtureRequest) -> Iterator[str]:
+def llama_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """Start ``python -m llama_cpp.server`` with SmolLM2 on a loopback port; yield its base URL."""
     pytest.importorskip("sse_starlette", reason="llama-cpp-python[server] extra not installed")
     try:
@@ -54,18 +56,34 @@ def llama_server(request: pytest.FixtureRequest) -> Iterator[str]:
     settings = configure(model_cache_dir=request.config.cache.mkdir("winback-models"))
     model = ensure_model("smollm2-135m", settings)
     port = _free_port()
+    # A file, not a pipe: llama.cpp logs a lot, and a full pipe would block the server.
+    log = (tmp_path_factory.mktemp("llama-server") / "server.log").open("w+b")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "2048", "--model_alias", "smollm2"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(model),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "2048",
+            "--model_alias",
+            "smollm2",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + 120
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"llama.cpp server exited: {proc.stderr.read().decode()[-2000:]}")
+                log.seek(0)
+                pytest.fail(f"llama.cpp server exited: {log.read().decode()[-2000:]}")
             try:
                 # /v1/models is not a model-call path, so the guard lets it through.
                 if httpx.get(f"{base}/models", timeout=1).status_code == 200:
@@ -82,6 +100,7 @@ def llama_server(request: pytest.FixtureRequest) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
 
 
 @pytest.mark.local_model

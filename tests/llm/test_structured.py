@@ -91,7 +91,11 @@ def test_bounded_schema_bounds_free_arrays_and_strings_only() -> None:
             "type": "object",
             "properties": {
                 "free": {"type": "array", "items": {"type": "string"}},
-                "kept": {"type": "array", "maxItems": 2, "items": {"type": "string", "maxLength": 5}},
+                "kept": {
+                    "type": "array",
+                    "maxItems": 2,
+                    "items": {"type": "string", "maxLength": 5},
+                },
                 "label": {"type": "string", "enum": ["a", "b"]},
                 "day": {"type": "string", "format": "date"},
             },

@@ -16,9 +16,9 @@ def seg(text: str, start: float = 0.0, speaker: str = "unknown", **kw: float) ->
 
 
 def test_ngram_runs() -> None:
-    assert max_ngram_run("a b c d".split()) == 1
-    assert max_ngram_run("ja ja ja".split()) == 3
-    assert max_ngram_run("x vielen dank vielen dank vielen dank y".split()) == 3
+    assert max_ngram_run(["a", "b", "c", "d"]) == 1
+    assert max_ngram_run(["ja", "ja", "ja"]) == 3
+    assert max_ngram_run(["x", "vielen", "dank", "vielen", "dank", "vielen", "dank", "y"]) == 3
 
 
 def test_is_looping_allows_natural_repetition() -> None:
@@ -37,7 +37,12 @@ def test_drop_repetitions_removes_third_identical_segment_per_speaker() -> None:
         seg("", 5),
     ]
     kept = drop_repetitions(segments)
-    assert [(s.start, s.speaker) for s in kept] == [(0, "unknown"), (1, "unknown"), (3, "rep"), (4, "unknown")]
+    assert [(s.start, s.speaker) for s in kept] == [
+        (0, "unknown"),
+        (1, "unknown"),
+        (3, "rep"),
+        (4, "unknown"),
+    ]
 
 
 def test_drop_repetitions_drops_internally_looping_segment() -> None:

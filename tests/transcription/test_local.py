@@ -79,8 +79,10 @@ def test_forced_language_vocabulary_and_word_timestamps(whisper, shared_dir: Pat
 def test_two_channel_recording_labels_both_speakers(whisper, shared_dir: Path, references) -> None:
     path = shared_dir / "data/audio/fw_stereo_diarization.wav"
     result = whisper.transcribe(path, channels="rep,customer", language="en")
-    by_speaker = {sp: " ".join(s.text for s in result.segments if s.speaker == sp)
-                  for sp in ("rep", "customer")}
+    by_speaker = {
+        sp: " ".join(s.text for s in result.segments if s.speaker == sp)
+        for sp in ("rep", "customer")
+    }
     refs = references["fw_stereo_diarization.wav"]["channels"]
     assert word_error_rate(refs["left"], by_speaker["rep"]) < 0.3
     assert word_error_rate(refs["right"], by_speaker["customer"]) < 0.3

@@ -29,9 +29,18 @@ def fake_api(requests: list[httpx.Request], status: int = 200):
             "duration": 1.0,
             "text": f"Kanal {n}",
             "segments": [
-                {"id": 0, "start": 0.1 * n, "end": 0.9, "text": f" Kanal {n}", "avg_logprob": -0.2,
-                 "no_speech_prob": 0.01, "seek": 0, "tokens": [], "temperature": 0.0,
-                 "compression_ratio": 1.0}
+                {
+                    "id": 0,
+                    "start": 0.1 * n,
+                    "end": 0.9,
+                    "text": f" Kanal {n}",
+                    "avg_logprob": -0.2,
+                    "no_speech_prob": 0.01,
+                    "seek": 0,
+                    "tokens": [],
+                    "temperature": 0.0,
+                    "compression_ratio": 1.0,
+                }
             ],
         }
         return httpx.Response(200, json=body)
@@ -41,13 +50,16 @@ def fake_api(requests: list[httpx.Request], status: int = 200):
 
 def client_with(handler) -> openai.OpenAI:
     return openai.OpenAI(
-        api_key="sk-test", max_retries=0, http_client=httpx.Client(transport=httpx.MockTransport(handler))
+        api_key="sk-test",
+        max_retries=0,
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
     )
 
 
 def test_two_channels_sent_separately_and_labelled(tmp_path: Path) -> None:
-    settings = configure(openai_api_key="sk-test", openai_transcription_model="whisper-1",
-                         openai_max_retries=0)
+    settings = configure(
+        openai_api_key="sk-test", openai_transcription_model="whisper-1", openai_max_retries=0
+    )
     path = write_wav(tmp_path / "call.wav", [tone(1.0, 300), tone(1.0, 500)])
     requests: list[httpx.Request] = []
     tr = OpenAITranscriber(settings, client=client_with(fake_api(requests)))
@@ -56,7 +68,10 @@ def test_two_channels_sent_separately_and_labelled(tmp_path: Path) -> None:
     body = requests[0].content
     assert b'name="model"' in body and b"whisper-1" in body and b"verbose_json" in body
     assert b"Wendler" in body and b'name="language"' in body and b"RIFF" in body
-    assert [(s.speaker, s.text) for s in result.segments] == [("customer", "Kanal 1"), ("rep", "Kanal 2")]
+    assert [(s.speaker, s.text) for s in result.segments] == [
+        ("customer", "Kanal 1"),
+        ("rep", "Kanal 2"),
+    ]
     assert result.language == "de" and result.model == "openai:whisper-1"
     assert result.duration_s == pytest.approx(1.0)
 
@@ -75,7 +90,9 @@ def test_registry_and_config_errors() -> None:
     with pytest.raises(ConfigError, match="WINBACK_OPENAI_API_KEY"):
         get_transcriber(configure(transcriber_backend="openai"))
     with pytest.raises(ConfigError, match="LOCAL_ONLY"):
-        get_transcriber(configure(transcriber_backend="openai", openai_api_key="k", local_only=True))
+        get_transcriber(
+            configure(transcriber_backend="openai", openai_api_key="k", local_only=True)
+        )
 
 
 def test_fake_transcriber_records_and_replays(tmp_path: Path) -> None:

@@ -1,0 +1,43 @@
+"""One real brief written by the local Qwen model (slow: about a minute on 2 busy cores)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agent.brief.generator import generate_brief
+from agent.brief.grounding import check_brief
+from agent.brief.language import guess_language
+from agent.crm.db import Store
+from agent.history.index import HistoryIndex
+from agent.history.records import RecordBook
+from agent.history.sync import rebuild
+from agent.llm import get_chat_model
+from agent.settings import get_settings
+from tests.history.fixtures import AS_OF, INJECTION, Crm
+
+pytestmark = [pytest.mark.local_model, pytest.mark.slow]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_local_model_writes_a_grounded_german_brief(
+    store: Store, crm: Crm, index: HistoryIndex, pytestconfig: pytest.Config
+) -> None:
+    cache = Path(pytestconfig.cache.mkdir("winback-models"))
+    settings = get_settings().model_copy(update={"model_cache_dir": cache, "chat_backend": "local"})
+    model = get_chat_model(settings)
+    with store.session() as s:
+        rebuild(s, index, crm.acme)
+        run = generate_brief(
+            s, "acme", "K-100", as_of=AS_OF, index=index, model=model, settings=settings
+        )
+        brief = run.brief
+        # Whatever the model wrote, what is left in the brief passes the checker.
+        assert check_brief(brief, RecordBook(s, crm.acme), run.names) == {}
+    assert brief.should_call and brief.model.startswith("qwen")
+    assert brief.situation and brief.opening_question is not None
+    text = " ".join(c.text for c in brief.situation + brief.talking_points)
+    assert guess_language(text) in ("de", None)
+    assert "PWNED" not in text and INJECTION not in text
+    assert brief.usage["calls"] in (1, 2) and brief.usage["completion_tokens"] > 0
