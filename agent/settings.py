@@ -96,6 +96,17 @@ class Settings(BaseSettings):
     job_stale_s: float = Field(default=120.0, gt=0, description="Silent running job is dead.")
     recover_interval_s: float = Field(default=30.0, gt=0)
 
+    # --- web app and API (issue #7) -------------------------------------------
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs session cookies; default: generated once into data_dir/secret_key.",
+    )
+    session_hours: float = Field(default=12, gt=0, le=24 * 30, description="Login lifetime.")
+    cookie_secure: Literal["auto", "always", "never"] = Field(
+        default="auto", description="Secure cookie flag: auto = when the request is https."
+    )
+    demo_password: str = Field(default="winback-demo", min_length=8, max_length=200)
+
     # --- models --------------------------------------------------------------
     model_cache_dir: Path | None = Field(
         default=None,

@@ -43,7 +43,7 @@ from agent.brief.schema import (
     Objection,
 )
 from agent.crm.db import get_tenant
-from agent.errors import StructuredOutputError
+from agent.errors import ModelError, StructuredOutputError
 from agent.history.index import HistoryIndex
 from agent.history.records import RecordBook
 from agent.history.retrieval import AccountHistory, find_account, retrieve
@@ -238,8 +238,9 @@ def _write_language(
             )
             usages.append(second.usage)
             again = _parts(second.value, facts, lang)
-        except StructuredOutputError:
+        except ModelError as exc:  # incl. a context overflow: keep what passed, flag the rest
             again = {}
+            brief.flags.append(Flag(part="regeneration", reason=f"failed: {exc}"))
         for name in list(failing):
             candidate = again.get(name)
             if candidate is not None and not _problems(name, candidate, book, names, lang):

@@ -29,25 +29,33 @@ app = typer.Typer(
 
 # Command groups (one module each). Keep this list sorted.
 from agent.cli import brief as _brief  # noqa: E402
+from agent.cli import analyze as _analyze  # noqa: E402
 from agent.cli import calls as _calls  # noqa: E402
 from agent.cli import db as _db  # noqa: E402
 from agent.cli import demo as _demo  # noqa: E402
 from agent.cli import eval as _eval  # noqa: E402
 from agent.cli import imports as _imports  # noqa: E402
 from agent.cli import models as _models  # noqa: E402
+from agent.cli import notes as _notes  # noqa: E402
 from agent.cli import plan as _plan  # noqa: E402
+from agent.cli import serve as _serve  # noqa: E402
 from agent.cli import transcribe as _transcribe  # noqa: E402
+from agent.cli import users as _users  # noqa: E402
 from agent.cli import worker as _worker  # noqa: E402
 
 _brief.register(app)
+_analyze.register(app)
 _calls.register(app)
 _db.register(app)
 _demo.register(app)
 _eval.register(app)
 _imports.register(app)
 _models.register(app)
+_notes.register(app)
 _plan.register(app)
+_serve.register(app)
 _transcribe.register(app)
+_users.register(app)
 _worker.register(app)
 
 

@@ -33,6 +33,9 @@ SeedOption = Annotated[
 def _seed(db: str | None, seed_value: int) -> tuple[Settings, Store, SeedStats]:
     settings, store = store_for(db)
     stats = seed(store, DEMO_TENANT_SLUG, seed=seed_value)
+    from agent.auth import set_demo_passwords  # web login (#7): demo users get demo_password
+
+    set_demo_passwords(store, DEMO_TENANT_SLUG, settings.demo_password)
     return settings, store, stats
 
 

@@ -12,6 +12,7 @@ import io
 import wave
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -54,10 +55,9 @@ def probe(path: Path) -> AudioInfo:
                 raise MediaError(f"{path.name}: the file has no audio stream.")
             stream = container.streams.audio[0]
             ctx = stream.codec_context
-            channels = getattr(getattr(ctx, "layout", None), "nb_channels", None) or getattr(
-                ctx, "channels", 1
-            )
-            return AudioInfo(int(channels), int(ctx.sample_rate or 0), str(ctx.name))
+            layout = getattr(ctx, "layout", None)
+            channels: Any = getattr(layout, "nb_channels", None) or getattr(ctx, "channels", 1)
+            return AudioInfo(int(channels or 1), int(ctx.sample_rate or 0), str(ctx.name))
     except MediaError:
         raise
     except _av_errors() as exc:

@@ -1,0 +1,93 @@
+"""The FastAPI application: JSON API for integrations and the web app for reps and managers.
+
+``create_app(settings)`` opens (and migrates) the store, loads the cookie
+signing key, installs the error mapping and the security headers, mounts
+the static files and includes one router per resource. ``winback serve``
+runs it with uvicorn.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+
+from agent.crm.db import open_store
+from agent.settings import Settings, get_settings
+from api.brief_jobs import BriefJobs
+from api.errors import install_error_handlers
+from api.security import SECURITY_HEADERS, load_secret_key
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+DESCRIPTION = """
+Winback's API for integrations and its web app.
+
+**Authentication**: send `Authorization: Bearer wbt_...` (create a token with
+`winback users token USERNAME --name crm`), or use the browser session
+cookie; cookie-based requests that change data must send `X-CSRF-Token`
+(see `GET /api/me`).
+
+**Authorization**: a rep sees and changes only objects on accounts they own;
+managers and admins see their whole tenant; only managers review notes.
+Objects of another tenant are always 404.
+
+**Errors**: `{"detail": "...", "errors": [{"field", "message"}]}` with 401,
+403, 404, 409, 413, 415 or 422.
+
+**CRM sync**: poll `GET /api/events?after=ID` for approved notes.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app for ``settings`` (default: the settings in effect)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.brief_jobs.shutdown()
+
+    app = FastAPI(
+        title="Winback",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        # Swagger UI and ReDoc load their assets from a CDN: offline product, so only the
+        # schema is served (open it in any OpenAPI viewer).
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.store = open_store(settings.db_url)
+    app.state.secret = load_secret_key(settings)
+    app.state.brief_jobs = BriefJobs()
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request.state.request_id = uuid.uuid4().hex
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if "text/html" in response.headers.get("content-type", ""):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    from api.pages import auth as auth_pages
+    from api.pages import manager, rep
+    from api.routes import accounts, analytics, auth, briefs, events, notes, plan, recordings, tasks
+
+    for module in (auth, accounts, plan, briefs, recordings, notes, tasks, analytics, events):
+        app.include_router(module.router)
+    for module in (auth_pages, rep, manager):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

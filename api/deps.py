@@ -1,0 +1,122 @@
+"""Request dependencies: the database session, the current user, role checks.
+
+Use them as ``Annotated`` types in route signatures (``session: SessionDep``,
+``user: CurrentUser``), like the full-stack FastAPI template. The current
+user comes from a Bearer API token or from the signed session cookie; a
+cookie-authenticated API request that changes state must also send the
+session's CSRF token in ``X-CSRF-Token``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from sqlalchemy.orm import Session
+
+from agent.auth import Principal, principal_of, token_principal
+from agent.crm.db import Store
+from agent.crm.models import Role, User
+from agent.errors import PermissionDeniedError
+from agent.settings import Settings
+from api.errors import CsrfError, NotAuthenticated
+from api.security import COOKIE_NAME, csrf_ok, fingerprint, read_session_cookie
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_settings_dep(request: Request) -> Settings:
+    """The settings the app was created with."""
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_store(request: Request) -> Store:
+    """The app's opened, migrated store."""
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One unit of work per request: committed on success, rolled back on any error."""
+    with get_store(request).session() as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+StoreDep = Annotated[Store, Depends(get_store)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def resolve_principal(request: Request, session: Session) -> Principal | None:
+    """The user of the request (Bearer token first, then the session cookie), or None.
+
+    The result is cached on ``request.state``; ``request.state.via_cookie``
+    tells whether the cookie was used (then CSRF rules apply).
+    """
+    if hasattr(request.state, "principal"):
+        return request.state.principal  # type: ignore[no-any-return]
+    principal: Principal | None = None
+    request.state.via_cookie = False
+    auth = request.headers.get("authorization", "")
+    if auth[:7].lower() == "bearer ":
+        principal = token_principal(session, auth[7:].strip())
+        if principal is None:
+            raise NotAuthenticated("The API token is unknown or revoked.")
+    else:
+        data = read_session_cookie(request.app.state.secret, request.cookies.get(COOKIE_NAME))
+        if data is not None:
+            user = session.get(User, data.user_id)
+            if (
+                user is not None
+                and user.active
+                and user.tenant_id == data.tenant_id
+                and fingerprint(user.password_hash) == data.fingerprint
+            ):
+                principal = principal_of(session, user)
+                request.state.via_cookie = True
+                request.state.session_data = data
+    request.state.principal = principal
+    return principal
+
+
+def check_csrf(request: Request, token: str | None) -> None:
+    """Refuse a cookie-authenticated state change without the session's CSRF token."""
+    if request.method in SAFE_METHODS or not getattr(request.state, "via_cookie", False):
+        return
+    if not csrf_ok(request.app.state.secret, request.state.session_data, token):
+        raise CsrfError("The form has expired or lacks its CSRF token; reload the page.")
+
+
+def current_user(request: Request, session: SessionDep) -> Principal:
+    """The authenticated user, or 401; cookie-based API changes need ``X-CSRF-Token``."""
+    principal = resolve_principal(request, session)
+    if principal is None:
+        raise NotAuthenticated("Log in or send an API token (Authorization: Bearer ...).")
+    if request.url.path.startswith("/api/"):
+        check_csrf(request, request.headers.get("x-csrf-token"))
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+def team_user(user: CurrentUser) -> Principal:
+    """Managers and admins (who see the whole tenant); reps get 403."""
+    if not user.sees_team:
+        raise PermissionDeniedError("Only managers and admins may do this.")
+    return user
+
+
+def manager_user(user: CurrentUser) -> Principal:
+    """Managers only (approving, editing and rejecting notes)."""
+    if user.role != Role.manager:
+        raise PermissionDeniedError("Only a manager may review call notes.")
+    return user
+
+
+TeamUser = Annotated[Principal, Depends(team_user)]
+ManagerUser = Annotated[Principal, Depends(manager_user)]
+
+
+#: Database ids in paths: positive and within PostgreSQL's INTEGER range (no 5xx on huge ids).
+IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]

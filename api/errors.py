@@ -1,0 +1,109 @@
+"""The one place where errors become HTTP responses.
+
+* our own exceptions (:mod:`agent.errors`) use their ``http_status``;
+* request validation errors are 422 with one entry per bad field;
+* anything else is logged and answered with a generic 500 that reveals no
+  internals (tests and the schemathesis run treat any 5xx as a bug).
+
+API clients (``/api/...`` or ``Accept: application/json``) get JSON
+``{"detail": ..., "errors": [...]}``; browsers get a small HTML page, and an
+unauthenticated browser is sent to the login page.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from agent.errors import ImportRowError, WinbackError
+
+log = logging.getLogger(__name__)
+
+
+class NotAuthenticated(WinbackError):
+    """No valid session cookie or API token."""
+
+    http_status = 401
+
+
+class CsrfError(WinbackError):
+    """A state-changing browser request without the session's CSRF token."""
+
+    http_status = 403
+
+
+def wants_json(request: Request) -> bool:
+    """True for API clients: ``/api/`` paths or an explicit JSON Accept header."""
+    if request.url.path.startswith("/api/"):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    errors = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ())]
+        errors.append(
+            {"field": ".".join(loc), "message": err.get("msg", ""), "type": err.get("type")}
+        )
+    return errors
+
+
+def _respond(request: Request, status: int, detail: str, **extra: Any) -> Response:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if wants_json(request):
+        return JSONResponse({"detail": detail, **extra}, status_code=status, headers=headers)
+    if status == 401:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    from api.views import render_error
+
+    return render_error(request, status, detail)
+
+
+async def winback_error(request: Request, exc: Exception) -> Response:
+    """Map our exception types to their HTTP status with the readable message."""
+    assert isinstance(exc, WinbackError)
+    status = exc.http_status
+    if status >= 500:
+        log.error("request %s failed: %s", request.url.path, exc)
+    extra: dict[str, Any] = {}
+    if isinstance(exc, ImportRowError):
+        extra["errors"] = [
+            {"line": line, "field": field, "message": reason}
+            for line, field, reason in exc.problems
+        ]
+    return _respond(request, status, str(exc), **extra)
+
+
+async def validation_error(request: Request, exc: Exception) -> Response:
+    """Malformed parameters or JSON bodies: 422 with every bad field."""
+    assert isinstance(exc, RequestValidationError)
+    errors = _field_errors(exc)
+    first = errors[0] if errors else {"field": "request", "message": "invalid"}
+    return _respond(request, 422, f"Invalid {first['field']}: {first['message']}", errors=errors)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own errors (unknown path, wrong method) in our format."""
+    assert isinstance(exc, StarletteHTTPException)
+    return _respond(request, exc.status_code, str(exc.detail))
+
+
+async def unexpected_error(request: Request, exc: Exception) -> Response:
+    """Last line of defence: log the traceback, answer 500 without internals."""
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return _respond(request, 500, "Internal error; the details are in the server log.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register every handler above on ``app``."""
+    app.add_exception_handler(WinbackError, winback_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected_error)

@@ -1,0 +1,154 @@
+"""UI texts in German (default) and English.
+
+A small dictionary is enough for a server-rendered app of a dozen pages;
+:func:`translator` returns a function ``t(key, **values)`` for templates.
+A missing English text falls back to German, a missing key shows the key,
+so a forgotten entry is visible instead of crashing a page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+LANGUAGES = ("de", "en")
+DEFAULT_LANGUAGE = "de"
+
+TEXTS: dict[str, dict[str, str]] = {
+    "app_name": {"de": "Winback", "en": "Winback"},
+    "nav_today": {"de": "Heutige Anrufe", "en": "Today's calls"},
+    "nav_accounts": {"de": "Kunden", "en": "Accounts"},
+    "nav_notes": {"de": "Meine Notizen", "en": "My notes"},
+    "nav_all_notes": {"de": "Notizen", "en": "Notes"},
+    "nav_review": {"de": "Prüfung", "en": "Review"},
+    "nav_analytics": {"de": "Auswertung", "en": "Analytics"},
+    "logout": {"de": "Abmelden", "en": "Log out"},
+    "login": {"de": "Anmelden", "en": "Log in"},
+    "login_title": {"de": "Bei Winback anmelden", "en": "Log in to Winback"},
+    "tenant": {"de": "Mandant", "en": "Tenant"},
+    "username": {"de": "Benutzername", "en": "Username"},
+    "password": {"de": "Passwort", "en": "Password"},
+    "login_failed": {
+        "de": "Benutzername oder Passwort ist falsch.",
+        "en": "Wrong username or password.",
+    },
+    "today_title": {"de": "Ihre Rückgewinnungs-Anrufe", "en": "Your win-back calls"},
+    "today_none": {
+        "de": "Für diesen Tag sind keine Anrufe geplant.",
+        "en": "No calls are planned for this day.",
+    },
+    "day": {"de": "Tag", "en": "Day"},
+    "time": {"de": "Uhrzeit", "en": "Time"},
+    "account": {"de": "Kunde", "en": "Account"},
+    "rep": {"de": "Außendienst", "en": "Rep"},
+    "rank": {"de": "Rang", "en": "Rank"},
+    "score": {"de": "Punkte", "en": "Score"},
+    "last_order": {"de": "Letzte Bestellung", "en": "Last order"},
+    "status": {"de": "Status", "en": "Status"},
+    "owner": {"de": "Betreuer", "en": "Owner"},
+    "unassigned": {"de": "nicht zugeordnet", "en": "unassigned"},
+    "assign": {"de": "Zuordnen", "en": "Assign"},
+    "city": {"de": "Ort", "en": "City"},
+    "history": {"de": "Historie", "en": "History"},
+    "orders": {"de": "Bestellungen", "en": "Orders"},
+    "notes": {"de": "Notizen", "en": "Notes"},
+    "tasks": {"de": "Aufgaben", "en": "Tasks"},
+    "due": {"de": "fällig", "en": "due"},
+    "brief": {"de": "Gesprächsvorbereitung", "en": "Call brief"},
+    "prepare_brief": {"de": "Gespräch vorbereiten", "en": "Prepare brief"},
+    "brief_running": {"de": "Vorbereitung läuft …", "en": "Preparing …"},
+    "no_brief": {"de": "Noch keine Vorbereitung.", "en": "No brief yet."},
+    "ai_generated": {"de": "KI-generiert – bitte prüfen", "en": "AI-generated – please check"},
+    "situation": {"de": "Lage", "en": "Situation"},
+    "key_facts": {"de": "Fakten aus dem CRM", "en": "Facts from the CRM"},
+    "hypotheses": {"de": "Mögliche Abwanderungsgründe", "en": "Likely churn reasons"},
+    "opening": {"de": "Einstiegsfrage", "en": "Opening question"},
+    "talking_points": {"de": "Gesprächspunkte", "en": "Talking points"},
+    "objections": {"de": "Einwände und Antworten", "en": "Objections and answers"},
+    "incentive": {"de": "Rückholköder", "en": "Incentive"},
+    "avoid": {"de": "Vermeiden", "en": "Avoid"},
+    "flags": {"de": "Entfernt (nicht belegt)", "en": "Removed (not grounded)"},
+    "upload_title": {"de": "Gesprächsaufnahme hochladen", "en": "Upload a call recording"},
+    "drop_here": {
+        "de": "Datei hierher ziehen oder auswählen",
+        "en": "Drop the file here or choose one",
+    },
+    "consent_given_by": {"de": "Einwilligung gegeben von", "en": "Consent given by"},
+    "consent_method": {"de": "Art der Einwilligung", "en": "Consent method"},
+    "consent_at": {"de": "Einwilligung am", "en": "Consent given at"},
+    "consent_text": {"de": "Version des Einwilligungstexts", "en": "Consent text version"},
+    "consent_confirm": {
+        "de": "Ich bestätige, dass der Kunde der Aufnahme vorab zugestimmt hat.",
+        "en": "I confirm the customer agreed to the recording beforehand.",
+    },
+    "method_verbal_at_call_start": {"de": "mündlich zu Gesprächsbeginn", "en": "verbal at start"},
+    "method_written": {"de": "schriftlich", "en": "written"},
+    "method_electronic": {"de": "elektronisch", "en": "electronic"},
+    "upload": {"de": "Hochladen", "en": "Upload"},
+    "upload_progress": {"de": "Upload", "en": "Upload"},
+    "job_progress": {"de": "Verarbeitung", "en": "Processing"},
+    "note_ready": {"de": "Notizentwurf ist fertig:", "en": "Draft note is ready:"},
+    "open_note": {"de": "Notiz öffnen", "en": "Open note"},
+    "recordings": {"de": "Aufnahmen", "en": "Recordings"},
+    "call_notes": {"de": "Gesprächsnotizen", "en": "Call notes"},
+    "summary": {"de": "Zusammenfassung", "en": "Summary"},
+    "outcome": {"de": "Ergebnis", "en": "Outcome"},
+    "churn_reasons": {"de": "Abwanderungsgründe", "en": "Churn reasons"},
+    "evidence": {"de": "Beleg", "en": "Evidence"},
+    "next_steps": {"de": "Nächste Schritte", "en": "Next steps"},
+    "transcript": {"de": "Transkript", "en": "Transcript"},
+    "no_transcript": {"de": "Kein Transkript vorhanden.", "en": "No transcript."},
+    "approve": {"de": "Freigeben", "en": "Approve"},
+    "reject": {"de": "Ablehnen", "en": "Reject"},
+    "save": {"de": "Speichern", "en": "Save"},
+    "reason": {"de": "Begründung", "en": "Reason"},
+    "comment": {"de": "Kommentar", "en": "Comment"},
+    "edited": {"de": "bearbeitet", "en": "edited"},
+    "review_title": {"de": "Notizen zur Prüfung", "en": "Notes to review"},
+    "review_none": {"de": "Keine Entwürfe offen.", "en": "No drafts waiting."},
+    "notes_none": {"de": "Noch keine Gesprächsnotizen.", "en": "No call notes yet."},
+    "analytics_title": {"de": "Auswertung", "en": "Analytics"},
+    "reasons_over_time": {"de": "Abwanderungsgründe je Monat", "en": "Churn reasons by month"},
+    "internal_external": {
+        "de": "Selbst verursacht (intern) vs. extern",
+        "en": "Controllable (internal) vs external",
+    },
+    "internal": {"de": "intern", "en": "internal"},
+    "external": {"de": "extern", "en": "external"},
+    "funnel": {"de": "Rückgewinnungs-Trichter", "en": "Win-back funnel"},
+    "funnel_planned": {"de": "geplant", "en": "planned"},
+    "funnel_called": {"de": "angerufen", "en": "called"},
+    "funnel_follow_up": {"de": "Folgeschritt", "en": "follow-up"},
+    "funnel_reactivated": {"de": "reaktiviert", "en": "reactivated"},
+    "pareto": {"de": "Pareto-Kurve des Plans", "en": "Pareto curve of the plan"},
+    "pareto_cut": {
+        "de": "{calls} Anrufe bringen {share} % des erwarteten Werts",
+        "en": "{calls} calls bring {share}% of the expected value",
+    },
+    "no_data": {"de": "Noch keine Daten.", "en": "No data yet."},
+    "error": {"de": "Fehler", "en": "Error"},
+    "back": {"de": "Zurück", "en": "Back"},
+    "language": {"de": "Sprache", "en": "Language"},
+    "status_pending_review": {"de": "zur Prüfung", "en": "pending review"},
+    "status_approved": {"de": "freigegeben", "en": "approved"},
+    "status_rejected": {"de": "abgelehnt", "en": "rejected"},
+    "status_failed": {"de": "fehlgeschlagen", "en": "failed"},
+}
+
+
+def text(key: str, language: str, **values: object) -> str:
+    """The text ``key`` in ``language`` (German fallback), formatted with ``values``."""
+    entry = TEXTS.get(key)
+    if entry is None:
+        return key
+    template = entry.get(language) or entry[DEFAULT_LANGUAGE]
+    return template.format(**values) if values else template
+
+
+def translator(language: str) -> Callable[..., str]:
+    """A ``t(key, **values)`` function bound to ``language``."""
+    lang = language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+    def t(key: str, **values: object) -> str:
+        return text(key, lang, **values)
+
+    return t

@@ -1,0 +1,1 @@
+"""Server-rendered pages of the web app (rep and manager views, login)."""

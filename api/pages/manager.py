@@ -1,0 +1,143 @@
+"""Manager pages: review queue and actions, analytics, account ownership."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from agent.crm.models import Account, CallNote, NoteStatus, Role, User
+from agent.errors import ValidationError
+from agent.settings import get_settings
+from api import charts
+from api.deps import IdPath, ManagerUser, SessionDep, TeamUser, check_csrf
+from api.i18n import translator
+from api.routes.accounts import assign_owner, list_accounts
+from api.routes.analytics import compute
+from api.routes.notes import approve_note, edit_note, list_notes, reject_note
+from api.routes.plan import plan_day
+from api.views import page_language, read_form, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/review")
+def review_queue(request: Request, session: SessionDep, user: TeamUser) -> Response:
+    """Draft notes waiting for a manager, oldest first."""
+    notes = list(reversed(list_notes(session, user, NoteStatus.pending_review, 200)))
+    failed = list_notes(session, user, NoteStatus.failed, 50)
+    notes += failed
+    names = {a.id: a.name for a in session.scalars(
+        select(Account).where(Account.id.in_({n.account_id for n in notes}))
+    )}  # fmt: skip
+    return render(request, "notes.html", notes=notes, names=names, queue=True)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await read_form(request)
+    check_csrf(request, form.get("csrf"))
+    return form
+
+
+@router.post("/notes/{note_id}/approve")
+async def approve(
+    note_id: IdPath, request: Request, session: SessionDep, user: ManagerUser
+) -> Response:
+    """Approve from the note page."""
+    form = await _form(request)
+    approve_note(session, user, note_id, form.get("comment") or None)
+    return RedirectResponse(f"/notes/{note_id}", status_code=303)
+
+
+@router.post("/notes/{note_id}/reject")
+async def reject(
+    note_id: IdPath, request: Request, session: SessionDep, user: ManagerUser
+) -> Response:
+    """Reject with a reason from the note page."""
+    form = await _form(request)
+    reject_note(session, user, note_id, form.get("reason", ""))
+    return RedirectResponse(f"/notes/{note_id}", status_code=303)
+
+
+@router.post("/notes/{note_id}/edit")
+async def edit(
+    note_id: IdPath, request: Request, session: SessionDep, user: ManagerUser
+) -> Response:
+    """Edit summary, outcome and churn reasons (JSON list) from the note page."""
+    form = await _form(request)
+    changes: dict[str, object] = {}
+    if "summary" in form:
+        changes["summary"] = form["summary"].strip()
+    if form.get("outcome"):
+        changes["outcome"] = form["outcome"]
+    if form.get("churn_reasons", "").strip():
+        try:
+            changes["churn_reasons"] = json.loads(form["churn_reasons"])
+        except ValueError as exc:
+            raise ValidationError(f"churn_reasons: not valid JSON ({exc}).") from exc
+    edit_note(session, user, note_id, changes)
+    return RedirectResponse(f"/notes/{note_id}", status_code=303)
+
+
+@router.get("/analytics")
+def analytics(
+    request: Request, session: SessionDep, user: TeamUser, as_of: date | None = Query(None)
+) -> Response:
+    """Charts: churn reasons by month, internal share, funnel, Pareto curve."""
+    data = compute(session, user.tenant_id, plan_day(as_of))
+    t = translator(page_language(request))
+    ie = data["internal_external"]
+    total = ie["internal"] + ie["external"]
+    svg = {
+        "reasons": charts.stacked_bars(
+            t("reasons_over_time"), data["churn_reasons"]["months"], data["churn_reasons"]["series"]
+        ),
+        "share": charts.share_bar(
+            t("internal_external"),
+            [(t("internal"), ie["internal"] / total), (t("external"), ie["external"] / total)]
+            if total else [],
+        ),
+        "funnel": charts.funnel(
+            t("funnel"), [(t("funnel_" + s["stage"]), s["accounts"]) for s in data["funnel"]]
+        ),
+        "pareto": charts.pareto(
+            t("pareto"), [tuple(p) for p in data["pareto"]["points"]],
+            data["pareto"]["cutoff_rank"],
+        ),
+    }  # fmt: skip
+    share_pct = round(get_settings().pareto_value_share * 100)
+    return render(request, "analytics.html", data=data, svg=svg, share_pct=share_pct)
+
+
+@router.get("/accounts")
+def accounts_page(
+    request: Request,
+    session: SessionDep,
+    user: TeamUser,
+    q: str | None = Query(None, max_length=200),
+    offset: int = Query(0, ge=0, le=1_000_000),
+) -> Response:
+    """All accounts with their owner; managers and admins assign owners here."""
+    accounts = list_accounts(session, user, q=q, limit=100, offset=offset)
+    reps = session.scalars(
+        select(User).where(User.tenant_id == user.tenant_id, User.role == Role.rep,
+                           User.active.is_(True)).order_by(User.username)
+    ).all()  # fmt: skip
+    return render(request, "accounts.html", accounts=accounts, reps=reps, q=q or "", offset=offset)
+
+
+@router.post("/accounts/{account_id}/owner")
+async def set_owner(
+    account_id: IdPath, request: Request, session: SessionDep, user: TeamUser
+) -> Response:
+    """Assign an account to a rep from the accounts page."""
+    form = await _form(request)
+    assign_owner(session, user, account_id, form.get("owner") or None)
+    back = form.get("back", "/accounts")
+    return RedirectResponse(back if back.startswith("/accounts") else "/accounts", status_code=303)
+
+
+__all__ = ["router", "CallNote"]

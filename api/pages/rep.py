@@ -1,0 +1,130 @@
+"""Rep pages: today's calls, account with history and brief, upload, my notes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from agent.crm.models import Account, Brief, CallNote, NoteStatus
+from api.access import get_account, get_owned
+from api.deps import CurrentUser, IdPath, SessionDep
+from api.planning import calls_for
+from api.routes.accounts import account_detail
+from api.routes.notes import list_notes, note_detail
+from api.routes.plan import plan_day
+from api.routes.tasks import list_tasks
+from api.views import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def home(user: CurrentUser) -> Response:
+    """Managers start at the review queue, everyone else at today's calls."""
+    return RedirectResponse("/review" if user.is_manager else "/today", status_code=303)
+
+
+@router.get("/today")
+def today(
+    request: Request, session: SessionDep, user: CurrentUser, as_of: date | None = Query(None)
+) -> Response:
+    """Today's win-back calls from the daily plan (plus open tasks)."""
+    day = plan_day(as_of)
+    calls = calls_for(session, user, day, 1)
+    tasks = [t for t in list_tasks(session, user, None, 50) if t["status"] == "open"]
+    return render(request, "today.html", calls=calls, day=day, tasks=tasks)
+
+
+@router.get("/accounts/{account_id}")
+def account_page(
+    account_id: IdPath, request: Request, session: SessionDep, user: CurrentUser
+) -> Response:
+    """The account: history, the latest brief (with "prepare brief"), upload, notes."""
+    account = get_account(session, user, account_id)
+    brief_row = session.scalar(
+        select(Brief).where(Brief.account_id == account.id).order_by(Brief.version.desc()).limit(1)
+    )
+    return render(
+        request,
+        "account.html",
+        account=account_detail(session, account),
+        brief=brief_row.content if brief_row else None,
+        brief_row=brief_row,
+        now=date.today().isoformat(),
+    )
+
+
+@router.get("/notes")
+def notes_page(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    status: NoteStatus | None = Query(None),
+) -> Response:
+    """My call notes (a manager: all of the tenant)."""
+    notes = list_notes(session, user, status, 200)
+    names = {a.id: a.name for a in session.scalars(
+        select(Account).where(Account.id.in_({n.account_id for n in notes}))
+    )}  # fmt: skip
+    return render(request, "notes.html", notes=notes, names=names, queue=False)
+
+
+@router.get("/notes/{note_id}")
+def note_page(
+    note_id: IdPath, request: Request, session: SessionDep, user: CurrentUser
+) -> Response:
+    """One note with its transcript; managers get the review forms."""
+    note = get_owned(session, user, CallNote, note_id)
+    data = note_detail(session, note)
+    quotes = [r["evidence"] for r in data["churn_reasons"] if r.get("evidence")]
+    segments = [
+        {
+            "ts": timestamp(s["start"]),
+            "speaker": s["speaker"],
+            "parts": highlight(s["text"], quotes),
+        }
+        for s in (data["transcript"] or {}).get("segments", [])
+    ]
+    return render(request, "note.html", note=data, segments=segments)
+
+
+def timestamp(seconds: float) -> str:
+    """``m:ss`` of a segment start."""
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def highlight(text: str, quotes: list[str]) -> list[tuple[str, bool]]:
+    """Split ``text`` into pieces, marking those that are (case-insensitively) an evidence quote.
+
+    The pieces stay plain strings, so the template escapes them; only the
+    ``<mark>`` around a hit is markup.
+    """
+    lowered = text.lower()
+    spans: list[tuple[int, int]] = []
+    for quote in quotes:
+        q = quote.strip().lower()
+        if not q:
+            continue
+        start = lowered.find(q)
+        while start != -1:
+            spans.append((start, start + len(q)))
+            start = lowered.find(q, start + len(q))
+    if not spans:
+        return [(text, False)]
+    spans.sort()
+    pieces: list[tuple[str, bool]] = []
+    pos = 0
+    for start, end in spans:
+        if start < pos:
+            continue
+        if start > pos:
+            pieces.append((text[pos:start], False))
+        pieces.append((text[start:end], True))
+        pos = end
+    if pos < len(text):
+        pieces.append((text[pos:], False))
+    return pieces

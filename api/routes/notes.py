@@ -1,0 +1,180 @@
+"""Call notes: list, read (with transcript and evidence), edit, approve, reject."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Body, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from agent.analysis import review
+from agent.analysis.notes import EDITABLE_FIELDS, note_to_json
+from agent.auth import Principal
+from agent.crm.models import Account, CallNote, NoteStatus, Transcript, User
+from agent.errors import ValidationError
+from api.access import get_owned, scoped
+from api.deps import CurrentUser, IdPath, ManagerUser, SessionDep
+from api.routes.recordings import transcript_out
+
+router = APIRouter(prefix="/api/notes", tags=["notes"])
+
+#: Note fields written by the model (the UI marks them "AI-generated" unless edited).
+AI_FIELDS = ("summary", "churn_reasons", "outcome", "next_steps", "expectations", "sentiment")
+
+
+class ApproveIn(BaseModel):
+    """Optional comment of the approving manager."""
+
+    comment: str | None = Field(None, max_length=2000)
+
+
+class RejectIn(BaseModel):
+    """Why the draft is rejected."""
+
+    reason: str = Field(min_length=1, max_length=2000, examples=["Falscher Kunde zugeordnet."])
+
+
+class EditIn(BaseModel):
+    """New values for fields of the draft (shape of the analysis)."""
+
+    summary: str | None = Field(None, max_length=4000)
+    outcome: (
+        Literal["reactivated", "follow_up", "not_now", "lost", "disqualified", "not_reached"] | None
+    ) = None
+    churn_reasons: list[dict[str, Any]] | None = Field(None, max_length=11)
+    next_steps: list[dict[str, Any]] | None = Field(None, max_length=10)
+    expectations: str | None = Field(None, max_length=2000)
+    sentiment: str | None = Field(None, max_length=16)
+
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "outcome": "follow_up",
+                    "churn_reasons": [
+                        {
+                            "code": "delivery_reliability",
+                            "evidence": "die Lieferungen kamen ständig zu spät",
+                            "confidence": 0.9,
+                        }
+                    ],
+                }  # fmt: skip
+            ]
+        },
+    }
+
+
+def note_detail(session: Session, note: CallNote) -> dict[str, Any]:
+    """The note as JSON plus account, transcript segments and AI/edited markers."""
+    account = session.get(Account, note.account_id)
+    data = note_to_json(note, account)
+    data["account_id"] = note.account_id
+    data["account_name"] = account.name if account else None
+    data["recording_id"] = note.recording_id
+    data["created_at"] = note.created_at.isoformat() if note.created_at else None
+    sources = data.get("field_sources") or {}
+    data["ai_generated"] = [f for f in AI_FIELDS if sources.get(f, "ai") == "ai"]
+    transcript = None
+    if note.transcript_id is not None:
+        transcript = session.get(Transcript, note.transcript_id)
+    elif note.recording_id is not None:
+        transcript = session.scalar(
+            select(Transcript).where(Transcript.recording_id == note.recording_id)
+        )
+    data["transcript"] = transcript_out(transcript) if transcript else None
+    return data
+
+
+def list_notes(
+    session: Session, user: Principal, status: NoteStatus | None, limit: int
+) -> list[CallNote]:
+    """Notes the user may see, newest first."""
+    query = scoped(select(CallNote), user, CallNote)
+    if status is not None:
+        query = query.where(CallNote.status == status)
+    return list(session.scalars(query.order_by(CallNote.id.desc()).limit(limit)))
+
+
+def _user(session: Session, user: Principal) -> User:
+    row = session.get(User, user.user_id)
+    assert row is not None  # the principal was loaded from it in this request
+    return row
+
+
+def edit_note(session: Session, user: Principal, note_id: int, changes: dict[str, Any]) -> CallNote:
+    """Edit a draft: managers any, reps the drafts on their own accounts."""
+    note = get_owned(session, user, CallNote, note_id)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(f"Cannot edit {', '.join(sorted(unknown))}.")
+    return review.edit(session, user.tenant_id, note.id, _user(session, user), changes)
+
+
+def approve_note(session: Session, user: Principal, note_id: int, comment: str | None) -> dict:
+    """Approve a draft (managers only; the caller checks the role)."""
+    note = get_owned(session, user, CallNote, note_id)
+    result = review.approve(session, user.tenant_id, note.id, _user(session, user), comment)
+    from api.planning import forget_plans
+
+    forget_plans()  # an approval can change an account's status, so the plan
+    return result
+
+
+def reject_note(session: Session, user: Principal, note_id: int, reason: str) -> CallNote:
+    """Reject a draft with a reason (managers only)."""
+    note = get_owned(session, user, CallNote, note_id)
+    return review.reject(session, user.tenant_id, note.id, _user(session, user), reason)
+
+
+@router.get("", summary="List call notes")
+def get_notes(
+    session: SessionDep,
+    user: CurrentUser,
+    status: NoteStatus | None = Query(None, description="Only notes in this state."),
+    limit: int = Query(100, ge=1, le=500),
+) -> list[dict[str, Any]]:
+    """Call notes the caller may see (a rep: on own accounts), newest first."""
+    out = []
+    for note in list_notes(session, user, status, limit):
+        data = note_to_json(note, session.get(Account, note.account_id))
+        data["account_id"] = note.account_id
+        out.append(data)
+    return out
+
+
+@router.get("/{note_id}", summary="A call note with its transcript")
+def get_note(note_id: IdPath, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    """The note, which fields are AI-generated, and the transcript with speaker turns."""
+    return note_detail(session, get_owned(session, user, CallNote, note_id))
+
+
+@router.patch("/{note_id}", summary="Edit a draft note")
+def patch_note(
+    note_id: IdPath, session: SessionDep, user: CurrentUser, body: EditIn = Body(...)
+) -> dict[str, Any]:
+    """Change fields of a draft; edited fields are marked as edited by a person."""
+    changes = body.model_dump(exclude_unset=True)
+    return note_detail(session, edit_note(session, user, note_id, changes))
+
+
+@router.post("/{note_id}/approve", summary="Approve a draft note")
+def post_approve(
+    note_id: IdPath, session: SessionDep, user: ManagerUser, body: ApproveIn | None = None
+) -> dict[str, Any]:
+    """Approve: churn reasons, tasks and account status go into the CRM record."""
+    result = approve_note(session, user, note_id, body.comment if body else None)
+    for task in result.get("tasks", []):
+        if task.get("due_date") is not None:
+            task["due_date"] = task["due_date"].isoformat()
+    return result
+
+
+@router.post("/{note_id}/reject", summary="Reject a draft note")
+def post_reject(
+    note_id: IdPath, session: SessionDep, user: ManagerUser, body: RejectIn
+) -> dict[str, Any]:
+    """Reject with a reason; the CRM record stays unchanged."""
+    return note_detail(session, reject_note(session, user, note_id, body.reason))

@@ -1,0 +1,54 @@
+"""``/api/plan``: today's win-back calls and the plan's Pareto curve."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from agent.errors import ValidationError
+from api.deps import CurrentUser, SessionDep, TeamUser
+from api.planning import calls_for, tenant_plan
+
+router = APIRouter(prefix="/api/plan", tags=["plan"])
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def plan_day(as_of: date | None) -> date:
+    """``as_of`` or today, refused outside 2000-2100 (the plan subtracts months from it)."""
+    day = as_of or date.today()
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationError("as_of: use a day between 2000-01-01 and 2100-12-31.")
+    return day
+
+
+AS_OF = Query(None, description="Plan as of this day (default: today).", examples=["2026-11-02"])
+
+
+@router.get("", summary="Planned calls")
+def get_plan(
+    session: SessionDep,
+    user: CurrentUser,
+    as_of: date | None = AS_OF,
+    days: int = Query(1, ge=1, le=31, description="Working days to plan, starting at as_of."),
+) -> dict[str, Any]:
+    """The planned win-back calls: a rep gets their own, managers and admins everyone's.
+
+    Calls start on ``as_of`` (or the next working day) and fill ``days``
+    working days, one or two per rep and day, in rank order.
+    """
+    day = plan_day(as_of)
+    return {"as_of": day.isoformat(), "calls": calls_for(session, user, day, days)}
+
+
+@router.get("/pareto", summary="Pareto curve of the plan")
+def get_pareto(session: SessionDep, user: TeamUser, as_of: date | None = AS_OF) -> dict[str, Any]:
+    """The cumulative share of expected value over the ranked calls, with the cut-off."""
+    plan = tenant_plan(session, user.tenant_id, plan_day(as_of))
+    return {
+        "as_of": plan.as_of.isoformat(),
+        "callable": len(plan.callable),
+        "excluded": plan.excluded_count,
+        **plan.pareto.model_dump(mode="json"),
+    }

@@ -1,0 +1,203 @@
+"""Recordings: streaming upload with consent, status with job progress, transcript.
+
+The upload body is the raw audio (``Content-Type: audio/*`` or
+``application/octet-stream``), not a multipart form: it streams to a
+temporary file with the size limit checked per chunk, so an oversized
+upload is refused with 413 while it streams (or at once from its
+``Content-Length``), and then goes through :func:`agent.calls.intake.upload_recording`,
+which probes the content (415 for anything that is not audio), stores it
+and queues the transcription. Consent travels in query parameters.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from agent.calls.intake import upload_recording
+from agent.calls.status import _view
+from agent.crm.models import CallNote, CallRecording, ConsentMethod, Transcript
+from agent.errors import MediaError, PayloadTooLargeError
+from api.access import get_account, get_owned, scoped
+from api.deps import CurrentUser, IdPath, SessionDep, SettingsDep, StoreDep
+
+router = APIRouter(prefix="/api", tags=["recordings"])
+
+ACCEPTED_TYPES = ("audio/", "video/webm", "video/mp4", "application/octet-stream")
+
+
+def recording_out(session: Any, row: CallRecording) -> dict[str, Any]:
+    """Status of a recording with its jobs and, once analysed, the draft note's id."""
+    data = _view(session, row).to_dict()
+    data["account_id"] = row.account_id
+    data["note_id"] = session.scalar(select(CallNote.id).where(CallNote.recording_id == row.id))
+    for key in ("created_at", "call_date"):
+        if data.get(key) is not None:
+            data[key] = data[key].isoformat()
+    for job in data["jobs"]:
+        for key in ("started_at", "finished_at"):
+            if job.get(key) is not None:
+                job[key] = job[key].isoformat()
+    return data
+
+
+async def _spool(request: Request, limit: int, directory: str) -> str:
+    """Write the request body to a temporary file, refusing more than ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLargeError(f"The upload is larger than {limit // 1_000_000} MB.")
+    os.makedirs(directory, exist_ok=True)
+    fd, path = tempfile.mkstemp(prefix="upload-", dir=directory)
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLargeError(
+                        f"The upload is larger than {limit // 1_000_000} MB."
+                    )
+                fh.write(chunk)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
+    if size == 0:
+        os.unlink(path)
+        raise MediaError("The upload is empty: send the audio file as the request body.")
+    return path
+
+
+@router.post(
+    "/accounts/{account_id}/recordings",
+    status_code=202,
+    summary="Upload a call recording",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"audio/*": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+    responses={
+        200: {
+            "description": "The same recording (content or Idempotency-Key) was uploaded before."
+        },
+        413: {"description": "Larger than max_upload_mb (refused while streaming)."},
+        415: {"description": "Not an audio file, or an unsupported Content-Type."},
+        422: {"description": "Consent missing or invalid, or another bad parameter."},
+    },
+)
+async def post_recording(
+    account_id: IdPath,
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    given_by: str = Query(..., min_length=1, max_length=200, description="Who consented."),
+    method: ConsentMethod = Query(..., description="How the consent was given."),
+    given_at: str = Query(..., max_length=64, examples=["2026-11-20T10:15:00+01:00"]),
+    text_version: str = Query(..., max_length=64, examples=["v1"]),
+    call_date: date | None = Query(None),
+    channels: str | None = Query(None, pattern="^(mono|rep,customer|customer,rep)$"),
+    filename: str | None = Query(None, max_length=300),
+    idempotency_key: str | None = Header(None, max_length=200),
+) -> JSONResponse:
+    """Stream a recording with its consent record and queue transcription and analysis.
+
+    Returns 202 with the recording and its job states; poll
+    ``/api/recordings/{id}`` until ``note_id`` is set (the draft note).
+    """
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if not content_type.startswith(ACCEPTED_TYPES):
+        raise MediaError(
+            f"Unsupported Content-Type {content_type or '(none)'!r}: send the audio file as "
+            "the body with Content-Type audio/... or application/octet-stream."
+        )
+
+    def authorise() -> str:
+        with store.session() as session:
+            return get_account(session, user, account_id).external_id
+
+    external_id = await run_in_threadpool(authorise)
+    limit = int(settings.max_upload_mb * 1_000_000)
+    path = await _spool(request, limit, str(settings.data_dir / "tmp"))
+    tenant_settings = settings.model_copy(update={"tenant": user.tenant_slug})
+    consent = {"given_by": given_by, "method": method.value, "given_at": given_at,
+               "text_version": text_version}  # fmt: skip
+
+    def accept() -> dict[str, Any]:
+        try:
+            with open(path, "rb") as fh:
+                view = upload_recording(
+                    store, tenant_settings, external_id, fh, consent, idempotency_key,
+                    user.username, call_date=call_date, channels=channels, filename=filename,
+                )  # fmt: skip
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        with store.session() as session:
+            row = session.get(CallRecording, view.id)
+            return {**recording_out(session, row), "duplicate": view.duplicate}
+
+    data = await run_in_threadpool(accept)
+    return JSONResponse(data, status_code=200 if data["duplicate"] else 202)
+
+
+@router.get("/recordings", summary="List recordings")
+def list_recordings(
+    session: SessionDep, user: CurrentUser, limit: int = Query(50, ge=1, le=500)
+) -> list[dict[str, Any]]:
+    """The newest recordings the caller may see."""
+    rows = session.scalars(
+        scoped(select(CallRecording), user, CallRecording)
+        .order_by(CallRecording.created_at.desc())
+        .limit(limit)
+    ).all()
+    return [recording_out(session, r) for r in rows]
+
+
+@router.get("/recordings/{recording_id}", summary="Recording status")
+def get_recording(recording_id: str, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    """Status, progress (0..1) and job states of a recording, and its note once ready."""
+    row = get_owned(session, user, CallRecording, recording_id.strip().lower()[:32])
+    return recording_out(session, row)
+
+
+@router.get("/recordings/{recording_id}/transcript", summary="Transcript of a recording")
+def get_transcript(recording_id: str, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    """The transcript with timed, speaker-labelled segments (404 until it exists)."""
+    from agent.errors import NotFoundError
+
+    row = get_owned(session, user, CallRecording, recording_id.strip().lower()[:32])
+    transcript = session.scalar(select(Transcript).where(Transcript.recording_id == row.id))
+    if transcript is None:
+        raise NotFoundError(f"Recording {row.id} has no transcript yet ({row.status.value}).")
+    return transcript_out(transcript)
+
+
+def transcript_out(transcript: Transcript) -> dict[str, Any]:
+    """A transcript as JSON."""
+    return {
+        "recording_id": transcript.recording_id,
+        "language": transcript.language,
+        "duration_s": transcript.duration_s,
+        "model": transcript.model,
+        "segments": [
+            {
+                "idx": s.idx,
+                "start": s.start_s,
+                "end": s.end_s,
+                "speaker": s.speaker,
+                "text": s.text,
+            }  # fmt: skip
+            for s in transcript.segments
+        ],
+    }
