@@ -20,7 +20,7 @@ import hashlib
 import json
 import os
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Literal
@@ -179,16 +179,10 @@ class ModelStatus:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form for ``--json``."""
-        return {
-            "name": self.name,
-            "role": self.role,
-            "description": self.description,
-            "packages_installed": self.packages_installed,
-            "path": str(self.path),
-            "assembled": self.assembled,
-            "size_bytes": self.size_bytes,
-            "check": self.check,
-        }
+        data = asdict(self)
+        data["path"] = str(self.path)
+        del data["problems"]
+        return data
 
 
 def cpu_threads(settings: Settings | None = None) -> int:

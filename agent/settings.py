@@ -82,6 +82,17 @@ class Settings(BaseSettings):
     max_duration_s: float = Field(default=3 * 3600, gt=0, description="Longer calls are refused.")
     retention_audio: Literal["after_transcription", "days"] = "after_transcription"
     retention_audio_days: int = Field(default=30, ge=0, le=3650)
+    # --- data protection (issue #8; see docs/privacy.md) ----------------------
+    retention_transcript_days: int = Field(
+        default=0, ge=0, le=36500, description="Delete transcripts older than this; 0 = keep."
+    )
+    retention_notes_days: int = Field(
+        default=0, ge=0, le=36500, description="Delete notes and call notes older; 0 = keep."
+    )
+    erasure_salt: SecretStr | None = Field(
+        default=None,
+        description="Salt of erasure tombstones; default: generated once into data_dir.",
+    )
     queue_backend: Literal["sqlite", "redis"] = "sqlite"
     queue_name: str = Field(default="winback", min_length=1, max_length=64)
     queue_file: Path | None = Field(

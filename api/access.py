@@ -49,7 +49,7 @@ def get_owned(session: Session, user: Principal, model: type[T], object_id: Any)
     if row is None or row.tenant_id != user.tenant_id:
         raise NotFoundError(f"{what} {object_id} not found.")
     if not user.sees_team:
-        account = session.get(Account, row.account_id)
+        account = session.get(Account, row.account_id)  # type: ignore[union-attr,attr-defined]
         if account is None or account.owner_id != user.user_id:
             raise PermissionDeniedError(f"{what} {object_id} belongs to another rep's account.")
     return row

@@ -36,7 +36,7 @@ def stacked_bars(title: str, months: Sequence[str], series: dict[str, Sequence[i
     parts: list[str] = []
     for i, month in enumerate(months):
         x = PAD + i * slot + (slot - bar) / 2
-        y = H - PAD
+        y = float(H - PAD)
         for s, (name, values) in enumerate(series.items()):
             h = (H - 2 * PAD) * values[i] / top
             if h <= 0:

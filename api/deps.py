@@ -9,6 +9,8 @@ session's CSRF token in ``X-CSRF-Token``.
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -47,14 +49,58 @@ StoreDep = Annotated[Store, Depends(get_store)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def resolve_principal(request: Request, session: Session) -> Principal | None:
+def resolve_principal(request: Request) -> Principal | None:
     """The user of the request (Bearer token first, then the session cookie), or None.
 
+    The lookup runs in its own short transaction, committed at once, so the
+    token's ``last_used_at`` write never holds a lock while the request
+    works (a long upload would otherwise block other writers on SQLite).
     The result is cached on ``request.state``; ``request.state.via_cookie``
     tells whether the cookie was used (then CSRF rules apply).
     """
     if hasattr(request.state, "principal"):
         return request.state.principal  # type: ignore[no-any-return]
+    key = _cache_key(request)
+    now = time.monotonic()
+    hit = _recent.get(key) if key else None
+    if hit is not None and now - hit[0] < PRINCIPAL_TTL_S:
+        _, principal, via_cookie, data = hit
+        request.state.via_cookie, request.state.session_data = via_cookie, data
+    else:
+        with get_store(request).session() as session:
+            principal = _lookup(request, session)
+        if key and principal is not None:
+            if len(_recent) > 10_000:
+                _recent.clear()
+            _recent[key] = (
+                now, principal, request.state.via_cookie,
+                getattr(request.state, "session_data", None),
+            )  # fmt: skip
+    request.state.principal = principal
+    return principal
+
+
+#: A resolved user is reused for a few seconds: read endpoints then cost one database
+#: session, not two. A revoked token, deactivated user or changed password takes effect
+#: after at most this delay.
+PRINCIPAL_TTL_S = 5.0
+_recent: dict[str, tuple[float, Principal | None, bool, object]] = {}
+
+
+def forget_principals() -> None:
+    """Drop cached users (tests, after changing users in-process)."""
+    _recent.clear()
+
+
+def _cache_key(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    if auth[:7].lower() == "bearer ":
+        return "b:" + hashlib.sha256(auth[7:].strip().encode()).hexdigest()
+    cookie = request.cookies.get(COOKIE_NAME)
+    return "c:" + cookie if cookie else None
+
+
+def _lookup(request: Request, session: Session) -> Principal | None:
     principal: Principal | None = None
     request.state.via_cookie = False
     auth = request.headers.get("authorization", "")
@@ -75,7 +121,6 @@ def resolve_principal(request: Request, session: Session) -> Principal | None:
                 principal = principal_of(session, user)
                 request.state.via_cookie = True
                 request.state.session_data = data
-    request.state.principal = principal
     return principal
 
 
@@ -87,9 +132,9 @@ def check_csrf(request: Request, token: str | None) -> None:
         raise CsrfError("The form has expired or lacks its CSRF token; reload the page.")
 
 
-def current_user(request: Request, session: SessionDep) -> Principal:
+def current_user(request: Request) -> Principal:
     """The authenticated user, or 401; cookie-based API changes need ``X-CSRF-Token``."""
-    principal = resolve_principal(request, session)
+    principal = resolve_principal(request)
     if principal is None:
         raise NotAuthenticated("Log in or send an API token (Authorization: Bearer ...).")
     if request.url.path.startswith("/api/"):

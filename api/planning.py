@@ -48,7 +48,7 @@ def _cached(key: tuple[object, ...], build):  # type: ignore[no-untyped-def]
 
 def _key(session: Session, tenant_id: int, *rest: object) -> tuple[object, ...]:
     settings = get_settings()
-    url = str(session.get_bind().url)
+    url = str(session.get_bind().engine.url)
     return (url, tenant_id, settings.inactive_months, settings.pareto_value_share, *rest)
 
 

@@ -73,12 +73,13 @@ def main() -> None:
     for batch in args.batch:
         emb = LocalUSEEmbedder(path, threads=threads, batch_size=batch)
         emb.embed(texts[:batch])  # warm-up
-        start = time.perf_counter()
+        start, cpu0 = time.perf_counter(), time.process_time()
         vecs = emb.embed(texts)
-        secs = time.perf_counter() - start
+        secs, cpu = time.perf_counter() - start, time.process_time() - cpu0
         norms = np.linalg.norm(vecs, axis=1)
         print(
-            f"batch {batch:4}: {len(texts) / secs:7.0f} sentences/s ({secs:.2f}s), "
+            f"batch {batch:4}: {len(texts) / secs:7.0f} sentences/s wall ({secs:.2f}s), "
+            f"{len(texts) * threads / cpu:7.0f} per {threads} idle cores (CPU time), "
             f"norms {norms.min():.4f}..{norms.max():.4f}"
         )
     emb = LocalUSEEmbedder(path, threads=threads)

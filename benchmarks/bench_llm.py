@@ -75,8 +75,8 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def bench(name: str, runs: int, max_tokens: int) -> None:
-    settings = configure(local_chat_model=name, chat_max_tokens=max_tokens)
+def bench(name: str, runs: int, max_tokens: int, threads: int | None) -> None:
+    settings = configure(local_chat_model=name, chat_max_tokens=max_tokens, model_threads=threads)
     t0 = time.perf_counter()
     model = make_local_chat(settings)
     llama = model._llama()
@@ -102,7 +102,7 @@ def bench(name: str, runs: int, max_tokens: int) -> None:
     llama.reset()
     start = time.perf_counter()
     try:
-        result = generate_structured(model, PROMPT, CallAnalysis, max_retries=1)
+        result = generate_structured(model, PROMPT, CallAnalysis, max_retries=1, max_tokens=400)
         print(
             f"structured: valid in {result.usage.attempts} attempt(s), "
             f"{result.usage.latency_s:.1f}s, {result.usage.prompt_tokens}+"
@@ -118,6 +118,7 @@ def main() -> None:
     parser.add_argument("--models", nargs="*", default=["smollm2-135m", "qwen2.5-coder-1.5b"])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--max-tokens", type=int, default=128)
+    parser.add_argument("--threads", type=int, default=None, help="default: all cores")
     args = parser.parse_args()
     os.environ.setdefault(
         "WINBACK_MODEL_CACHE_DIR",
@@ -125,7 +126,7 @@ def main() -> None:
     )
     print(f"load average at start {os.getloadavg()[0]:.1f}")
     for name in args.models:
-        bench(name, args.runs, args.max_tokens)
+        bench(name, args.runs, args.max_tokens, args.threads)
     print(f"\nload average at end {os.getloadavg()[0]:.1f}")
 
 

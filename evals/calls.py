@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import pydantic
 
 from agent.analysis.analyzer import AnalysisResult
 from agent.analysis.schema import CallInput, Turn
-from agent.errors import NotFoundError, ValidationError
+from agent.errors import NotFoundError, ValidationError, WinbackError
 from evals.graders import summarise
 
 EVALS_DIR = Path(__file__).resolve().parent
@@ -55,10 +55,10 @@ def load_calls(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ValidationError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
-            if not isinstance(row, dict) or not REQUIRED_KEYS <= row.keys():
+            if not isinstance(row, dict) or not row.keys() >= REQUIRED_KEYS:
                 missing = sorted(REQUIRED_KEYS - (row.keys() if isinstance(row, dict) else set()))
                 raise ValidationError(f"{path}:{number}: missing keys {missing}")
-            if not GOLD_KEYS <= row["gold"].keys():
+            if not row["gold"].keys() >= GOLD_KEYS:
                 raise ValidationError(f"{path}:{number}: gold lacks {sorted(GOLD_KEYS)}")
             try:
                 call_input(row)
@@ -103,7 +103,7 @@ def run_calls(
     line by line, so a long run can be watched and a crash keeps what was done.
     """
     if out_path is None:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         out_path = RUNS_DIR / f"calls-{stamp}.jsonl"
     out_path.parent.mkdir(parents=True, exist_ok=True)
     results: list[dict[str, Any]] = []
@@ -111,7 +111,10 @@ def run_calls(
         for i, row in enumerate(_inputs(rows, audio_dir, transcribe), 1):
             record, call = row
             started = time.perf_counter()
-            result = analyze(call)
+            try:
+                result = analyze(call)
+            except WinbackError as exc:  # one broken call must not end a long run
+                result = AnalysisResult("failed", None, model, "?", 0.0, failure_reason=str(exc))
             latency = time.perf_counter() - started
             line = {
                 "id": record["id"],
@@ -147,7 +150,9 @@ def _inputs(
         if audio_dir is None:
             yield row, call_input(row)
             continue
-        audio = next((p for p in sorted(audio_dir.glob(f"{row['id']}.*")) if ".8k." not in p.name), None)
+        audio = next(
+            (p for p in sorted(audio_dir.glob(f"{row['id']}.*")) if ".8k." not in p.name), None
+        )
         if audio is None or transcribe is None:
             continue  # only calls with a recording are run end to end
         yield row, call_input(row, transcribe(audio, row["language"]))
@@ -159,3 +164,15 @@ def rows_with_audio(rows: list[dict[str, Any]], audio_dir: Path) -> list[dict[st
         raise NotFoundError(f"Audio directory {audio_dir} does not exist.")
     have = {p.name.split(".")[0] for p in audio_dir.iterdir() if p.is_file()}
     return [r for r in rows if r["id"] in have]
+
+
+def summarise_run(path: Path, model: str | None = None) -> dict[str, Any]:
+    """Re-grade a saved run (also a partial one, e.g. of a run still going) from its JSONL."""
+    if not path.is_file():
+        raise NotFoundError(f"Run file {path} does not exist.")
+    lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    if not lines:
+        raise ValidationError(f"{path} holds no results yet.")
+    metrics = summarise(lines, model or str(lines[0].get("design", "?")))
+    metrics["results_file"] = str(path)
+    return metrics

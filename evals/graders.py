@@ -117,7 +117,7 @@ def grade_next_steps(
     ``dated_accuracy`` looks only at gold steps that have a due date.
     """
     types = prf_sets(
-        [{s["type"] for s in g} for g in gold], [{s.get("type") for s in p} for p in pred]
+        [{s["type"] for s in g} for g in gold], [{str(s.get("type")) for s in p} for p in pred]
     )
     pairs = [pair for g, p in zip(gold, pred, strict=True) for pair in _match_steps(g, p)]
     dated = [(g, p) for g, p in pairs if g is not None]

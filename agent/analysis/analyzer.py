@@ -18,6 +18,7 @@ result with the reason, never a half-filled analysis.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
@@ -67,9 +68,12 @@ REASON_KEYWORDS: dict[str, tuple[str, ...]] = {
 
 
 class OutcomeReply(BaseModel):
-    """Answer to the outcome question (rationale first: a small model reasons, then labels)."""
+    """Answer to the outcome question.
 
-    rationale: Short = ""
+    No free-text rationale: on this CPU every generated token costs ~0.3 s
+    and the 1.5B model's rationales did not make its labels better.
+    """
+
     outcome: OutcomeCode
     sentiment: Sentiment = "neutral"
     expectations: Short = ""
@@ -150,6 +154,30 @@ class AnalysisResult:
         }
 
 
+#: Words that address a machine rather than the rep ("liebe KI", "note to the AI",
+#: "ignore all previous instructions", "mark us as ..."): flagged for the reviewer.
+_INSTRUCTION = re.compile(
+    r"\b(?:liebe[rs]? ki|note to the ai|dear ai|hey ai|an die ki|ignor\w* (?:all\w* )?"
+    r"(?:previous |vorherige\w* )?(?:instructions|anweisungen)|markier\w* (?:diesen|uns|mich)|"
+    r"mark (?:us|this|me)\b|tragen sie uns als|schreiben sie in ihr system|"
+    r"in ihr(?:em)? system|in your system)",
+    re.IGNORECASE,
+)
+
+
+def instruction_warnings(turns: list[Turn]) -> list[str]:
+    """Warnings for customer turns that address the AI or the CRM system directly.
+
+    Such words never change a label (the transcript is fenced data and the
+    prompts say so); the reviewer is told, so a manipulated draft is checked.
+    """
+    return [
+        f"turn {i}: the customer addresses the system/AI; treated as call content only"
+        for i, t in enumerate(turns, 1)
+        if t.speaker == "customer" and _INSTRUCTION.search(t.text)
+    ]
+
+
 def _label_turn(turns: list[Turn], number: int) -> int | None:
     """0-based index of turn ``number`` (1-based in the prompt) when it is the customer's."""
     index = number - 1
@@ -228,7 +256,7 @@ class Analyzer:
 
     def _decomposed(self, call: CallInput, system: Any, context: str, log: Asked) -> CallAnalysis:
         lang = call.language
-        outcome = self._ask(system, context, "outcome", OutcomeReply, 160, log, lang)
+        outcome = self._ask(system, context, "outcome", OutcomeReply, 60, log, lang)
         warnings: list[str] = []
         labels: list[ReasonLabel] = []
         if outcome.outcome != "not_reached":
@@ -242,11 +270,9 @@ class Analyzer:
                     call.turns[index].text, REASON_KEYWORDS.get(pick.code, ())
                 )
                 labels.append(ReasonLabel(code=pick.code, evidence=quote, confidence=0.7))
-        steps_reply = self._ask(system, context, "steps", StepsReply, 200, log, lang)
-        steps = [
-            self._step(s.type, s.owner, s.when, call, s.turn) for s in steps_reply.steps
-        ]
-        summary = self._ask(system, context, "summary", SummaryReply, 380, log, lang)
+        steps_reply = self._ask(system, context, "steps", StepsReply, 150, log, lang)
+        steps = [self._step(s.type, s.owner, s.when, call, s.turn) for s in steps_reply.steps]
+        summary = self._ask(system, context, "summary", SummaryReply, 260, log, lang)
         return self._finish(
             call, summary.summary, labels, outcome.outcome, steps, outcome.sentiment,
             outcome.expectations, warnings,
@@ -267,7 +293,9 @@ class Analyzer:
 
     # --- code does what code does well ---------------------------------------------
 
-    def _step(self, type_: str, owner: str, when: str, call: CallInput, turn: int | None) -> NextStep:
+    def _step(
+        self, type_: str, owner: str, when: str, call: CallInput, turn: int | None
+    ) -> NextStep:
         due = resolve_due_date(when, call.call_date) if when else None
         description = ""
         if turn and 0 < turn <= len(call.turns):
@@ -293,7 +321,7 @@ class Analyzer:
         warnings: list[str],
     ) -> CallAnalysis:
         kept, dropped = evidence.ground_labels(labels, call.turns)
-        warnings = [*warnings, *dropped]
+        warnings = [*warnings, *dropped, *instruction_warnings(list(call.turns))]
         if outcome == "not_reached" and kept:
             # GUIDELINES §2: nobody to give a reason; keep the quotes for the reviewer only.
             warnings.append("not reached: churn reasons dropped " + ", ".join(r.code for r in kept))
@@ -335,7 +363,10 @@ class Analyzer:
 
 def guess_language(turns: list[dict[str, Any]] | list[Turn]) -> Literal["de", "en"]:
     """Guess German or English from common function words (for transcripts without a language)."""
-    text = " ".join((t.text if isinstance(t, Turn) else str(t.get("text", ""))) for t in turns)
+    text = " ".join(
+        t.text if isinstance(t, Turn) else str(t.get("text", "")) if isinstance(t, dict) else ""
+        for t in turns
+    )
     words = text.lower().split()
     de = sum(w in {"und", "ich", "nicht", "das", "wir", "ist", "sie", "haben"} for w in words)
     en = sum(w in {"and", "the", "you", "we", "is", "not", "that", "have"} for w in words)

@@ -116,7 +116,9 @@ def ground_labels(
             kept.append(label.model_copy(update={"turn": index}))
             continue
         if quote and find_quote(quote, turns, speaker="rep") is not None:
-            warnings.append(f"dropped {label.code}: the quote was said by the rep, not the customer")
+            warnings.append(
+                f"dropped {label.code}: the quote was said by the rep, not the customer"
+            )
         elif quote:
             warnings.append(f"dropped {label.code}: the quote does not occur in the transcript")
         else:

@@ -80,7 +80,9 @@ def context_messages(
     return system, context
 
 
-def task_messages(system: SystemMessage, context: str, task: str, language: str) -> list[BaseMessage]:
+def task_messages(
+    system: SystemMessage, context: str, task: str, language: str
+) -> list[BaseMessage]:
     """System message plus one user message: shared context, then the task text."""
     lang = language if language in ("de", "en") else "en"
     task_text = render_prompt(f"analysis/{lang}/{task}")

@@ -83,7 +83,9 @@ class Redactor:
         self.mapping: dict[str, str] = {}
         self._reverse: dict[str, str] = {}
         self._counts: dict[str, int] = {}
-        parts = sorted({n.strip() for n in names if n and len(n.strip()) >= 3}, key=len, reverse=True)
+        parts = sorted(
+            {n.strip() for n in names if n and len(n.strip()) >= 3}, key=len, reverse=True
+        )
         self._names = (
             re.compile(r"\b(?:" + "|".join(re.escape(p) for p in parts) + r")\b") if parts else None
         )
@@ -101,7 +103,9 @@ class Redactor:
         """Return ``text`` with every finding replaced by its placeholder."""
         text = _EMAIL.sub(lambda m: self._placeholder("EMAIL", m.group(0)), text)
         text = _IBAN.sub(
-            lambda m: self._placeholder("IBAN", m.group(0)) if iban_valid(m.group(0)) else m.group(0),
+            lambda m: (
+                self._placeholder("IBAN", m.group(0)) if iban_valid(m.group(0)) else m.group(0)
+            ),
             text,
         )
         text = _VAT.sub(lambda m: self._placeholder("VAT_ID", m.group(0)), text)
@@ -112,7 +116,9 @@ class Redactor:
 
         text = _TAX_ID.sub(tax, text)
         text = _CARD.sub(
-            lambda m: self._placeholder("CARD", m.group(0)) if luhn_valid(m.group(0)) else m.group(0),
+            lambda m: (
+                self._placeholder("CARD", m.group(0)) if luhn_valid(m.group(0)) else m.group(0)
+            ),
             text,
         )
 

@@ -21,7 +21,7 @@ before/after values.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pydantic
@@ -95,7 +95,7 @@ def _require_open(note: CallNote, allowed: tuple[NoteStatus, ...]) -> None:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def edit(
@@ -232,10 +232,13 @@ def _tasks(note: CallNote, analysis: CallAnalysis, account: Account, tenant_id: 
             text = f"{words['customer']}: {text}"
         tasks.append(
             Task(
-                tenant_id=tenant_id, account_id=account.id, call_note_id=note.id,
+                tenant_id=tenant_id,
+                account_id=account.id,
+                call_note_id=note.id,
                 type=NextStepType(step.type),
                 description=text,
-                owner_id=owner_id, due_date=step.due_date,
+                owner_id=owner_id,
+                due_date=step.due_date,
             )  # fmt: skip
         )
     days = REMINDER_DAYS.get(analysis.outcome)
@@ -243,8 +246,12 @@ def _tasks(note: CallNote, analysis: CallAnalysis, account: Account, tenant_id: 
         start = note.call_date or date.today()
         tasks.append(
             Task(
-                tenant_id=tenant_id, account_id=account.id, call_note_id=note.id,
-                type=NextStepType.schedule_call, description=words["reminder"], owner_id=owner_id,
+                tenant_id=tenant_id,
+                account_id=account.id,
+                call_note_id=note.id,
+                type=NextStepType.schedule_call,
+                description=words["reminder"],
+                owner_id=owner_id,
                 due_date=start + timedelta(days=days),
             )  # fmt: skip
         )
@@ -270,4 +277,4 @@ def _account_status(
     account.status_changed_at = _now()
     after = {"status": new.value, "status_reason": account.status_reason}
     audit(session, tenant_id, user, "account.status", "account", account.id, before, after)
-    return {"from": before["status"], "to": new.value}
+    return {"from": str(before["status"]), "to": new.value}

@@ -26,9 +26,7 @@ ReasonCode = Literal[
     "need_gone",
     "other",
 ]
-OutcomeCode = Literal[
-    "reactivated", "follow_up", "not_now", "lost", "disqualified", "not_reached"
-]
+OutcomeCode = Literal["reactivated", "follow_up", "not_now", "lost", "disqualified", "not_reached"]
 StepType = Literal[
     "send_offer",
     "schedule_call",
@@ -91,7 +89,9 @@ class CallInput(BaseModel):
     def customer_turns(self) -> list[tuple[int, str]]:
         """(index, text) of every non-empty customer turn, indices into ``turns``."""
         return [
-            (i, t.text) for i, t in enumerate(self.turns) if t.speaker == "customer" and t.text.strip()
+            (i, t.text)
+            for i, t in enumerate(self.turns)
+            if t.speaker == "customer" and t.text.strip()
         ]
 
 

@@ -93,7 +93,9 @@ def input_from_file(
         raise ValidationError(f"{path}: {_pydantic_message(exc)}") from exc
 
 
-def account_context(session: Session, account: Account, before: date | None = None) -> AccountContext:
+def account_context(
+    session: Session, account: Account, before: date | None = None
+) -> AccountContext:
     """The account's context for the analysis: master data, last order, the latest notes."""
     last_order = session.scalar(
         select(Order.order_date)

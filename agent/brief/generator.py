@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -81,7 +82,11 @@ def known_names(history: AccountHistory) -> list[str]:
     return names
 
 
-def _excerpts(history: AccountHistory, limit: int = 4, chars: int = 300) -> str:
+#: Phone numbers stay in the brief's facts but are left out of the prompt (tokens).
+_PHONE = re.compile(r",\s*\+?[\d][\d\s/()-]{5,}$")
+
+
+def _excerpts(history: AccountHistory, limit: int = 3, chars: int = 220) -> str:
     items: list[tuple[str, str, str]] = []
     seen: set[str] = set()
     for record in history.open_complaints:
@@ -103,7 +108,7 @@ def _messages(
     brief: Brief, history: AccountHistory, situation_codes: list[str]
 ) -> list[BaseMessage]:
     lang = brief.language
-    facts = "\n".join(f"{f.id}: {f.text}" for f in brief.key_facts)
+    facts = "\n".join(f"{f.id}: {_PHONE.sub('', f.text)}" for f in brief.key_facts)
     reasons = (
         "\n".join(
             f"- {h.code} ({h.group}, {h.confidence:.2f}): "
@@ -142,7 +147,7 @@ def _parts(draft: BriefDraft, facts: dict[str, KeyFact], lang: str) -> dict[str,
     parts: dict[str, Any] = {}
     for i, s in enumerate(draft.situation):
         parts[f"situation[{i}]"] = _claim(s, facts)
-    parts["opening_question"] = Claim(text=draft.opening_question.strip())
+    parts["opening_question"] = _claim(draft.opening_question, facts)
     for i, s in enumerate(draft.talking_points):
         parts[f"talking_points[{i}]"] = _claim(s, facts)
     for i, o in enumerate(draft.objections):

@@ -169,7 +169,7 @@ class Brief(BaseModel):
 class DraftSentence(BaseModel):
     """One sentence and the ids of the facts it uses."""
 
-    text: str = Field(min_length=3, max_length=220)
+    text: str = Field(min_length=3, max_length=180)
     facts: list[FactId] = Field(default_factory=list, max_length=3)
 
 
@@ -177,17 +177,17 @@ class DraftObjection(BaseModel):
     """An objection the customer may raise and the rep's answer."""
 
     situation: SituationCode
-    objection: str = Field(min_length=3, max_length=160)
-    answer: str = Field(min_length=3, max_length=220)
+    objection: str = Field(min_length=3, max_length=120)
+    answer: str = Field(min_length=3, max_length=180)
 
 
 class BriefDraft(BaseModel):
     """The language parts of a brief, as the model must return them."""
 
     situation: list[DraftSentence] = Field(min_length=3, max_length=5)
-    opening_question: str = Field(min_length=5, max_length=240)
+    opening_question: DraftSentence
     talking_points: list[DraftSentence] = Field(min_length=3, max_length=5)
     objections: list[DraftObjection] = Field(min_length=1, max_length=2)
-    avoid: list[Annotated[str, Field(min_length=3, max_length=160)]] = Field(
+    avoid: list[Annotated[str, Field(min_length=3, max_length=120)]] = Field(
         min_length=1, max_length=2
     )

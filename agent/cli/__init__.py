@@ -33,11 +33,13 @@ from agent.cli import analyze as _analyze  # noqa: E402
 from agent.cli import calls as _calls  # noqa: E402
 from agent.cli import db as _db  # noqa: E402
 from agent.cli import demo as _demo  # noqa: E402
+from agent.cli import doctor as _doctor  # noqa: E402
 from agent.cli import eval as _eval  # noqa: E402
 from agent.cli import imports as _imports  # noqa: E402
 from agent.cli import models as _models  # noqa: E402
 from agent.cli import notes as _notes  # noqa: E402
 from agent.cli import plan as _plan  # noqa: E402
+from agent.cli import privacy as _privacy  # noqa: E402
 from agent.cli import serve as _serve  # noqa: E402
 from agent.cli import transcribe as _transcribe  # noqa: E402
 from agent.cli import users as _users  # noqa: E402
@@ -48,11 +50,13 @@ _analyze.register(app)
 _calls.register(app)
 _db.register(app)
 _demo.register(app)
+_doctor.register(app)
 _eval.register(app)
 _imports.register(app)
 _models.register(app)
 _notes.register(app)
 _plan.register(app)
+_privacy.register(app)
 _serve.register(app)
 _transcribe.register(app)
 _users.register(app)

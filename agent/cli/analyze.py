@@ -24,7 +24,9 @@ def _print_analysis(data: dict[str, Any]) -> None:
     for r in analysis["churn_reasons"]:
         console.print(f"  reason {r['code']}: “{r['evidence']}”", highlight=False)
     for s in analysis["next_steps"]:
-        console.print(f"  step {s['type']} [{s['owner']}] due {s['due_date'] or '-'}", highlight=False)
+        console.print(
+            f"  step {s['type']} [{s['owner']}] due {s['due_date'] or '-'}", highlight=False
+        )
     if data.get("note_id"):
         console.print(f"Stored as draft note {data['note_id']} ({data['note_status']}).")
 
@@ -34,7 +36,8 @@ def analyze(
         Path | None, typer.Argument(help="Transcript JSON (turns or segments).", show_default=False)
     ] = None,
     recording: Annotated[
-        str | None, typer.Option("--recording", help="Analyse the stored transcript of a recording.")
+        str | None,
+        typer.Option("--recording", help="Analyse the stored transcript of a recording."),
     ] = None,
     account: Annotated[
         str | None, typer.Option("--account", help="Account external id: store a draft note on it.")

@@ -61,10 +61,13 @@ def _table(metrics: dict[str, Any]) -> Table:
 @eval_app.command("calls")
 def calls(
     file: Annotated[Path, typer.Argument(help="Dataset JSONL in the calls.dev format.")],
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N calls.")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Only the first N calls.")
+    ] = None,
     as_json: JsonOption = False,
     audio: Annotated[
-        Path | None, typer.Option("--audio", help="Directory of <id>.flac: transcribe, then analyse.")
+        Path | None,
+        typer.Option("--audio", help="Directory of <id>.flac: transcribe, then analyse."),
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Per-call results JSONL.")] = None,
     design: Annotated[

@@ -35,7 +35,9 @@ def _show_text(data: dict[str, Any]) -> None:
     console.print(f"Summary{src('summary')}: {data['summary']}", highlight=False)
     console.print(f"Churn reasons{src('churn_reasons')}:")
     for r in data["churn_reasons"]:
-        console.print(f"  - {r['code']} ({r['confidence']:.2f}): “{r['evidence']}”", highlight=False)
+        console.print(
+            f"  - {r['code']} ({r['confidence']:.2f}): “{r['evidence']}”", highlight=False
+        )
     console.print(f"Next steps{src('next_steps')}:")
     for s in data["next_steps"]:
         console.print(
@@ -50,7 +52,9 @@ def _show_text(data: dict[str, Any]) -> None:
 
 @notes_app.command("list")
 def list_(
-    status: Annotated[str | None, typer.Option("--status", help="Only notes of this status.")] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="Only notes of this status.")
+    ] = None,
     db: DbOption = None,
     tenant: TenantOption = None,
     as_json: JsonOption = False,
@@ -124,15 +128,16 @@ def approve(
     console.print(
         f"Note {note_id} approved: {len(result['labels'])} churn reasons, "
         f"{len(result['tasks'])} tasks"
-        + (f", account {result['account_status']['from']} → {result['account_status']['to']}"
-           if result["account_status"] else "")  # fmt: skip
+        + (
+            f", account {result['account_status']['from']} → {result['account_status']['to']}"
+            if result["account_status"]
+            else ""
+        )  # fmt: skip
         + "."
     )
 
 
-def _parse_changes(
-    field_values: list[str], file: Path | None
-) -> dict[str, Any]:
+def _parse_changes(field_values: list[str], file: Path | None) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     if file is not None:
         try:

@@ -23,8 +23,8 @@ log = logging.getLogger(__name__)
 
 def _maintenance(stop: threading.Event, interval_s: float) -> None:
     from agent.calls.pipeline import recover
-    from agent.calls.retention import purge_expired_audio
     from agent.crm.db import open_store
+    from agent.privacy.retention import purge_due
     from agent.settings import get_settings
 
     while True:
@@ -33,7 +33,8 @@ def _maintenance(stop: threading.Event, interval_s: float) -> None:
             requeued = recover(settings)
             if requeued:
                 log.warning("recovered %d lost pipeline steps", requeued)
-            purge_expired_audio(open_store(settings.db_url), settings)
+            # Audio every sweep, transcripts/notes retention at most hourly (docs/privacy.md).
+            purge_due(open_store(settings.db_url), settings)
         except Exception:  # noqa: BLE001 - keep sweeping; the next round may succeed
             log.exception("maintenance sweep failed")
         if stop.wait(interval_s):

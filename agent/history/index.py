@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
+import numpy as np
+
 from agent.errors import ConfigError, StorageError
 from agent.history.chunks import HistoryChunk
 from agent.settings import Settings, get_settings
@@ -133,7 +135,7 @@ class HistoryIndex:
                 part = positions[start : start + step]
                 col.upsert(
                     ids=[chunks[i].id for i in part],
-                    embeddings=[list(vectors[i]) for i in part],
+                    embeddings=np.asarray([vectors[i] for i in part], dtype=np.float32),
                     documents=[chunks[i].text for i in part],
                     metadatas=[chunks[i].metadata() for i in part],  # type: ignore[misc]
                 )

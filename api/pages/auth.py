@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from agent.auth import authenticate
 from agent.errors import PermissionDeniedError
-from api.deps import SessionDep, check_csrf, resolve_principal
+from api.deps import check_csrf, resolve_principal
 from api.i18n import LANGUAGES
 from api.security import COOKIE_NAME, LANG_COOKIE, make_session_cookie
 from api.views import read_form, render
@@ -85,10 +85,10 @@ async def login(request: Request) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request, session: SessionDep) -> Response:
+async def logout(request: Request) -> Response:
     """End the browser session (needs the CSRF token, so no site can log a user out)."""
     form = await read_form(request)
-    if resolve_principal(request, session) is not None:
+    if resolve_principal(request) is not None:
         check_csrf(request, form.get("csrf"))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE_NAME, path="/")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from agent.brief.generator import RULES_MODEL
 from agent.crm.models import Account, Brief, CallNote, NoteStatus
 from api.access import get_account, get_owned
 from api.deps import CurrentUser, IdPath, SessionDep
@@ -53,6 +54,8 @@ def account_page(
         account=account_detail(session, account),
         brief=brief_row.content if brief_row else None,
         brief_row=brief_row,
+        # Parts written by code only (written-off accounts, no history) are not AI text.
+        brief_ai=bool(brief_row and brief_row.model and brief_row.model != RULES_MODEL),
         now=date.today().isoformat(),
     )
 

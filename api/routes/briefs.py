@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from agent.brief.generator import RULES_MODEL
 from agent.crm.models import Brief
 from agent.errors import NotFoundError
 from api.access import get_account, get_owned
@@ -46,7 +47,10 @@ def brief_out(row: Brief) -> dict[str, Any]:
         "language": row.language,
         "model": row.model,
         "created_at": row.created_at.isoformat() if row.created_at else None,
-        "ai_generated": ["situation", "opening_question", "talking_points", "objections", "avoid"],
+        # Which parts a language model wrote (none when the brief was written by code alone).
+        "ai_generated": []
+        if row.model == RULES_MODEL
+        else ["situation", "opening_question", "talking_points", "objections", "avoid"],
         "content": row.content,
         "markdown": row.markdown,
     }

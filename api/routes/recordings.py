@@ -83,7 +83,11 @@ async def _spool(request: Request, limit: int, directory: str) -> str:
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"audio/*": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The audio file as the raw body; Content-Type audio/... (e.g. "
+            "audio/flac, audio/wav, audio/mpeg) or application/octet-stream.",
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
         }
     },
     responses={
@@ -145,6 +149,7 @@ async def post_recording(
                 os.unlink(path)
         with store.session() as session:
             row = session.get(CallRecording, view.id)
+            assert row is not None  # just written by upload_recording
             return {**recording_out(session, row), "duplicate": view.duplicate}
 
     data = await run_in_threadpool(accept)

@@ -51,8 +51,11 @@ FRI_2026_01_23 = date(2026, 1, 23)  # a Friday
         ("bis Ende März", date(2026, 2, 10), date(2026, 3, 31)),
         # explicit dates, digits and spoken ordinals
         ("am Donnerstag, den zwölften Februar", MON_2026_02_02, date(2026, 2, 12)),
-        ("Bis zum siebenundzwanzigsten März, also Freitag in anderthalb Wochen",
-         date(2026, 3, 16), date(2026, 3, 27)),
+        (
+            "Bis zum siebenundzwanzigsten März, also Freitag in anderthalb Wochen",
+            date(2026, 3, 16),
+            date(2026, 3, 27),
+        ),
         ("für Donnerstag, den neunzehnten. Um zehn", date(2026, 3, 16), date(2026, 3, 19)),
         ("bis zum fünfzehnten April", date(2026, 2, 10), date(2026, 4, 15)),
         ("zum ersten Juli", date(2026, 3, 16), date(2026, 7, 1)),
@@ -69,8 +72,11 @@ FRI_2026_01_23 = date(2026, 1, 23)  # a Friday
         # a date without a year that has passed this year is next year's
         ("am zehnten Januar", MON_2026_02_02, date(2027, 1, 10)),
         # the specific expression wins over a less specific one in the same sentence
-        ("I'll contact him today and get the registration done by Friday",
-         date(2026, 1, 20), date(2026, 1, 23)),
+        (
+            "I'll contact him today and get the registration done by Friday",
+            date(2026, 1, 20),
+            date(2026, 1, 23),
+        ),
     ],
 )
 def test_resolves(phrase: str, call_date: date, expected: date) -> None:

@@ -35,8 +35,12 @@ def _analysis(outcome: str = "follow_up", reasons: tuple[str, ...] = ("delivery_
         next_steps=steps
         if steps is not None
         else [
-            NextStep(type="send_offer", owner="rep", due_date=date(2026, 1, 30),
-                     description="Angebot bis Freitag"),
+            NextStep(
+                type="send_offer",
+                owner="rep",
+                due_date=date(2026, 1, 30),
+                description="Angebot bis Freitag",
+            ),
             NextStep(type="schedule_call", owner="customer", due_date=date(2026, 2, 2)),
         ],  # fmt: skip
         sentiment="neutral",

@@ -11,6 +11,7 @@ from agent.calls.queue import forget_queues
 from agent.crm.db import open_store
 from agent.settings import Settings, configure
 from api.app import create_app
+from api.deps import forget_principals
 from api.planning import forget_plans
 from tests.api.world import PASSWORD, World, build_world
 
@@ -39,6 +40,7 @@ def world(api_settings: Settings) -> World:
 @pytest.fixture
 def client(api_settings: Settings, world: World) -> Iterator[TestClient]:
     forget_plans()
+    forget_principals()
     forget_queues()
     with TestClient(create_app(api_settings)) as test_client:
         yield test_client

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from agent.crm.db import open_store
 from api.app import create_app
+from api.deps import forget_principals
 from api.planning import forget_plans
 from tests.api.conftest import bearer, make_settings
 from tests.api.world import World, build_world
@@ -33,6 +34,7 @@ def matrix(db_url: str) -> Iterator[tuple[TestClient, World]]:
     settings = make_settings(db_url)
     world = build_world(open_store(db_url))
     forget_plans()
+    forget_principals()
     with TestClient(create_app(settings)) as client:
         yield client, world
 
@@ -44,7 +46,7 @@ def read_url(world: World, kind: str, rep: str) -> str:
         "brief": f"/api/briefs/{o.brief}",
         "recording": f"/api/recordings/{o.recording}",
         "note": f"/api/notes/{o.note}",
-        "task": f"/api/tasks?limit=1000",
+        "task": "/api/tasks?limit=1000",
     }[kind]
 
 
@@ -59,8 +61,12 @@ def change(client: TestClient, world: World, kind: str, rep: str, user: str) -> 
     elif kind == "recording":
         r = client.post(
             f"/api/accounts/{o.account}/recordings",
-            params={"given_by": "X", "method": "written", "given_at": "2026-11-20T10:00:00Z",
-                    "text_version": "v1"},  # fmt: skip
+            params={
+                "given_by": "X",
+                "method": "written",
+                "given_at": "2026-11-20T10:00:00Z",
+                "text_version": "v1",
+            },  # fmt: skip
             content=b"not audio at all",
             headers={**headers, "Content-Type": "audio/wav"},
         )
@@ -79,7 +85,10 @@ def test_read_matrix(matrix: tuple[TestClient, World], user: str, kind: str) -> 
         expected = READ[user][whose]
         if kind == "task":
             # Tasks are seen through the list: visible or absent, never another tenant's.
-            ids = {t["id"] for t in client.get(read_url(world, kind, rep), headers=bearer(world, user)).json()}
+            ids = {
+                t["id"]
+                for t in client.get(read_url(world, kind, rep), headers=bearer(world, user)).json()
+            }
             assert (world.objects[rep].task in ids) == (expected == 200), (user, whose)
             continue
         r = client.get(read_url(world, kind, rep), headers=bearer(world, user))

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from agent.auth import set_password, verify_password
 from agent.crm.db import open_store
 from agent.settings import Settings
+from api.deps import forget_principals
 from tests.api.conftest import bearer, login
 from tests.api.world import PASSWORD, World
 
@@ -20,8 +21,11 @@ def test_unauthenticated_api_is_401_and_pages_redirect(client: TestClient) -> No
 
 
 def test_login_sets_a_hardened_cookie(client: TestClient) -> None:
-    r = client.post("/login", data={"tenant": "acme", "username": "rep1", "password": PASSWORD},
-                    follow_redirects=False)  # fmt: skip
+    r = client.post(
+        "/login",
+        data={"tenant": "acme", "username": "rep1", "password": PASSWORD},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     cookie = r.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie
@@ -33,8 +37,11 @@ def test_secure_flag_on_https(api_settings: Settings, world: World) -> None:
     from api.app import create_app
 
     with TestClient(create_app(api_settings), base_url="https://testserver") as c:
-        r = c.post("/login", data={"tenant": "acme", "username": "rep1", "password": PASSWORD},
-                   follow_redirects=False)  # fmt: skip
+        r = c.post(
+            "/login",
+            data={"tenant": "acme", "username": "rep1", "password": PASSWORD},
+            follow_redirects=False,
+        )
         assert "secure" in r.headers["set-cookie"].lower()
 
 
@@ -47,14 +54,26 @@ def test_wrong_password_and_unknown_user_look_the_same(client: TestClient) -> No
 
 
 def test_login_from_another_site_is_refused(client: TestClient) -> None:
-    r = client.post("/login", data={"tenant": "acme", "username": "rep1", "password": PASSWORD},
-                    headers={"Origin": "https://evil.example"}, follow_redirects=False)  # fmt: skip
+    r = client.post(
+        "/login",
+        data={"tenant": "acme", "username": "rep1", "password": PASSWORD},
+        headers={"Origin": "https://evil.example"},
+        follow_redirects=False,
+    )
     assert r.status_code == 403
 
 
 def test_open_redirect_is_prevented(client: TestClient) -> None:
-    r = client.post("/login", data={"tenant": "acme", "username": "rep1", "password": PASSWORD,
-                                    "next": "//evil.example/x"}, follow_redirects=False)  # fmt: skip
+    r = client.post(
+        "/login",
+        data={
+            "tenant": "acme",
+            "username": "rep1",
+            "password": PASSWORD,
+            "next": "//evil.example/x",
+        },
+        follow_redirects=False,
+    )
     assert r.headers["location"] == "/"
 
 
@@ -73,8 +92,9 @@ def test_forms_need_the_csrf_token(client: TestClient, world: World) -> None:
     note = world.objects["rep1"].note
     r = client.post(f"/notes/{note}/reject", data={"reason": "falsch"}, follow_redirects=False)
     assert r.status_code == 403
-    r = client.post(f"/notes/{note}/reject", data={"reason": "falsch", "csrf": csrf},
-                    follow_redirects=False)  # fmt: skip
+    r = client.post(
+        f"/notes/{note}/reject", data={"reason": "falsch", "csrf": csrf}, follow_redirects=False
+    )
     assert r.status_code == 303
 
 
@@ -83,6 +103,7 @@ def test_forged_or_tampered_cookie_is_ignored(client: TestClient) -> None:
     value = client.cookies["winback_session"]
     user_id, rest = value.split(".", 1)
     client.cookies.clear()
+    forget_principals()
     client.cookies.set("winback_session", f"{int(user_id) + 1}.{rest}")
     assert client.get("/api/me").status_code == 401
     client.cookies.clear()
@@ -94,6 +115,7 @@ def test_password_change_ends_sessions(client: TestClient, api_settings: Setting
     login(client, "rep1")
     assert client.get("/api/me").status_code == 200
     set_password(open_store(api_settings.db_url), "acme", "rep1", "a new password")
+    forget_principals()  # users are cached for PRINCIPAL_TTL_S seconds
     assert client.get("/api/me").status_code == 401
 
 

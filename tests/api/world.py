@@ -19,6 +19,7 @@ from agent.crm.models import (
     Account,
     Brief,
     CallNote,
+    CallOutcome,
     CallRecording,
     ConsentMethod,
     ConsentRecord,
@@ -66,10 +67,18 @@ def analysis(outcome: str = "follow_up") -> dict:
         {
             "language": "de",
             "summary": "Der Kunde bemängelt Lieferverzug. <script>alert(1)</script>",
-            "churn_reasons": [{"code": "delivery_reliability", "evidence": QUOTE, "confidence": 0.9}],
+            "churn_reasons": [
+                {"code": "delivery_reliability", "evidence": QUOTE, "confidence": 0.9}
+            ],
             "outcome": outcome,
-            "next_steps": [{"type": "send_offer", "description": "Angebot", "owner": "rep",
-                            "due_date": "2026-11-27"}],  # fmt: skip
+            "next_steps": [
+                {
+                    "type": "send_offer",
+                    "description": "Angebot",
+                    "owner": "rep",
+                    "due_date": "2026-11-27",
+                }
+            ],
             "sentiment": "neutral",
         }
     ).to_json()
@@ -77,57 +86,97 @@ def analysis(outcome: str = "follow_up") -> dict:
 
 def _objects(session, tenant_id: int, rep: User, n: int) -> Objects:  # type: ignore[no-untyped-def]
     account = Account(
-        tenant_id=tenant_id, external_id=f"K{tenant_id}{n:03d}", name=f"Kunde {rep.username} GmbH",
-        owner_id=rep.id, relationship_ease=3, city="Köln",
-    )  # fmt: skip
+        tenant_id=tenant_id,
+        external_id=f"K{tenant_id}{n:03d}",
+        name=f"Kunde {rep.username} GmbH",
+        owner_id=rep.id,
+        relationship_ease=3,
+        city="Köln",
+    )
     session.add(account)
     session.flush()
     session.add(
-        Order(tenant_id=tenant_id, account_id=account.id, external_id=f"O{account.id}",
-              order_date=datetime(2025, 1, 15), total_amount=1200)  # fmt: skip
+        Order(
+            tenant_id=tenant_id,
+            account_id=account.id,
+            external_id=f"O{account.id}",
+            order_date=datetime(2025, 1, 15),
+            total_amount=1200,
+        )
     )
     brief = Brief(
-        tenant_id=tenant_id, account_id=account.id, version=1, language="de",
-        content={"account_name": account.name}, markdown="# Brief", model="fake",
-    )  # fmt: skip
+        tenant_id=tenant_id,
+        account_id=account.id,
+        version=1,
+        language="de",
+        content={"account_name": account.name},
+        markdown="# Brief",
+        model="fake",
+    )
     consent = ConsentRecord(
-        tenant_id=tenant_id, account_id=account.id, given_by="Herr Kunde",
-        method=ConsentMethod.verbal_at_call_start, given_at=datetime.now(UTC), text_version="v1",
-    )  # fmt: skip
+        tenant_id=tenant_id,
+        account_id=account.id,
+        given_by="Herr Kunde",
+        method=ConsentMethod.verbal_at_call_start,
+        given_at=datetime.now(UTC),
+        text_version="v1",
+    )
     session.add_all([brief, consent])
     session.flush()
     recording = CallRecording(
-        tenant_id=tenant_id, account_id=account.id, consent_id=consent.id, uploaded_by_id=rep.id,
-        content_sha256=f"{account.id:064d}", size_bytes=1000,
-    )  # fmt: skip
+        tenant_id=tenant_id,
+        account_id=account.id,
+        consent_id=consent.id,
+        uploaded_by_id=rep.id,
+        content_sha256=f"{account.id:064d}",
+        size_bytes=1000,
+    )
     session.add(recording)
     session.flush()
     transcript = Transcript(
-        tenant_id=tenant_id, account_id=account.id, recording_id=recording.id, language="de",
-        duration_s=20.0, text="...",
-    )  # fmt: skip
+        tenant_id=tenant_id,
+        account_id=account.id,
+        recording_id=recording.id,
+        language="de",
+        duration_s=20.0,
+        text="...",
+    )
     transcript.segments = [
         TranscriptSegment(idx=0, start_s=0.0, end_s=4.0, speaker="rep", text="Guten Tag!"),
         TranscriptSegment(
-            idx=1, start_s=4.0, end_s=9.5, speaker="customer",
+            idx=1,
+            start_s=4.0,
+            end_s=9.5,
+            speaker="customer",
             text=f"Ehrlich gesagt, {QUOTE}. <b>Das</b> nervt.",
-        ),  # fmt: skip
+        ),
     ]
     session.add(transcript)
     session.flush()
     note = CallNote(
-        tenant_id=tenant_id, account_id=account.id, recording_id=recording.id,
-        transcript_id=transcript.id, author_id=rep.id, call_date=date(2026, 11, 20),
-        status=NoteStatus.pending_review, language="de",
+        tenant_id=tenant_id,
+        account_id=account.id,
+        recording_id=recording.id,
+        transcript_id=transcript.id,
+        author_id=rep.id,
+        call_date=date(2026, 11, 20),
+        status=NoteStatus.pending_review,
+        language="de",
+        outcome=CallOutcome.follow_up,
         summary="Der Kunde bemängelt Lieferverzug. <script>alert(1)</script>",
-        analysis={"result": analysis()}, field_sources={},
-    )  # fmt: skip
+        analysis={"result": analysis()},
+        field_sources={},
+    )
     session.add(note)
     session.flush()
     task = Task(
-        tenant_id=tenant_id, account_id=account.id, type=NextStepType.schedule_call,
-        description="Nachfassen", owner_id=rep.id, due_date=date(2026, 12, 1),
-    )  # fmt: skip
+        tenant_id=tenant_id,
+        account_id=account.id,
+        type=NextStepType.schedule_call,
+        description="Nachfassen",
+        owner_id=rep.id,
+        due_date=date(2026, 12, 1),
+    )
     session.add(task)
     session.flush()
     return Objects(account.id, brief.id, recording.id, note.id, task.id)
@@ -137,9 +186,14 @@ def build_world(store: Store) -> World:
     """Write the world into ``store`` and return its ids and tokens."""
     world = World()
     people = {
-        "acme": [("rep1", Role.rep), ("rep2", Role.rep), ("boss", Role.manager), ("root", Role.admin)],
+        "acme": [
+            ("rep1", Role.rep),
+            ("rep2", Role.rep),
+            ("boss", Role.manager),
+            ("root", Role.admin),
+        ],
         "other": [("orep", Role.rep), ("oboss", Role.manager)],
-    }  # fmt: skip
+    }
     with store.session() as session:
         for slug, users in people.items():
             tenant = Tenant(slug=slug, name=slug.title())
@@ -147,8 +201,13 @@ def build_world(store: Store) -> World:
             session.flush()
             world.tenants[slug] = tenant.id
             for n, (username, role) in enumerate(users):
-                user = User(tenant_id=tenant.id, username=username, name=username.title(),
-                            role=role, password_hash=_HASH)  # fmt: skip
+                user = User(
+                    tenant_id=tenant.id,
+                    username=username,
+                    name=username.title(),
+                    role=role,
+                    password_hash=_HASH,
+                )
                 session.add(user)
                 session.flush()
                 world.users[username] = user.id

@@ -39,12 +39,15 @@ def good_draft(facts: dict[str, Any], language: str = "de", **changes: Any) -> s
                 "facts": [last.id],
             },
         ],
-        "opening_question": (
-            "Wie geht es Ihnen? Wir haben lange nichts mehr von Ihnen gehört – was können wir "
-            "tun, damit Sie wieder gerne bei uns einkaufen?"
-            if de
-            else "How are you? We haven't heard from you in a while – what can we do for you?"
-        ),
+        "opening_question": {
+            "text": (
+                "Wie geht es Ihnen? Wir haben lange nichts mehr von Ihnen gehört – was können "
+                "wir tun, damit Sie wieder gerne bei uns einkaufen?"
+                if de
+                else "How are you? We haven't heard from you in a while – what can we do for you?"
+            ),
+            "facts": [],
+        },
         "talking_points": [
             {
                 "text": "Fragen Sie nach den Erfahrungen mit unseren Lieferungen."

@@ -82,7 +82,7 @@ def test_parts_failing_twice_are_removed_and_flagged(store: Store, crm: Crm) -> 
     facts = facts_of(store, "acme", "K-100", "de")
     bad = json.loads(good_draft(facts))
     bad["situation"][2] = {"text": "Der Kunde hat 42 Maschinen gekauft.", "facts": ["F99"]}
-    bad["opening_question"] = "Sie haben 2023 genau 17 Aufträge storniert, warum?"
+    bad["opening_question"] = {"text": "Sie haben 2023 genau 17 Aufträge storniert?", "facts": []}
     bad["talking_points"][0] = {
         "text": "The delivery was late and it was not complete.",
         "facts": [],

@@ -25,7 +25,7 @@ TRANSCRIPT = {
     ],
 }
 REPLIES = [
-    '{"rationale": "Angebot.", "outcome": "follow_up", "sentiment": "neutral", "expectations": ""}',
+    '{"outcome": "follow_up", "sentiment": "neutral", "expectations": ""}',
     '{"reasons": [{"code": "delivery_reliability", "turn": 2}]}',
     '{"steps": [{"type": "send_offer", "owner": "rep", "turn": 3, "when": "bis Freitag"}]}',
     '{"summary": "Flaschen 9 Tage zu spät; Angebot bis Freitag."}',
@@ -39,7 +39,7 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     except SystemExit as exc:
         code = int(exc.code or 0)
     out, err = capsys.readouterr()
-    return code, out, err
+    return code, out, " ".join(err.split())  # rich wraps long messages
 
 
 @pytest.fixture
@@ -64,7 +64,9 @@ def test_analyze_file_prints_json(fake_model, transcript, capsys) -> None:
     assert data["status"] == "ok"
     assert data["analysis"]["outcome"] == "follow_up"
     assert data["analysis"]["next_steps"][0]["due_date"] == "2026-01-30"
-    assert data["analysis"]["churn_reasons"][0]["evidence"] == "Die Flaschen kamen neun Tage zu spät."
+    assert (
+        data["analysis"]["churn_reasons"][0]["evidence"] == "Die Flaschen kamen neun Tage zu spät."
+    )
 
 
 def test_analyze_with_account_stores_draft(fake_model, transcript, sqlite_url, capsys) -> None:
@@ -108,7 +110,9 @@ def test_bad_transcript_is_a_clear_error(tmp_path, fake_model, capsys, content, 
     assert fake_model.history == []
 
 
-def test_missing_file_unknown_account_and_no_input(fake_model, transcript, sqlite_url, capsys) -> None:
+def test_missing_file_unknown_account_and_no_input(
+    fake_model, transcript, sqlite_url, capsys
+) -> None:
     code, _, err = run(["analyze", "/nope/call.json"], capsys)
     assert code == 4 and "does not exist" in err
     code, _, err = run(["analyze"], capsys)

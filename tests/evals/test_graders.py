@@ -59,7 +59,10 @@ def test_next_steps_types_and_due_dates() -> None:
 
 
 def test_grounded_counts_customer_quotes_only() -> None:
-    turns = [Turn(speaker="rep", text="War es der Preis?"), Turn(speaker="customer", text="Nein, die Qualität.")]
+    turns = [
+        Turn(speaker="rep", text="War es der Preis?"),
+        Turn(speaker="customer", text="Nein, die Qualität."),
+    ]
     labels = [{"code": "price_terms", "evidence": "War es der Preis?"},
               {"code": "product_quality", "evidence": "die Qualität"}]  # fmt: skip
     assert grounded(labels, turns) == (1, 2)
@@ -84,10 +87,14 @@ def test_summarise_counts_failures_as_empty_predictions() -> None:
             "next_steps": [{"type": "none", "owner": "rep", "due_date": None}],
             "summary_facts": ["Zu teuer: 20 Prozent Aufschlag."]}  # fmt: skip
     turns = [{"speaker": "customer", "text": "Sie waren zu teuer, 20 Prozent Aufschlag."}]
+    prediction = {
+        "churn_reasons": [{"code": "price_terms", "evidence": "zu teuer, 20 Prozent"}],
+        "outcome": "lost",
+        "summary": "Zu teuer, 20 Prozent Aufschlag.",
+        "next_steps": [{"type": "none", "owner": "rep", "due_date": None}],
+    }
     ok = {"id": "x1", "gold": gold, "turns": turns, "latency_s": 10.0, "error": None,
-          "prediction": {"churn_reasons": [{"code": "price_terms", "evidence": "zu teuer, 20 Prozent"}],
-                         "outcome": "lost", "summary": "Zu teuer, 20 Prozent Aufschlag.",
-                         "next_steps": [{"type": "none", "owner": "rep", "due_date": None}]}}  # fmt: skip
+          "prediction": prediction}  # fmt: skip
     failed = {"id": "x2", "gold": gold, "turns": turns, "latency_s": 30.0,
               "error": "invalid JSON", "prediction": None}  # fmt: skip
     m = summarise([ok, failed], "fake")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -31,6 +31,7 @@ from agent.crm.importers.readers import ProgressCallback, SourceFile, inspect_fi
 from agent.crm.importers.report import ImportStats, new_stats, record_run
 from agent.crm.models import Account, Order, OrderLine, utcnow
 from agent.errors import ValidationError
+from agent.privacy.tombstones import erased_ids
 from agent.settings import get_settings
 
 #: Columns of the generic layout that must be present (values of sku and
@@ -152,6 +153,7 @@ def import_orders(
             accounts,
             existing_orders,
             require_accounts,
+            erased_ids(session, tenant.id, "account"),
         )
         problems.extend(records.problems)
         problems.raise_if_any()
@@ -192,6 +194,7 @@ def _parse(
     accounts: dict[str, int],
     existing_orders: set[str],
     require_accounts: bool,
+    erased: Callable[[str], bool] = lambda _customer: False,
 ) -> _Parsed:
     """Check every row and collect the good ones; problems go to ``problems``."""
     settings = get_settings()
@@ -231,6 +234,9 @@ def _parse(
             customer = customer[:-2]
         if len(customer) > 64:
             problems.add(line, "customer_id", "is longer than 64 characters")
+            continue
+        if erased(customer):  # an erased account (DSGVO): skip and count, never recreate
+            stats.skipped_erased += 1
             continue
         if uci:
             is_cancellation = order_id.startswith("C")

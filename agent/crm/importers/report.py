@@ -37,6 +37,7 @@ class ImportStats:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    skipped_erased: int = 0  # rows of erased accounts/contacts (DSGVO tombstones)
     seconds: float = 0.0
     import_run_id: int | None = None
 
@@ -56,6 +57,7 @@ class ImportStats:
                 ("skipped: adjustments", self.adjustments),
                 ("orders already present", self.orders_already_present),
                 ("accounts created", self.accounts_created),
+                ("skipped: erased (DSGVO)", self.skipped_erased),
             ]
         else:
             fields = [
@@ -63,6 +65,7 @@ class ImportStats:
                 ("created", self.created),
                 ("updated", self.updated),
                 ("unchanged", self.unchanged),
+                ("skipped: erased (DSGVO)", self.skipped_erased),
             ]
         rows = [(label, f"{value:,}") for label, value in fields]
         rows.append(("seconds", f"{self.seconds:.1f}"))

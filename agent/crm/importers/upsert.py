@@ -27,6 +27,7 @@ from agent.crm.importers import fields as f
 from agent.crm.importers.readers import ProgressCallback, inspect_file, read_records
 from agent.crm.importers.report import ImportStats, new_stats, record_run
 from agent.crm.models import utcnow
+from agent.privacy.tombstones import erased_rows
 
 
 @dataclass
@@ -76,12 +77,17 @@ def run_import(
     with store.session() as session:
         tenant = get_or_create_tenant(session, tenant_slug)
         ctx = RowContext(session, tenant.id, date.today(), spec.load_lookups(session, tenant.id))
+        # Rows of erased subjects are skipped and counted, not errors (agent/privacy/tombstones).
+        erased = erased_rows(session, tenant.id, spec.kind)
         problems = f.Problems(source.path.name)
         parsed: list[tuple[int, dict[str, Any]]] = []
         first_line: dict[str, int] = {}
         for line, record in records.rows:
             stats.rows_read += 1
             row = {k.lower(): v for k, v in record.items()}
+            if erased(row):
+                stats.skipped_erased += 1
+                continue
             # Duplicates are checked on the raw id first so that a repeated id is
             # reported even when the row also has other problems.
             raw_id = (row.get("external_id") or "").strip()

@@ -1,0 +1,410 @@
+"""Erasure of an account or a contact across every store (DSGVO Art. 17).
+
+What goes, per store (see docs/privacy.md for the reasoning):
+
+* **SQL**: the rows :mod:`agent.privacy.subject` assigns to the subject are
+  deleted, children before parents (labels, tasks, call notes, segments,
+  transcripts, pipeline jobs, recordings, consent records, notes, briefs,
+  order lines, orders, contacts, the account). For a contact, mentions of
+  its name, e-mail and phone in the account's remaining texts (notes,
+  transcripts, call notes, labels, tasks, status reason) are replaced by
+  ``[gelöscht]``. Audit events about the erased objects keep who did what
+  when, but their before/after payloads are replaced by a marker.
+* **History index**: the subject's chunks are deleted, records whose text
+  was scrubbed are re-indexed, and the embedded store's files are scrubbed
+  (:mod:`agent.privacy.vectors`).
+* **Audio store**: original and normalised audio of every deleted recording.
+* **Caches**: the web app's plan cache of this process.
+* **Files of the database**: SQLite keeps deleted rows in free pages and in
+  its WAL file, so the database is vacuumed and the WAL checkpointed and
+  truncated; PostgreSQL tables touched are vacuumed.
+
+An :class:`~agent.crm.models.ErasureTombstone` (salted hash only) then
+blocks a re-import of the account, of its contacts, or of the contact.
+The order makes a failure safe: the index is cleaned first (if Chroma is
+down nothing is erased), audio next, then one SQL transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import Table, delete, select, text
+from sqlalchemy.orm import Session
+
+from agent.audio_store import get_audio_store
+from agent.crm.db import Store, get_tenant
+from agent.crm.models import (
+    Account,
+    AuditEvent,
+    Brief,
+    CallNote,
+    CallRecording,
+    ChurnReasonLabel,
+    ConsentRecord,
+    Contact,
+    Note,
+    Order,
+    OrderLine,
+    PipelineJob,
+    Task,
+    Transcript,
+    TranscriptSegment,
+)
+from agent.errors import StorageError
+from agent.history.index import HistoryIndex
+from agent.privacy import audit
+from agent.privacy.subject import Subject, find_subject
+from agent.privacy.tombstones import add_tombstone, erasure_salt
+from agent.privacy.vectors import (
+    delete_subject,
+    log_position,
+    open_index_for_erasure,
+    scrub_embedded_store,
+)
+from agent.settings import Settings
+
+log = logging.getLogger(__name__)
+
+REDACTED = "[gelöscht]"
+SCRUBBED_PAYLOAD = {"scrubbed": "erasure"}
+
+
+@dataclass
+class ErasureReport:
+    """What an erasure deleted or scrubbed, store by store (no personal data in it)."""
+
+    kind: str
+    external_id: str
+    tenant: str
+    deleted: dict[str, int] = field(default_factory=dict)
+    scrubbed: dict[str, int] = field(default_factory=dict)
+    index: dict[str, Any] = field(default_factory=dict)
+    audio_files_deleted: int = 0
+    caches_cleared: list[str] = field(default_factory=list)
+    database_compaction: str = ""
+    tombstones: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form for ``--json`` and the API."""
+        return asdict(self)
+
+
+def erase(
+    store: Store,
+    settings: Settings,
+    tenant_slug: str,
+    kind: str,
+    external_id: str,
+    *,
+    actor_label: str = "cli",
+    index: HistoryIndex | None = None,
+) -> ErasureReport:
+    """Erase the account or contact ``external_id`` of ``tenant_slug`` from every store.
+
+    ``kind`` is ``account`` or ``contact``. Raises :class:`NotFoundError` for an
+    unknown subject (also one erased before) and :class:`StorageError` when the
+    history index cannot be reached, in which case nothing was erased. The
+    returned report counts rows per table, chunks, files and caches.
+    """
+    salt = erasure_salt(settings)  # fail on a broken salt before anything is deleted
+    with store.session() as session:
+        tenant = get_tenant(session, tenant_slug)
+        subject = find_subject(session, tenant.id, kind, external_id)
+    report = ErasureReport(kind=kind, external_id=subject.external_id, tenant=tenant_slug)
+
+    index = index or open_index_for_erasure(settings)
+    try:
+        chunk_ids = delete_subject(index, subject)
+    except Exception as exc:  # noqa: BLE001 - chroma/http errors have no common base
+        raise StorageError(
+            f"The history index (Chroma) failed: {exc}. Nothing was erased; fix it "
+            "('winback doctor') and run the command again."
+        ) from exc
+
+    audio = get_audio_store(settings)
+    for key in subject.audio_keys:
+        report.audio_files_deleted += int(audio.delete(key))
+
+    with store.session() as session:
+        # Rows added since the first look (an upload, an import) belong to the subject too.
+        subject = find_subject(session, tenant.id, kind, subject.external_id)
+        report.scrubbed["audit_events"] = _scrub_audit(session, subject)
+        report.deleted = _delete_rows(session, subject)
+        if subject.mentions:
+            report.scrubbed.update(_scrub_mentions(session, subject))
+        if kind == "account":
+            add_tombstone(session, tenant.id, "account", subject.external_id, salt)
+            report.tombstones += 1
+        for contact_external in subject.contact_external_ids:
+            add_tombstone(session, tenant.id, "contact", contact_external, salt)
+            report.tombstones += 1
+        audit.append(
+            session,
+            tenant.id,
+            audit.ERASE,
+            kind,
+            subject.contact_id if kind == "contact" else subject.account_id,
+            actor_label=actor_label,
+            after={"deleted": report.deleted, "scrubbed": report.scrubbed},
+        )
+
+    report.index = _finish_index(settings, index, subject, chunk_ids, report)
+    report.caches_cleared = _clear_caches()
+    report.database_compaction = compact_database(store, report)
+    return report
+
+
+def _chunks(ids: list[Any], size: int = 500) -> list[list[Any]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)] if ids else []
+
+
+def _delete_in(session: Session, table: Table, column: str, ids: list[Any]) -> int:
+    count = 0
+    for part in _chunks(ids):
+        count += session.execute(delete(table).where(table.c[column].in_(part))).rowcount or 0
+    return count
+
+
+def _delete_rows(session: Session, s: Subject) -> dict[str, int]:
+    """Delete the subject's rows, children first; returns rows deleted per table."""
+    t = {m.__tablename__: m.__table__ for m in (ChurnReasonLabel, Task, CallNote, Transcript)}
+    done: dict[str, int] = {}
+    done["churn_reason_labels"] = _delete_in(session, t["churn_reason_labels"], "id", s.label_ids)
+    done["tasks"] = _delete_in(session, t["tasks"], "id", s.task_ids)
+    done["call_notes"] = _delete_in(session, t["call_notes"], "id", s.call_note_ids)
+    done["transcript_segments"] = _delete_in(
+        session,
+        TranscriptSegment.__table__,
+        "transcript_id",
+        s.transcript_ids,  # type: ignore[arg-type]
+    )
+    done["transcripts"] = _delete_in(session, t["transcripts"], "id", s.transcript_ids)
+    done["pipeline_jobs"] = _delete_in(
+        session,
+        PipelineJob.__table__,
+        "recording_id",
+        s.recording_ids,  # type: ignore[arg-type]
+    )
+    done["call_recordings"] = _delete_in(
+        session,
+        CallRecording.__table__,
+        "id",
+        s.recording_ids,  # type: ignore[arg-type]
+    )
+    # A consent record still referenced by a recording that stays is that recording's
+    # legal basis and cannot be deleted (foreign key RESTRICT); it is kept and reported.
+    still_needed = set(
+        session.scalars(
+            select(CallRecording.consent_id).where(
+                CallRecording.consent_id.in_(s.consent_ids or [-1])
+            )
+        )
+    )
+    consents = [c for c in s.consent_ids if c not in still_needed]
+    done["consent_records"] = _delete_in(session, ConsentRecord.__table__, "id", consents)  # type: ignore[arg-type]
+    done["notes"] = _delete_in(session, Note.__table__, "id", s.note_ids)  # type: ignore[arg-type]
+    done["briefs"] = _delete_in(session, Brief.__table__, "id", s.brief_ids)  # type: ignore[arg-type]
+    done["order_lines"] = _delete_in(session, OrderLine.__table__, "order_id", s.order_ids)  # type: ignore[arg-type]
+    done["orders"] = _delete_in(session, Order.__table__, "id", s.order_ids)  # type: ignore[arg-type]
+    done["contacts"] = _delete_in(session, Contact.__table__, "id", s.contact_ids)  # type: ignore[arg-type]
+    if s.kind == "account":
+        done["accounts"] = _delete_in(session, Account.__table__, "id", [s.account_id])  # type: ignore[arg-type]
+    return done
+
+
+def _scrub_audit(session: Session, s: Subject) -> int:
+    """Replace the payloads of audit events about the subject's objects by a marker."""
+    events = audit.events_about(session, s.tenant_id, s.audit_refs())
+    for event in events:
+        event.before = None
+        event.after = dict(SCRUBBED_PAYLOAD)
+    session.flush()
+    return len(events)
+
+
+def _redactor(mentions: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(m) for m in mentions), re.IGNORECASE)
+
+
+def _redact_value(pattern: re.Pattern[str], value: Any) -> Any:
+    """``value`` with every mention replaced, recursing into JSON lists and dicts."""
+    if isinstance(value, str):
+        return pattern.sub(REDACTED, value)
+    if isinstance(value, list):
+        return [_redact_value(pattern, v) for v in value]
+    if isinstance(value, dict):
+        return {k: _redact_value(pattern, v) for k, v in value.items()}
+    return value
+
+
+#: (model, text/JSON columns) scrubbed for mentions of an erased contact, per account.
+_MENTION_COLUMNS: tuple[tuple[Any, tuple[str, ...]], ...] = (
+    (Account, ("status_reason",)),
+    (Note, ("subject", "body")),
+    (Transcript, ("text",)),
+    (CallNote, ("summary", "expectations", "review_comment", "analysis", "field_sources")),
+    (ChurnReasonLabel, ("evidence",)),
+    (Task, ("description",)),
+    (ConsentRecord, ("given_by",)),
+)
+
+
+def _scrub_mentions(session: Session, s: Subject) -> dict[str, int]:
+    """Replace the erased contact's name, e-mail and phone in the account's other texts."""
+    pattern = _redactor(s.mentions)
+    counts: dict[str, int] = {}
+    for model, columns in _MENTION_COLUMNS:
+        key_column = model.id if model is Account else model.account_id
+        rows = session.scalars(select(model).where(key_column == s.account_id)).all()
+        changed = 0
+        for row in rows:
+            dirty = False
+            for column in columns:
+                old = getattr(row, column)
+                new = _redact_value(pattern, old)
+                if new != old:
+                    setattr(row, column, new)
+                    dirty = True
+            changed += dirty
+        counts[model.__tablename__] = changed
+    transcript_ids = select(Transcript.id).where(Transcript.account_id == s.account_id)
+    segments = session.scalars(
+        select(TranscriptSegment).where(TranscriptSegment.transcript_id.in_(transcript_ids))
+    ).all()
+    changed = 0
+    for segment in segments:
+        new = _redact_value(pattern, segment.text)
+        if new != segment.text:
+            segment.text = new
+            changed += 1
+    counts["transcript_segments"] = changed
+    # Payloads of the account's remaining audit events (e.g. an edited summary).
+    events = session.scalars(select(AuditEvent).where(AuditEvent.tenant_id == s.tenant_id)).all()
+    changed = 0
+    for event in events:
+        before, after = _redact_value(pattern, event.before), _redact_value(pattern, event.after)
+        if before != event.before or after != event.after:
+            event.before, event.after = before, after
+            changed += 1
+    counts["audit_events_mentions"] = changed
+    session.flush()
+    return counts
+
+
+def _finish_index(
+    settings: Settings,
+    index: HistoryIndex,
+    s: Subject,
+    chunk_ids: list[str],
+    report: ErasureReport,
+) -> dict[str, Any]:
+    """Catch chunks indexed meanwhile, re-index scrubbed records, scrub the store's files."""
+    result: dict[str, Any] = {"chunks_deleted": len(chunk_ids), "records_reindexed": 0}
+    mark: int | None = None
+    try:
+        late = delete_subject(index, s)
+        result["chunks_deleted"] += len(late)
+        chunk_ids = chunk_ids + late
+        if s.mentions:
+            # The account's remaining chunks held the unredacted text too; their old log
+            # entries are scrubbed, the re-indexed (redacted) ones after ``mark`` stay.
+            col = index.collection(s.tenant_id)
+            where = {"$and": [{"tenant_id": s.tenant_id}, {"account_id": s.account_id}]}
+            chunk_ids += [str(i) for i in col.get(where=where, include=[])["ids"]]
+            mark = log_position(settings)
+            result["records_reindexed"] = _reindex_account(index, s, settings)
+    except Exception as exc:  # noqa: BLE001 - the SQL erasure stands; say how to finish
+        report.warnings.append(
+            f"History index follow-up failed ({exc}); run 'winback index rebuild' when "
+            "Chroma is back."
+        )
+    try:
+        result.update(scrub_embedded_store(settings, chunk_ids, mark))
+    except StorageError as exc:
+        report.warnings.append(str(exc))
+    if result.get("mode") == "server":
+        report.warnings.append(
+            "Chroma runs as a server: run 'chroma vacuum --path <its data dir>' there to drop "
+            "deleted text from its files."
+        )
+    return result
+
+
+def _reindex_account(index: HistoryIndex, s: Subject, settings: Settings) -> int:
+    """Re-embed the account's scrubbed records so the index holds the redacted text."""
+    from agent.crm.db import open_store
+    from agent.history.sync import sync_account
+
+    store = open_store(settings.db_url)
+    with store.session() as session:
+        stale = index.stamps(s.tenant_id, s.account_id)
+        for source in stale:
+            index.delete_source(s.tenant_id, source)
+        return sync_account(session, index, s.tenant_id, s.account_id)
+
+
+def _clear_caches() -> list[str]:
+    """Forget in-process caches that may hold the subject's data."""
+    cleared = []
+    planning = sys.modules.get("api.planning")
+    if planning is not None:
+        planning.forget_plans()
+        cleared.append("api.planning (plan cache of this process)")
+    return cleared
+
+
+_TOUCHED_TABLES = (
+    "churn_reason_labels",
+    "tasks",
+    "call_notes",
+    "transcript_segments",
+    "transcripts",
+    "pipeline_jobs",
+    "call_recordings",
+    "consent_records",
+    "notes",
+    "briefs",
+    "order_lines",
+    "orders",
+    "contacts",
+    "accounts",
+    "audit_events",
+)
+
+
+def compact_database(store: Store, report: ErasureReport | None = None) -> str:
+    """Make deleted rows unrecoverable from the database files, as far as the engine allows.
+
+    SQLite: ``VACUUM`` rewrites the file without free pages, then a
+    ``wal_checkpoint(TRUNCATE)`` empties the WAL that still held old pages.
+    PostgreSQL: ``VACUUM`` of the touched tables removes the dead tuples;
+    older copies in WAL archives and backups age out with their retention.
+    """
+    dialect = store.engine.dialect.name
+    try:
+        with store.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            if dialect == "sqlite":
+                conn.execute(text("VACUUM"))
+                busy = conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)")).first()
+                if busy is not None and busy[0]:
+                    raise StorageError("another connection kept the WAL busy")
+                return "sqlite: VACUUM + wal_checkpoint(TRUNCATE)"
+            if dialect == "postgresql":
+                for table in _TOUCHED_TABLES:
+                    conn.execute(text(f'VACUUM "{table}"'))
+                return "postgresql: VACUUM of the touched tables"
+    except Exception as exc:  # noqa: BLE001 - the erasure stands; compaction can be redone
+        if report is not None:
+            report.warnings.append(
+                f"Database compaction failed ({exc}); deleted rows may linger in free pages "
+                "until the next VACUUM."
+            )
+        return "failed"
+    return f"{dialect}: nothing to do"

@@ -1,0 +1,93 @@
+"""Server-rendered pages: each page per role, escaping of model text, forms, language switch."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import login
+from tests.api.world import World
+
+AS_OF = "2026-11-02"
+
+
+def test_rep_pages(client: TestClient, world: World) -> None:
+    login(client, "rep1")
+    assert client.get("/", follow_redirects=False).headers["location"] == "/today"
+    today = client.get(f"/today?as_of={AS_OF}")
+    assert today.status_code == 200 and "Kunde rep1 GmbH" in today.text
+    assert "Kunde rep2 GmbH" not in today.text
+    acc = client.get(f"/accounts/{world.objects['rep1'].account}")
+    assert (
+        acc.status_code == 200
+        and 'id="upload-form"' in acc.text
+        and 'id="prepare-brief"' in acc.text
+    )
+    assert client.get(f"/accounts/{world.objects['rep2'].account}").status_code == 403
+    assert client.get(f"/accounts/{world.objects['orep'].account}").status_code == 404
+    assert client.get("/notes").status_code == 200
+    for page in ("/review", "/analytics", "/accounts"):
+        assert client.get(page).status_code == 403
+
+
+def test_model_text_is_escaped_and_marked(client: TestClient, world: World) -> None:
+    login(client, "rep1")
+    page = client.get(f"/notes/{world.objects['rep1'].note}")
+    assert page.status_code == 200
+    assert "<script>alert(1)</script>" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert "KI-generiert" in page.text
+    # the evidence quote is highlighted in the transcript, the transcript's markup escaped
+    assert '<mark class="evidence">die Lieferungen kamen dauernd zu spät</mark>' in page.text
+    assert "&lt;b&gt;Das&lt;/b&gt;" in page.text
+    # a rep sees no review forms
+    assert 'id="approve"' not in page.text
+
+
+def test_manager_reviews_in_the_browser(client: TestClient, world: World) -> None:
+    csrf = login(client, "boss")
+    assert client.get("/", follow_redirects=False).headers["location"] == "/review"
+    queue = client.get("/review")
+    assert queue.status_code == 200 and f"/notes/{world.objects['rep1'].note}" in queue.text
+    nid = world.objects["rep1"].note
+    assert 'id="approve"' in client.get(f"/notes/{nid}").text
+    r = client.post(f"/notes/{nid}/edit", data={"csrf": csrf, "summary": "Korrigiert.",
+                                                "outcome": "follow_up", "churn_reasons": ""},
+                    follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303
+    page = client.get(f"/notes/{nid}")
+    assert "Korrigiert." in page.text and "bearbeitet" in page.text
+    r = client.post(f"/notes/{nid}/edit", data={"csrf": csrf, "churn_reasons": "[oops"})
+    assert r.status_code == 422
+    r = client.post(f"/notes/{nid}/approve", data={"csrf": csrf}, follow_redirects=False)
+    assert r.status_code == 303
+    assert "freigegeben" in client.get(f"/notes/{nid}").text
+    analytics = client.get(f"/analytics?as_of={AS_OF}")
+    assert analytics.status_code == 200 and "<svg" in analytics.text
+    assert 'data-reason="delivery_reliability">1<' in analytics.text
+
+
+def test_manager_assigns_owners(client: TestClient, world: World) -> None:
+    csrf = login(client, "boss")
+    page = client.get("/accounts")
+    assert page.status_code == 200 and "Kunde rep1 GmbH" in page.text
+    acc = world.objects["rep1"].account
+    r = client.post(f"/accounts/{acc}/owner", data={"csrf": csrf, "owner": "rep2"},
+                    follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303
+    assert client.get(f"/api/accounts/{acc}").json()["owner"] == "rep2"
+
+
+@pytest.mark.parametrize(
+    "lang,word", [("en", "Your win-back calls"), ("de", "Ihre Rückgewinnungs-Anrufe")]
+)
+def test_language_switch(client: TestClient, lang: str, word: str) -> None:
+    login(client, "rep1")
+    client.get(f"/lang/{lang}?next=/today")
+    assert word in client.get("/today").text
+
+
+def test_static_files_and_no_inline_script(client: TestClient) -> None:
+    assert client.get("/static/app.js").status_code == 200
+    assert client.get("/static/app.css").status_code == 200
+    assert client.get("/static/../app.py").status_code == 404

@@ -1,0 +1,72 @@
+"""``winback eval calls``: JSON contract with the fake model, bad input as messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import agent.llm
+from agent.cli import main
+from agent.testing import FakeChatModel
+from tests.evals.test_calls import DATASET, _replies_for
+
+REQUIRED = {"n", "model", "churn_reasons", "outcome", "next_steps", "evidence", "summary",
+            "latency_s"}  # fmt: skip
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, " ".join(err.split())  # rich wraps long messages
+
+
+def test_eval_calls_json(monkeypatch, tmp_path: Path, capsys) -> None:
+    rows = [json.loads(line) for line in DATASET.read_text(encoding="utf-8").splitlines()[:2]]
+    model = FakeChatModel()
+    for row in rows:
+        model.enqueue(*_replies_for(row))
+    monkeypatch.setattr(agent.llm, "get_chat_model", lambda *a, **k: model)
+    out_file = tmp_path / "run.jsonl"
+    code, out, err = run(
+        ["eval", "calls", str(DATASET), "--limit", "2", "--json", "--out", str(out_file)], capsys
+    )
+    assert code == 0, err
+    metrics = json.loads(out)
+    assert metrics.keys() >= REQUIRED
+    assert {"micro_f1", "macro_f1", "per_label"} <= metrics["churn_reasons"].keys()
+    assert {"type_f1", "due_date_accuracy"} <= metrics["next_steps"].keys()
+    assert {"fact_recall", "method"} <= metrics["summary"].keys()
+    assert {"p50", "p95"} <= metrics["latency_s"].keys()
+    assert metrics["n"] == 2 and metrics["outcome"]["accuracy"] == 1.0
+    assert len(out_file.read_text().splitlines()) == 2
+    assert "[1/2] de-001 ok" in err
+
+
+def test_eval_table_output(monkeypatch, tmp_path: Path, capsys) -> None:
+    row = json.loads(DATASET.read_text(encoding="utf-8").splitlines()[0])
+    model = FakeChatModel().enqueue(*_replies_for(row))
+    monkeypatch.setattr(agent.llm, "get_chat_model", lambda *a, **k: model)
+    code, out, err = run(
+        ["eval", "calls", str(DATASET), "--limit", "1", "--out", str(tmp_path / "r.jsonl")], capsys
+    )
+    assert code == 0, err
+    assert "outcome accuracy" in out and "1.0" in out
+
+
+def test_eval_bad_input(tmp_path: Path, capsys) -> None:
+    code, _, err = run(["eval", "calls", str(tmp_path / "none.jsonl")], capsys)
+    assert code == 4 and "does not exist" in err
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1}\n')
+    code, _, err = run(["eval", "calls", str(bad)], capsys)
+    assert code == 2 and "missing keys" in err and "Traceback" not in err
+    code, _, err = run(["eval", "calls", str(DATASET), "--design", "magic"], capsys)
+    assert code == 2 and "--design" in err
+    code, _, err = run(["eval", "calls", str(DATASET), "--audio", str(tmp_path / "nope")], capsys)
+    assert code == 4 and "Audio directory" in err
