@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from agent.auth import Principal, principal_of, token_principal
@@ -132,9 +133,18 @@ def check_csrf(request: Request, token: str | None) -> None:
         raise CsrfError("The form has expired or lacks its CSRF token; reload the page.")
 
 
-def current_user(request: Request) -> Principal:
-    """The authenticated user, or 401; cookie-based API changes need ``X-CSRF-Token``."""
-    principal = resolve_principal(request)
+async def current_user(request: Request) -> Principal:
+    """The authenticated user, or 401; cookie-based API changes need ``X-CSRF-Token``.
+
+    Async on purpose: a recently seen user comes from the cache without a
+    thread hop; only a cache miss runs the database lookup in the threadpool.
+    """
+    key = _cache_key(request)
+    hit = _recent.get(key) if key else None
+    if hit is not None and time.monotonic() - hit[0] < PRINCIPAL_TTL_S:
+        principal = resolve_principal(request)  # served from the cache, no I/O
+    else:
+        principal = await run_in_threadpool(resolve_principal, request)
     if principal is None:
         raise NotAuthenticated("Log in or send an API token (Authorization: Bearer ...).")
     if request.url.path.startswith("/api/"):

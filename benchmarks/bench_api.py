@@ -143,6 +143,12 @@ def load(base: str, paths: list[tuple[str, str]], seconds: float, clients: int) 
 TOKENS: list[str] = []
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
@@ -174,17 +180,27 @@ def main() -> None:
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([*WINBACK, "serve", "--no-worker", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL)  # fmt: skip
-    worker = subprocess.Popen([*WINBACK, "worker"], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)  # fmt: skip
+    server = subprocess.Popen(
+        [*WINBACK, "serve", "--no-worker", "--port", str(port)], env=env, stdout=subprocess.DEVNULL
+    )
+    worker = subprocess.Popen(
+        [*WINBACK, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         wait_http(f"{base}/login")
-        consent = {"given_by": "Bench", "method": "written", "text_version": "v1",
-                   "given_at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat()}  # fmt: skip
-        r = httpx.post(f"{base}/api/accounts/{account}/recordings", params=consent,
-                       content=audio.read_bytes(), timeout=120,
-                       headers={"Authorization": f"Bearer {rep}", "Content-Type": "audio/wav"})  # fmt: skip
+        consent = {
+            "given_by": "Bench",
+            "method": "written",
+            "text_version": "v1",
+            "given_at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat(),
+        }
+        r = httpx.post(
+            f"{base}/api/accounts/{account}/recordings",
+            params=consent,
+            content=audio.read_bytes(),
+            timeout=120,
+            headers={"Authorization": f"Bearer {rep}", "Content-Type": "audio/wav"},
+        )
         r.raise_for_status()
         recording = r.json()["id"]
         deadline = time.monotonic() + 120
@@ -192,11 +208,16 @@ def main() -> None:
             time.sleep(0.2)
         time.sleep(2)  # let decoding finish, so the window covers transcription
         state_before = status(base, rep, recording)
-        paths = [("plan", "/api/plan?as_of=2026-11-03"), ("account", f"/api/accounts/{account}"),
-                 ("notes", "/api/notes?limit=50")]  # fmt: skip
+        paths = [
+            ("plan", "/api/plan?as_of=2026-11-03"),
+            ("account", f"/api/accounts/{account}"),
+            ("notes", "/api/notes?limit=50"),
+        ]
         # warm-up (plan cache, connections), not counted
         load(base, paths, 1.0, 2)
+        cpu_before = cpu_seconds(server.pid)
         run = load(base, paths, args.seconds, args.clients)
+        cpu_used = cpu_seconds(server.pid) - cpu_before
         state_after = status(base, rep, recording)
     finally:
         server.terminate()
@@ -205,20 +226,33 @@ def main() -> None:
         worker.wait(10)
 
     everything = [v for values in run["results"].values() for v in values]
-    print(f"recording: {duration:.0f} s of audio, transcriber "
-          f"{'fake' if args.fake_transcriber else 'local Whisper'} in a separate worker process")  # fmt: skip
+    print(
+        f"recording: {duration:.0f} s of audio, transcriber "
+        f"{'fake' if args.fake_transcriber else 'local Whisper'} in a separate worker process"
+    )
     print(f"recording status at start/end of the window: {state_before} / {state_after}")
     print(f"{args.clients} clients, {run['elapsed']:.1f} s, errors: {len(run['errors'])}")
     for name, values in run["results"].items():
-        print(f"  {name:<8} {len(values) / run['elapsed']:7.1f} req/s  p50 {pct(values, 0.5):6.1f} ms"
-              f"  p95 {pct(values, 0.95):6.1f} ms  p99 {pct(values, 0.99):6.1f} ms")  # fmt: skip
+        print(
+            f"  {name:<8} {len(values) / run['elapsed']:7.1f} req/s  p50 {pct(values, 0.5):6.1f} ms"
+            f"  p95 {pct(values, 0.95):6.1f} ms  p99 {pct(values, 0.99):6.1f} ms"
+        )
     total_rps = len(everything) / run["elapsed"]
-    print(f"  {'total':<8} {total_rps:7.1f} req/s  p50 {pct(everything, 0.5):6.1f} ms  "
-          f"p95 {pct(everything, 0.95):6.1f} ms  p99 {pct(everything, 0.99):6.1f} ms  "
-          f"mean {statistics.mean(everything) * 1000:.1f} ms")  # fmt: skip
+    print(
+        f"  {'total':<8} {total_rps:7.1f} req/s  p50 {pct(everything, 0.5):6.1f} ms  "
+        f"p95 {pct(everything, 0.95):6.1f} ms  p99 {pct(everything, 0.99):6.1f} ms  "
+        f"mean {statistics.mean(everything) * 1000:.1f} ms"
+    )
     print(
         f"targets: >= 300 req/s {'met' if total_rps >= 300 else 'NOT met'}, "
         f"p99 <= 100 ms {'met' if pct(everything, 0.99) <= 100 else 'NOT met'}"
+    )
+    # Less sensitive to other load on a shared machine: the server's own CPU per request.
+    per_request_ms = cpu_used / max(len(everything), 1) * 1000
+    print(
+        f"server CPU: {per_request_ms:.2f} ms per request -> about "
+        f"{1000 / per_request_ms:.0f} req/s per free core; load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores during the run"
     )
     if run["errors"]:
         print("first errors:", run["errors"][:5])

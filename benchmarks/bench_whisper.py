@@ -99,7 +99,7 @@ def main() -> None:
     print(f"model load {time.perf_counter() - t:.1f}s, threads {threads}, beam {tr.beam_size}")
     print(
         f"{'file':34} {'ch':>4} {'audio_s':>7} {'wall_rtf':>8} {'cpu_rtf':>7} {'wer':>6} "
-        f"{'segs':>4} lang"
+        f"{'segs':>4} {'drop':>4} lang"
     )
     rows = []
     for f in files:
@@ -117,6 +117,7 @@ def main() -> None:
             "cpu_rtf": round(cpu / result.duration_s / threads, 3),
             "wer": None if wer is None else round(wer, 3),
             "segments": len(result.segments),
+            "dropped": int(result.timings.get("dropped_segments", 0)),
             "language": result.language,
         }
         rows.append(row)
@@ -124,6 +125,7 @@ def main() -> None:
         print(
             f"{row['file']:34} {('2' if layout != 'mono' else '1'):>4} {row['audio_s']:>7} "
             f"{row['wall_rtf']:>8} {row['cpu_rtf']:>7} {wer_s:>6} {row['segments']:>4} "
+            f"{row['dropped']:>4} "
             f"{row['language']}",
             flush=True,
         )

@@ -176,3 +176,44 @@ def summarise_run(path: Path, model: str | None = None) -> dict[str, Any]:
     metrics = summarise(lines, model or str(lines[0].get("design", "?")))
     metrics["results_file"] = str(path)
     return metrics
+
+
+_QUESTION_ORDER = ("plain", "outcome", "reasons", "steps", "summary")
+
+
+def replay_run(
+    path: Path, rows: list[dict[str, Any]], out_path: Path, settings: Any = None
+) -> dict[str, Any]:
+    """Re-run the code part of an analysis on a saved run's raw model answers (no model).
+
+    Every result line keeps the model's final answer per question (``raw``);
+    replaying them through the current analyzer measures a change of the
+    code rules (evidence, dates, step rules) on exactly the same model
+    output. Latencies are those of the original run.
+    """
+    from agent.analysis.analyzer import Analyzer
+    from agent.settings import Settings
+    from agent.testing import FakeChatModel
+
+    by_id = {r["id"]: r for r in rows}
+    lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    results = []
+    for line in lines:
+        row = by_id[line["id"]]
+        raw = line.get("raw") or {}
+        answers = [raw[q] for q in _QUESTION_ORDER if q in raw]
+        design = "plain" if "plain" in raw else "decomposed"
+        model = FakeChatModel().enqueue(*answers)
+        analyzer = Analyzer(
+            model, design=design, settings=settings or Settings(chat_backend="fake")
+        )  # type: ignore[arg-type]
+        result = analyzer.analyze(call_input(row)) if answers else None
+        replayed = dict(line)
+        if result is not None:
+            replayed["prediction"] = result.analysis.to_json() if result.analysis else None
+            replayed["status"], replayed["error"] = result.status, result.failure_reason
+        results.append(replayed)
+    out_path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results), encoding="utf-8"
+    )
+    return summarise(results, f"{lines[0].get('design', '?')} (replayed)")

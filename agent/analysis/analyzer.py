@@ -296,7 +296,11 @@ class Analyzer:
     def _step(
         self, type_: str, owner: str, when: str, call: CallInput, turn: int | None
     ) -> NextStep:
-        due = resolve_due_date(when, call.call_date) if when else None
+        # The time words must have been said: a small model invents "bis Freitag" otherwise.
+        said = bool(when) and evidence.normalise(when) in evidence.normalise(
+            " ".join(t.text for t in call.turns)
+        )
+        due = resolve_due_date(when, call.call_date) if said else None
         description = ""
         if turn and 0 < turn <= len(call.turns):
             description = evidence.quote_from_turn(call.turns[turn - 1].text, limit=200)

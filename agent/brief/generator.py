@@ -251,12 +251,12 @@ def _write_language(
             if candidate is not None and not _problems(name, candidate, book, names, lang):
                 parts[name] = candidate
                 del failing[name]
-    for name, problems in failing.items():
+    for name, reasons in failing.items():
         removed = parts.pop(name)
         text = (
             removed.text if isinstance(removed, Claim) else f"{removed.objection} {removed.answer}"
         )
-        brief.flags.append(Flag(part=name, reason="; ".join(problems), text=text))
+        brief.flags.append(Flag(part=name, reason="; ".join(reasons), text=text))
     if "opening_question" not in parts:
         parts["opening_question"] = Claim(text=STANDARD_OPENING[lang])
         brief.flags.append(Flag(part="opening_question", reason="standard question used"))

@@ -251,14 +251,15 @@ def hypotheses(history: AccountHistory, max_items: int = 3) -> list[ChurnHypothe
                 matches.setdefault(code, []).append((source, day, _quote(text, hit), complaint))
     for code, items in matches.items():
         confidence = 0.3 + 0.15 * min(len(items), 3) + (0.1 if any(c for *_, c in items) else 0)
-        hyp = found.get(code)
-        if hyp is None:
-            hyp = found[code] = ChurnHypothesis(
+        known_hyp = found.get(code)
+        if known_hyp is None:
+            known_hyp = found[code] = ChurnHypothesis(
                 code=code,
                 group=_group(code),
                 confidence=0.0,
                 basis="keywords",  # type: ignore[arg-type]
             )
+        hyp = known_hyp
         hyp.confidence = round(max(hyp.confidence, min(confidence, 0.85)), 2)
         known = {e.source for e in hyp.evidence}
         for source, day, quote, _ in items[:3]:

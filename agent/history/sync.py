@@ -138,7 +138,8 @@ def tenant_chunks(session: Session, tenant_id: int) -> list[HistoryChunk]:
         .options(selectinload(Transcript.segments))
         .order_by(Transcript.id)
     ):
-        chunks.extend(transcript_chunks(transcript, days.get(transcript.recording_id)))
+        day = days.get(transcript.recording_id) if transcript.recording_id else None
+        chunks.extend(transcript_chunks(transcript, day))
     return chunks
 
 

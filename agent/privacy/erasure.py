@@ -28,7 +28,6 @@ down nothing is erased), audio next, then one SQL transaction.
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -40,7 +39,6 @@ from agent.audio_store import get_audio_store
 from agent.crm.db import Store, get_tenant
 from agent.crm.models import (
     Account,
-    AuditEvent,
     Brief,
     CallNote,
     CallRecording,
@@ -58,6 +56,7 @@ from agent.crm.models import (
 from agent.errors import StorageError
 from agent.history.index import HistoryIndex
 from agent.privacy import audit
+from agent.privacy.mentions import scrub_mentions
 from agent.privacy.subject import Subject, find_subject
 from agent.privacy.tombstones import add_tombstone, erasure_salt
 from agent.privacy.vectors import (
@@ -70,7 +69,6 @@ from agent.settings import Settings
 
 log = logging.getLogger(__name__)
 
-REDACTED = "[gelöscht]"
 SCRUBBED_PAYLOAD = {"scrubbed": "erasure"}
 
 
@@ -137,7 +135,7 @@ def erase(
         report.scrubbed["audit_events"] = _scrub_audit(session, subject)
         report.deleted = _delete_rows(session, subject)
         if subject.mentions:
-            report.scrubbed.update(_scrub_mentions(session, subject))
+            report.scrubbed.update(scrub_mentions(session, subject))
         if kind == "account":
             add_tombstone(session, tenant.id, "account", subject.external_id, salt)
             report.tombstones += 1
@@ -226,75 +224,6 @@ def _scrub_audit(session: Session, s: Subject) -> int:
         event.after = dict(SCRUBBED_PAYLOAD)
     session.flush()
     return len(events)
-
-
-def _redactor(mentions: list[str]) -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(m) for m in mentions), re.IGNORECASE)
-
-
-def _redact_value(pattern: re.Pattern[str], value: Any) -> Any:
-    """``value`` with every mention replaced, recursing into JSON lists and dicts."""
-    if isinstance(value, str):
-        return pattern.sub(REDACTED, value)
-    if isinstance(value, list):
-        return [_redact_value(pattern, v) for v in value]
-    if isinstance(value, dict):
-        return {k: _redact_value(pattern, v) for k, v in value.items()}
-    return value
-
-
-#: (model, text/JSON columns) scrubbed for mentions of an erased contact, per account.
-_MENTION_COLUMNS: tuple[tuple[Any, tuple[str, ...]], ...] = (
-    (Account, ("status_reason",)),
-    (Note, ("subject", "body")),
-    (Transcript, ("text",)),
-    (CallNote, ("summary", "expectations", "review_comment", "analysis", "field_sources")),
-    (ChurnReasonLabel, ("evidence",)),
-    (Task, ("description",)),
-    (ConsentRecord, ("given_by",)),
-)
-
-
-def _scrub_mentions(session: Session, s: Subject) -> dict[str, int]:
-    """Replace the erased contact's name, e-mail and phone in the account's other texts."""
-    pattern = _redactor(s.mentions)
-    counts: dict[str, int] = {}
-    for model, columns in _MENTION_COLUMNS:
-        key_column = model.id if model is Account else model.account_id
-        rows = session.scalars(select(model).where(key_column == s.account_id)).all()
-        changed = 0
-        for row in rows:
-            dirty = False
-            for column in columns:
-                old = getattr(row, column)
-                new = _redact_value(pattern, old)
-                if new != old:
-                    setattr(row, column, new)
-                    dirty = True
-            changed += dirty
-        counts[model.__tablename__] = changed
-    transcript_ids = select(Transcript.id).where(Transcript.account_id == s.account_id)
-    segments = session.scalars(
-        select(TranscriptSegment).where(TranscriptSegment.transcript_id.in_(transcript_ids))
-    ).all()
-    changed = 0
-    for segment in segments:
-        new = _redact_value(pattern, segment.text)
-        if new != segment.text:
-            segment.text = new
-            changed += 1
-    counts["transcript_segments"] = changed
-    # Payloads of the account's remaining audit events (e.g. an edited summary).
-    events = session.scalars(select(AuditEvent).where(AuditEvent.tenant_id == s.tenant_id)).all()
-    changed = 0
-    for event in events:
-        before, after = _redact_value(pattern, event.before), _redact_value(pattern, event.after)
-        if before != event.before or after != event.after:
-            event.before, event.after = before, after
-            changed += 1
-    counts["audit_events_mentions"] = changed
-    session.flush()
-    return counts
 
 
 def _finish_index(

@@ -8,14 +8,25 @@ keeps deleted terms in old segments until they are merged, and SQLite keeps
 deleted rows in free pages. :func:`scrub_embedded_store` therefore blanks the
 log entries of the deleted ids (document, metadata and vector; a replay then
 adds an empty item and deletes it again), merges the FTS index and vacuums
-the file. A Chroma *server* cannot be reached at file level: the operator
-runs ``chroma vacuum --path ...`` on it (docs/deploy.md).
+the file.
+
+The vector segment files need care too: hnswlib allocates its element
+array with ``malloc`` and writes it to ``data_level0.bin`` whole, so the
+unused slots on disk hold whatever was in the process heap at allocation
+time, which tests found to include document text. The unused slots (past
+the header's element count) are zeroed. A process whose index buffer was
+allocated while that text was in its heap can write such fragments again on
+its next flush; docs/privacy.md describes this residual risk.
+
+A Chroma *server* cannot be reached at file level: the operator runs
+``chroma vacuum --path ...`` on it (docs/deploy.md).
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -140,9 +151,54 @@ def scrub_embedded_store(
             con.execute("VACUUM")
         finally:
             con.close()
+        zeroed = zero_unused_hnsw_slots(path.parent)
     except sqlite3.Error as exc:
         raise StorageError(
             f"Could not scrub the history index file {path}: {exc}. Stop other Winback "
             "processes and run 'chroma vacuum --path' on the directory."
         ) from exc
-    return {"mode": "embedded", "log_entries_scrubbed": scrubbed, "vacuumed": True}
+    return {
+        "mode": "embedded",
+        "log_entries_scrubbed": scrubbed,
+        "vacuumed": True,
+        "hnsw_bytes_zeroed": zeroed,
+    }
+
+
+def _hnsw_header(header: bytes) -> tuple[int, int, int] | None:
+    """(max elements, element count, bytes per element) from a ``header.bin``.
+
+    Chroma's files start with a 4-byte format version (1) before hnswlib's
+    own header (six size_t fields: level-0 offset, max elements, element
+    count, bytes per element, label offset, data offset).
+    """
+    for start in (4, 0):
+        if len(header) < start + 48:
+            continue
+        _off, max_elements, count, per_element, _label, _data = struct.unpack_from(
+            "<6Q", header, start
+        )
+        if 0 < per_element < 1 << 24 and 0 <= count <= max_elements < 1 << 40:
+            return max_elements, count, per_element
+    return None
+
+
+def zero_unused_hnsw_slots(chroma_dir: Path) -> int:
+    """Zero the slots past the element count in every ``data_level0.bin``; return bytes zeroed."""
+    zeroed = 0
+    for header_file in chroma_dir.glob("*/header.bin"):
+        data_file = header_file.with_name("data_level0.bin")
+        parsed = _hnsw_header(header_file.read_bytes())
+        if parsed is None or not data_file.is_file():
+            continue
+        max_elements, count, per_element = parsed
+        size = data_file.stat().st_size
+        if size != max_elements * per_element:
+            log.warning("unexpected HNSW layout in %s; not zeroed", data_file)
+            continue
+        start = count * per_element
+        with data_file.open("r+b") as fh:
+            fh.seek(start)
+            fh.write(bytes(size - start))
+        zeroed += size - start
+    return zeroed

@@ -99,8 +99,8 @@ class LocalWhisperTranscriber:
         language: str | None,
         vocabulary: list[str] | None,
         word_timestamps: bool,
-    ) -> tuple[list[Segment], str | None, float]:
-        """Transcribe one channel; return its segments, language and speech seconds."""
+    ) -> tuple[list[Segment], str | None, float, int]:
+        """Transcribe one channel; return segments, language, speech seconds, dropped count."""
         options: dict[str, Any] = {
             "language": language,
             "beam_size": self.beam_size,
@@ -144,10 +144,11 @@ class LocalWhisperTranscriber:
             )
             for s in raw
         ]
+        decoded = len(segments)
         segments = drop_repetitions(drop_unlikely_speech(segments))
         speech = float(getattr(info, "duration_after_vad", 0.0) or 0.0)
         detected = info.language if segments else None
-        return segments, detected, speech
+        return segments, detected, speech, decoded - len(segments)
 
     def transcribe(
         self,
@@ -180,11 +181,13 @@ class LocalWhisperTranscriber:
         duration = max(len(a) for a in arrays) / SAMPLE_RATE
         segments: list[Segment] = []
         best_language, best_speech = language, -1.0
+        dropped = 0
         for audio, speaker in zip(arrays, channel_speakers(channels), strict=True):
-            segs, detected, speech = self._channel(
+            segs, detected, speech, n_dropped = self._channel(
                 audio, speaker, language, vocabulary, word_timestamps
             )
             segments.extend(segs)
+            dropped += n_dropped
             if detected and speech > best_speech:
                 best_language, best_speech = detected, speech
         segments.sort(key=lambda s: (s.start, s.end))
@@ -194,6 +197,8 @@ class LocalWhisperTranscriber:
             "transcribe_s": t2 - t1,
             "total_s": t2 - t0,
             "rtf": (t2 - t0) / duration if duration else 0.0,
+            # Segments removed by the loop / non-speech guards: a high count flags bad audio.
+            "dropped_segments": float(dropped),
         }
         return Transcript(
             language=language or best_language,

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Body, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ from agent.crm.models import (
 from agent.errors import NotFoundError, ValidationError
 from api.access import get_account, scoped
 from api.deps import CurrentUser, IdPath, SessionDep, TeamUser
+from api.responses import json_response
 
 router = APIRouter(prefix="/api/accounts", tags=["accounts"])
 
@@ -243,12 +245,10 @@ def get_accounts(
     return [account_out(a) for a in rows]
 
 
-@router.get("/{account_id}", summary="Account with history")
-def get_account_detail(
-    account_id: IdPath, session: SessionDep, user: CurrentUser
-) -> dict[str, Any]:
+@router.get("/{account_id}", summary="Account with history", response_model=dict[str, Any])
+def get_account_detail(account_id: IdPath, session: SessionDep, user: CurrentUser) -> Response:
     """The account, its order totals per year, notes, call notes, recordings, tasks, briefs."""
-    return account_detail(session, get_account(session, user, account_id))
+    return json_response(account_detail(session, get_account(session, user, account_id)))
 
 
 @router.put("/{account_id}/owner", response_model=AccountOut, summary="Assign the owner")

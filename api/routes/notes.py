@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Body, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from agent.crm.models import Account, CallNote, NoteStatus, Transcript, User
 from agent.errors import ValidationError
 from api.access import get_owned, scoped
 from api.deps import CurrentUser, IdPath, ManagerUser, SessionDep
+from api.responses import json_response
 from api.routes.recordings import transcript_out
 
 router = APIRouter(prefix="/api/notes", tags=["notes"])
@@ -129,20 +131,20 @@ def reject_note(session: Session, user: Principal, note_id: int, reason: str) ->
     return review.reject(session, user.tenant_id, note.id, _user(session, user), reason)
 
 
-@router.get("", summary="List call notes")
+@router.get("", summary="List call notes", response_model=list[dict[str, Any]])
 def get_notes(
     session: SessionDep,
     user: CurrentUser,
     status: NoteStatus | None = Query(None, description="Only notes in this state."),
     limit: int = Query(100, ge=1, le=500),
-) -> list[dict[str, Any]]:
+) -> Response:
     """Call notes the caller may see (a rep: on own accounts), newest first."""
     out = []
     for note in list_notes(session, user, status, limit):
         data = note_to_json(note, session.get(Account, note.account_id))
         data["account_id"] = note.account_id
         out.append(data)
-    return out
+    return json_response(out)
 
 
 @router.get("/{note_id}", summary="A call note with its transcript")

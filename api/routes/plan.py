@@ -6,12 +6,50 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import BaseModel
 
 from agent.errors import ValidationError
 from api.deps import CurrentUser, SessionDep, TeamUser
 from api.planning import calls_for, tenant_plan
+from api.responses import json_response
 
 router = APIRouter(prefix="/api/plan", tags=["plan"])
+
+
+class PlanOut(BaseModel):
+    """Planned calls (documentation of the response; see :class:`agent.plan.PlannedCall`)."""
+
+    as_of: str
+    calls: list[dict[str, Any]]
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "as_of": "2026-11-03",
+                    "calls": [
+                        {
+                            "account_id": 41,
+                            "external_id": "K10041",
+                            "name": "Meyer & Bergmann KG",
+                            "rank": 1,
+                            "score": 92.4,
+                            "last_order_date": "2025-06-30",
+                            "within_pareto": True,
+                            "day": "2026-11-03",
+                            "start": "2026-11-03T09:00:00+01:00",
+                            "end": "2026-11-03T09:30:00+01:00",
+                            "rep": "a.keller",
+                            "rep_name": "Anna Keller",
+                        }
+                    ],
+                }  # fmt: skip
+            ]
+        }
+    }
+
+
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 
@@ -26,20 +64,20 @@ def plan_day(as_of: date | None) -> date:
 AS_OF = Query(None, description="Plan as of this day (default: today).", examples=["2026-11-02"])
 
 
-@router.get("", summary="Planned calls")
+@router.get("", summary="Planned calls", response_model=PlanOut)
 def get_plan(
     session: SessionDep,
     user: CurrentUser,
     as_of: date | None = AS_OF,
     days: int = Query(1, ge=1, le=31, description="Working days to plan, starting at as_of."),
-) -> dict[str, Any]:
+) -> Response:
     """The planned win-back calls: a rep gets their own, managers and admins everyone's.
 
     Calls start on ``as_of`` (or the next working day) and fill ``days``
     working days, one or two per rep and day, in rank order.
     """
     day = plan_day(as_of)
-    return {"as_of": day.isoformat(), "calls": calls_for(session, user, day, days)}
+    return json_response({"as_of": day.isoformat(), "calls": calls_for(session, user, day, days)})
 
 
 @router.get("/pareto", summary="Pareto curve of the plan")

@@ -107,13 +107,13 @@ def test_not_reached_skips_the_reason_question() -> None:
     model = FakeChatModel().enqueue(
         replies(outcome="not_reached")[0],
         json.dumps({"steps": [{"type": "schedule_call", "owner": "rep", "turn": 5,
-                               "when": "morgen"}]}),
+                               "when": "bis Freitag"}]}),
         json.dumps({"summary": "Nicht erreicht."}),
     )  # fmt: skip
     a = analyzer(model).analyze(CALL).analysis
     assert a is not None
     assert a.outcome == "not_reached" and a.churn_reasons == []
-    assert a.next_steps[0].due_date == date(2026, 1, 27)
+    assert a.next_steps[0].due_date == date(2026, 1, 30)
     assert len(model.history) == 3
 
 
@@ -212,3 +212,15 @@ def test_instructions_to_the_ai_are_flagged_for_the_reviewer() -> None:
     assert a is not None
     assert a.outcome == "follow_up"  # the model's judgement, not the customer's instruction
     assert any("addresses the system" in w for w in a.warnings)
+
+
+def test_time_words_the_call_does_not_contain_give_no_due_date() -> None:
+    steps = [
+        {"type": "send_offer", "owner": "rep", "turn": 5, "when": "am zwölften Februar"},
+        {"type": "schedule_call", "owner": "customer", "turn": 6, "when": "bis Freitag"},
+    ]
+    model = FakeChatModel().enqueue(*replies(steps=steps))
+    a = analyzer(model).analyze(CALL).analysis
+    assert a is not None
+    due = {s.type: s.due_date for s in a.next_steps}
+    assert due == {"send_offer": None, "schedule_call": date(2026, 1, 30)}

@@ -33,8 +33,16 @@ CHROMIUM = "/usr/bin/chromium"
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "artifacts" / "screenshots"
 JFK = REPO / "tests" / "fixtures" / "audio" / "jfk.flac"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -51,19 +59,45 @@ BRIEF_DRAFT = {
         {"text": "Einen konkreten nächsten Schritt vereinbaren.", "facts": []},
     ],
     "objections": [
-        {"situation": "status_quo", "objection": "Wir sind mit dem neuen Lieferanten zufrieden.",
-         "answer": "Das freut mich; darf ich Ihnen trotzdem ein Vergleichsangebot schicken?"},
+        {
+            "situation": "status_quo",
+            "objection": "Wir sind mit dem neuen Lieferanten zufrieden.",
+            "answer": "Das freut mich; darf ich Ihnen trotzdem ein Vergleichsangebot schicken?",
+        },
     ],
     "avoid": ["Keine Vorwürfe wegen der Funkstille machen."],
-}  # fmt: skip
+}
 
 ANALYSIS_REPLIES = [
-    json.dumps({"rationale": "Angebot vereinbart.", "outcome": "follow_up",
-                "sentiment": "neutral", "expectations": ""}),
+    json.dumps(
+        {
+            "rationale": "Angebot vereinbart.",
+            "outcome": "follow_up",
+            "sentiment": "neutral",
+            "expectations": "",
+        }
+    ),
     json.dumps({"reasons": [{"code": "delivery_speed", "turn": 1}]}),
-    json.dumps({"steps": [{"type": "send_offer", "owner": "rep", "turn": 1, "when": "bis Freitag"}]}),
+    json.dumps(
+        {"steps": [{"type": "send_offer", "owner": "rep", "turn": 1, "when": "bis Freitag"}]}
+    ),
     json.dumps({"summary": "Der Kunde meldete sich. Ein Angebot wird bis Freitag geschickt."}),
-]  # fmt: skip
+]
+
+
+def brief_reply() -> str:
+    """The scripted draft, adapted to the current :class:`BriefDraft` (sentence or string)."""
+    import pydantic
+
+    from agent.brief.schema import BriefDraft
+
+    data: dict[str, Any] = dict(BRIEF_DRAFT)
+    try:
+        BriefDraft.model_validate(data)
+    except pydantic.ValidationError:
+        data["opening_question"] = {"text": data["opening_question"], "facts": []}
+    BriefDraft.model_validate(data)
+    return json.dumps(data)
 
 
 def _playwright() -> Any:
@@ -89,7 +123,7 @@ def _fake_models(monkeypatch: pytest.MonkeyPatch) -> None:
     from agent.testing import FakeChatModel
 
     def fake_chat(settings: Settings, **overrides: Any) -> FakeChatModel:
-        return FakeChatModel(**overrides).enqueue(*[json.dumps(BRIEF_DRAFT)] * 4)
+        return FakeChatModel(**overrides).enqueue(*[brief_reply()] * 4)
 
     monkeypatch.setitem(chat.CHAT_BACKENDS, "fake", fake_chat)
 
@@ -103,8 +137,15 @@ def _fake_models(monkeypatch: pytest.MonkeyPatch) -> None:
         call = input_from_transcript(session, transcript, account, recording.call_date)
         model = FakeChatModel().enqueue(*ANALYSIS_REPLIES)
         result = Analyzer(model, settings=settings).analyze(call)  # type: ignore[arg-type]
-        note = store_draft(session, account.tenant_id, account, result, call_date=call.call_date,
-                           recording_id=recording.id, transcript_id=transcript.id)  # fmt: skip
+        note = store_draft(
+            session,
+            account.tenant_id,
+            account,
+            result,
+            call_date=call.call_date,
+            recording_id=recording.id,
+            transcript_id=transcript.id,
+        )
         return {"note_id": note.id}
 
     # Issue #6 registers the real analysis on this hook; until then (or in addition, if its
@@ -171,8 +212,12 @@ def test_rep_and_manager_in_chromium(server: str) -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("console", lambda m: csp_violations.append(m.text)
-                    if "Content Security Policy" in m.text else None)  # fmt: skip
+            page.on(
+                "console",
+                lambda m: (
+                    csp_violations.append(m.text) if "Content Security Policy" in m.text else None
+                ),
+            )
             _login(page, server, "a.keller", "winback-demo")
             assert "/today" in page.url
             page.screenshot(path=str(SHOTS / "01_rep_today.png"), full_page=True)

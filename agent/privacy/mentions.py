@@ -1,0 +1,102 @@
+"""Scrubbing an erased contact's name, e-mail and phone from the texts of its account.
+
+A contact erasure deletes the rows that belong to the person, but the
+account's other records (a visit note, a transcript of a call with a
+colleague, an edited summary in the audit log) may still name them.
+:func:`scrub_mentions` replaces every literal, case-insensitive occurrence
+of the contact's full name, e-mail and phone in those texts, JSON values
+included, by ``[gelöscht]``. Other forms of reference ("Frau Schmidt") are
+not recognised; docs/privacy.md says what to do about them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from agent.crm.models import (
+    Account,
+    AuditEvent,
+    CallNote,
+    ChurnReasonLabel,
+    ConsentRecord,
+    Note,
+    Task,
+    Transcript,
+    TranscriptSegment,
+)
+from agent.privacy.subject import Subject
+
+REDACTED = "[gelöscht]"
+
+
+def _redactor(mentions: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(m) for m in mentions), re.IGNORECASE)
+
+
+def _redact_value(pattern: re.Pattern[str], value: Any) -> Any:
+    """``value`` with every mention replaced, recursing into JSON lists and dicts."""
+    if isinstance(value, str):
+        return pattern.sub(REDACTED, value)
+    if isinstance(value, list):
+        return [_redact_value(pattern, v) for v in value]
+    if isinstance(value, dict):
+        return {k: _redact_value(pattern, v) for k, v in value.items()}
+    return value
+
+
+#: (model, text/JSON columns) scrubbed for mentions of an erased contact, per account.
+_MENTION_COLUMNS: tuple[tuple[Any, tuple[str, ...]], ...] = (
+    (Account, ("status_reason",)),
+    (Note, ("subject", "body")),
+    (Transcript, ("text",)),
+    (CallNote, ("summary", "expectations", "review_comment", "analysis", "field_sources")),
+    (ChurnReasonLabel, ("evidence",)),
+    (Task, ("description",)),
+    (ConsentRecord, ("given_by",)),
+)
+
+
+def scrub_mentions(session: Session, s: Subject) -> dict[str, int]:
+    """Replace the erased contact's name, e-mail and phone in the account's other texts."""
+    pattern = _redactor(s.mentions)
+    counts: dict[str, int] = {}
+    for model, columns in _MENTION_COLUMNS:
+        key_column = model.id if model is Account else model.account_id
+        rows = session.scalars(select(model).where(key_column == s.account_id)).all()
+        changed = 0
+        for row in rows:
+            dirty = False
+            for column in columns:
+                old = getattr(row, column)
+                new = _redact_value(pattern, old)
+                if new != old:
+                    setattr(row, column, new)
+                    dirty = True
+            changed += dirty
+        counts[model.__tablename__] = changed
+    transcript_ids = select(Transcript.id).where(Transcript.account_id == s.account_id)
+    segments = session.scalars(
+        select(TranscriptSegment).where(TranscriptSegment.transcript_id.in_(transcript_ids))
+    ).all()
+    changed = 0
+    for segment in segments:
+        new = _redact_value(pattern, segment.text)
+        if new != segment.text:
+            segment.text = new
+            changed += 1
+    counts["transcript_segments"] = changed
+    # Payloads of the account's remaining audit events (e.g. an edited summary).
+    events = session.scalars(select(AuditEvent).where(AuditEvent.tenant_id == s.tenant_id)).all()
+    changed = 0
+    for event in events:
+        before, after = _redact_value(pattern, event.before), _redact_value(pattern, event.after)
+        if before != event.before or after != event.after:
+            event.before, event.after = before, after
+            changed += 1
+    counts["audit_events_mentions"] = changed
+    session.flush()
+    return counts

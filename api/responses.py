@@ -1,0 +1,29 @@
+"""Fast JSON responses for the hot read endpoints.
+
+FastAPI validates and re-encodes a returned dict (``jsonable_encoder``),
+which costs more CPU than the database work of a small read. The read
+endpoints that integrations and pages poll (plan, account, note list)
+return :func:`json_response` instead: orjson (a dependency of chromadb,
+so always installed) encodes dates and datetimes natively.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi.responses import Response
+
+
+class FastJSONResponse(Response):
+    """``application/json`` encoded with orjson; unknown types become ``str``."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, default=str, option=orjson.OPT_NON_STR_KEYS)
+
+
+def json_response(content: Any, status_code: int = 200) -> FastJSONResponse:
+    """Wrap ``content`` (dicts, lists, dates, datetimes) as a fast JSON response."""
+    return FastJSONResponse(content, status_code=status_code)
