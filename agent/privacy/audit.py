@@ -10,7 +10,7 @@ personal data themselves, only ids and counts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -78,7 +78,7 @@ def record_read(
 
 
 def events_about(
-    session: Session, tenant_id: int, refs: dict[str, Iterable[object]]
+    session: Session, tenant_id: int, refs: Mapping[str, Iterable[object]]
 ) -> list[AuditEvent]:
     """Every event of the tenant about one of ``refs`` (object type -> ids), oldest first."""
     clauses = []

@@ -30,9 +30,9 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Table, delete, select, text
+from sqlalchemy import CursorResult, delete, select, text
 from sqlalchemy.orm import Session
 
 from agent.audio_store import get_audio_store
@@ -162,41 +162,30 @@ def _chunks(ids: list[Any], size: int = 500) -> list[list[Any]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)] if ids else []
 
 
-def _delete_in(session: Session, table: Table, column: str, ids: list[Any]) -> int:
+def _delete_in(session: Session, model: Any, column: str, ids: list[Any]) -> int:
+    """Delete rows of ``model`` whose ``column`` is in ``ids`` (in chunks); return the count."""
     count = 0
     for part in _chunks(ids):
-        count += session.execute(delete(table).where(table.c[column].in_(part))).rowcount or 0
+        statement = delete(model).where(getattr(model, column).in_(part))
+        result = session.execute(statement, execution_options={"synchronize_session": False})
+        count += cast(CursorResult[Any], result).rowcount or 0
     return count
 
 
 def _delete_rows(session: Session, s: Subject) -> dict[str, int]:
     """Delete the subject's rows, children first; returns rows deleted per table."""
-    t = {m.__tablename__: m.__table__ for m in (ChurnReasonLabel, Task, CallNote, Transcript)}
     done: dict[str, int] = {}
-    done["churn_reason_labels"] = _delete_in(session, t["churn_reason_labels"], "id", s.label_ids)
-    done["tasks"] = _delete_in(session, t["tasks"], "id", s.task_ids)
-    done["call_notes"] = _delete_in(session, t["call_notes"], "id", s.call_note_ids)
+    done["churn_reason_labels"] = _delete_in(session, ChurnReasonLabel, "id", s.label_ids)
+    done["tasks"] = _delete_in(session, Task, "id", s.task_ids)
+    done["call_notes"] = _delete_in(session, CallNote, "id", s.call_note_ids)
     done["transcript_segments"] = _delete_in(
-        session,
-        TranscriptSegment.__table__,
-        "transcript_id",
-        s.transcript_ids,  # type: ignore[arg-type]
+        session, TranscriptSegment, "transcript_id", s.transcript_ids
     )
-    done["transcripts"] = _delete_in(session, t["transcripts"], "id", s.transcript_ids)
-    done["pipeline_jobs"] = _delete_in(
-        session,
-        PipelineJob.__table__,
-        "recording_id",
-        s.recording_ids,  # type: ignore[arg-type]
-    )
-    done["call_recordings"] = _delete_in(
-        session,
-        CallRecording.__table__,
-        "id",
-        s.recording_ids,  # type: ignore[arg-type]
-    )
+    done["transcripts"] = _delete_in(session, Transcript, "id", s.transcript_ids)
+    done["pipeline_jobs"] = _delete_in(session, PipelineJob, "recording_id", s.recording_ids)
+    done["call_recordings"] = _delete_in(session, CallRecording, "id", s.recording_ids)
     # A consent record still referenced by a recording that stays is that recording's
-    # legal basis and cannot be deleted (foreign key RESTRICT); it is kept and reported.
+    # legal basis and cannot be deleted (foreign key RESTRICT); it is kept.
     still_needed = set(
         session.scalars(
             select(CallRecording.consent_id).where(
@@ -205,14 +194,14 @@ def _delete_rows(session: Session, s: Subject) -> dict[str, int]:
         )
     )
     consents = [c for c in s.consent_ids if c not in still_needed]
-    done["consent_records"] = _delete_in(session, ConsentRecord.__table__, "id", consents)  # type: ignore[arg-type]
-    done["notes"] = _delete_in(session, Note.__table__, "id", s.note_ids)  # type: ignore[arg-type]
-    done["briefs"] = _delete_in(session, Brief.__table__, "id", s.brief_ids)  # type: ignore[arg-type]
-    done["order_lines"] = _delete_in(session, OrderLine.__table__, "order_id", s.order_ids)  # type: ignore[arg-type]
-    done["orders"] = _delete_in(session, Order.__table__, "id", s.order_ids)  # type: ignore[arg-type]
-    done["contacts"] = _delete_in(session, Contact.__table__, "id", s.contact_ids)  # type: ignore[arg-type]
+    done["consent_records"] = _delete_in(session, ConsentRecord, "id", consents)
+    done["notes"] = _delete_in(session, Note, "id", s.note_ids)
+    done["briefs"] = _delete_in(session, Brief, "id", s.brief_ids)
+    done["order_lines"] = _delete_in(session, OrderLine, "order_id", s.order_ids)
+    done["orders"] = _delete_in(session, Order, "id", s.order_ids)
+    done["contacts"] = _delete_in(session, Contact, "id", s.contact_ids)
     if s.kind == "account":
-        done["accounts"] = _delete_in(session, Account.__table__, "id", [s.account_id])  # type: ignore[arg-type]
+        done["accounts"] = _delete_in(session, Account, "id", [s.account_id])
     return done
 
 
