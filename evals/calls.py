@@ -178,7 +178,7 @@ def summarise_run(path: Path, model: str | None = None) -> dict[str, Any]:
     return metrics
 
 
-_QUESTION_ORDER = ("plain", "outcome", "reasons", "steps", "summary")
+_QUESTION_ORDER = ("plain", "outcome", "checks", "reasons", "steps", "summary")
 
 
 def replay_run(
@@ -202,11 +202,13 @@ def replay_run(
         row = by_id[line["id"]]
         raw = line.get("raw") or {}
         answers = [raw[q] for q in _QUESTION_ORDER if q in raw]
-        design = "plain" if "plain" in raw else "decomposed"
+        design = "plain" if "plain" in raw else "checklist" if "checks" in raw else "decomposed"
         model = FakeChatModel().enqueue(*answers)
         analyzer = Analyzer(
-            model, design=design, settings=settings or Settings(chat_backend="fake")
-        )  # type: ignore[arg-type]
+            model,
+            design=design,  # type: ignore[arg-type]
+            settings=settings or Settings(chat_backend="fake"),
+        )
         result = analyzer.analyze(call_input(row)) if answers else None
         replayed = dict(line)
         if result is not None:

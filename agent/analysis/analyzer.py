@@ -46,8 +46,8 @@ from agent.analysis.schema import (
 from agent.errors import ModelError
 from agent.settings import Settings, get_settings
 
-Design = Literal["plain", "decomposed"]
-DESIGNS: tuple[str, ...] = ("decomposed", "plain")
+Design = Literal["plain", "decomposed", "checklist"]
+DESIGNS: tuple[str, ...] = ("decomposed", "checklist", "plain")
 
 Short = Annotated[str, StringConstraints(max_length=200)]
 
@@ -77,6 +77,33 @@ class OutcomeReply(BaseModel):
     outcome: OutcomeCode
     sentiment: Sentiment = "neutral"
     expectations: Short = ""
+
+
+class OutcomeChecks(BaseModel):
+    """Yes/no answers from which code derives the outcome in the order of GUIDELINES §2."""
+
+    reached: bool
+    cannot_buy: bool
+    order_committed: bool
+    refuses_for_good: bool
+    next_step_agreed: bool
+    sentiment: Sentiment = "neutral"
+    expectations: Short = ""
+
+    @property
+    def outcome(self) -> str:
+        """The first outcome whose condition holds, in the guidelines' order."""
+        if not self.reached:
+            return "not_reached"
+        if self.cannot_buy:
+            return "disqualified"
+        if self.order_committed:
+            return "reactivated"
+        if self.refuses_for_good:
+            return "lost"
+        if self.next_step_agreed:
+            return "follow_up"
+        return "not_now"
 
 
 class ReasonPick(BaseModel):
@@ -256,7 +283,11 @@ class Analyzer:
 
     def _decomposed(self, call: CallInput, system: Any, context: str, log: Asked) -> CallAnalysis:
         lang = call.language
-        outcome = self._ask(system, context, "outcome", OutcomeReply, 60, log, lang)
+        if self.design == "checklist":
+            # Yes/no facts from the model, the precedence of GUIDELINES §2 in code.
+            outcome = self._ask(system, context, "checks", OutcomeChecks, 90, log, lang)
+        else:
+            outcome = self._ask(system, context, "outcome", OutcomeReply, 60, log, lang)
         warnings: list[str] = []
         labels: list[ReasonLabel] = []
         if outcome.outcome != "not_reached":
@@ -296,11 +327,13 @@ class Analyzer:
     def _step(
         self, type_: str, owner: str, when: str, call: CallInput, turn: int | None
     ) -> NextStep:
-        # The time words must have been said: a small model invents "bis Freitag" otherwise.
-        said = bool(when) and evidence.normalise(when) in evidence.normalise(
-            " ".join(t.text for t in call.turns)
-        )
-        due = resolve_due_date(when, call.call_date) if said else None
+        due = resolve_due_date(when, call.call_date) if when else None
+        # The time expression must have been said in the call: a small model invents
+        # "bis Freitag" otherwise. Only the expression itself ("zwölften Februar") is
+        # checked, not the model's wording around it ("am zwölften Februar").
+        spoken = f" {evidence.normalise(' '.join(t.text for t in call.turns))} "
+        if due is not None and f" {evidence.normalise(due.phrase)} " not in spoken:
+            due = None
         description = ""
         if turn and 0 < turn <= len(call.turns):
             description = evidence.quote_from_turn(call.turns[turn - 1].text, limit=200)

@@ -80,7 +80,11 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``winback`` console script."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        app(args=argv, standalone_mode=False)
+        # With standalone_mode=False click returns the code of a typer.Exit
+        # instead of exiting; pass it on so `raise typer.Exit(2)` fails the process.
+        result = app(args=argv, standalone_mode=False)
+        if isinstance(result, int) and result != 0:
+            sys.exit(result)
     except ImportRowError as exc:
         err_console.print(f"[red]Error:[/red] {exc}", highlight=False)
         for line, field, reason in exc.problems[:50]:

@@ -126,6 +126,7 @@ def erase(
         ) from exc
 
     audio = get_audio_store(settings)
+    first_keys = set(subject.audio_keys)
     for key in subject.audio_keys:
         report.audio_files_deleted += int(audio.delete(key))
 
@@ -152,6 +153,8 @@ def erase(
             after={"deleted": report.deleted, "scrubbed": report.scrubbed},
         )
 
+    for key in set(subject.audio_keys) - first_keys:  # uploaded while erasing
+        report.audio_files_deleted += int(audio.delete(key))
     report.index = _finish_index(settings, index, subject, chunk_ids, report)
     report.caches_cleared = _clear_caches()
     report.database_compaction = compact_database(store, report)

@@ -224,3 +224,25 @@ def test_time_words_the_call_does_not_contain_give_no_due_date() -> None:
     assert a is not None
     due = {s.type: s.due_date for s in a.next_steps}
     assert due == {"send_offer": None, "schedule_call": date(2026, 1, 30)}
+
+
+@pytest.mark.parametrize(
+    ("checks", "outcome"),
+    [
+        ({"reached": False, "cannot_buy": True, "order_committed": True}, "not_reached"),
+        ({"reached": True, "cannot_buy": True, "order_committed": True}, "disqualified"),
+        ({"reached": True, "order_committed": True, "refuses_for_good": True}, "reactivated"),
+        ({"reached": True, "refuses_for_good": True, "next_step_agreed": True}, "lost"),
+        ({"reached": True, "next_step_agreed": True}, "follow_up"),
+        ({"reached": True}, "not_now"),
+    ],
+)
+def test_checklist_design_applies_the_guideline_order(checks: dict, outcome: str) -> None:
+    answer = {"reached": False, "cannot_buy": False, "order_committed": False,
+              "refuses_for_good": False, "next_step_agreed": False, **checks}  # fmt: skip
+    rest = replies()[1:] if outcome != "not_reached" else replies()[2:]
+    model = FakeChatModel().enqueue(json.dumps(answer), *rest)
+    a = analyzer(model, "checklist").analyze(CALL).analysis
+    assert a is not None
+    assert a.outcome == outcome
+    assert "reached" in model.history[0].prompt
