@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from agent.codes import ReasonCode  # noqa: E402
 from agent.errors import StructuredOutputError  # noqa: E402
 from agent.llm import generate_structured  # noqa: E402
 from agent.llm.local import make_local_chat  # noqa: E402
@@ -42,19 +43,7 @@ PROMPT = (
 
 
 class Reason(BaseModel):
-    code: Literal[
-        "delivery_speed",
-        "delivery_reliability",
-        "product_quality",
-        "service_neglect",
-        "poor_treatment",
-        "price_terms",
-        "competitor_offer",
-        "buyer_change",
-        "insolvency",
-        "need_gone",
-        "other",
-    ]
+    code: ReasonCode
     evidence: str = Field(max_length=120)
 
 

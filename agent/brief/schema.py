@@ -16,19 +16,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-ChurnCode = Literal[
-    "delivery_speed",
-    "delivery_reliability",
-    "product_quality",
-    "service_neglect",
-    "poor_treatment",
-    "price_terms",
-    "competitor_offer",
-    "buyer_change",
-    "insolvency",
-    "need_gone",
-    "other",
-]
+from agent.codes import ReasonCode
+
+ChurnCode = ReasonCode
 
 #: The situations of DESIGN.md's situation -> strategy table.
 SituationCode = Literal[

@@ -27,40 +27,46 @@ app = typer.Typer(
     add_completion=False,
 )
 
-# Command groups (one module each). Keep this list sorted.
-from agent.cli import brief as _brief  # noqa: E402
-from agent.cli import analyze as _analyze  # noqa: E402
-from agent.cli import calls as _calls  # noqa: E402
-from agent.cli import db as _db  # noqa: E402
-from agent.cli import demo as _demo  # noqa: E402
-from agent.cli import doctor as _doctor  # noqa: E402
-from agent.cli import eval as _eval  # noqa: E402
-from agent.cli import imports as _imports  # noqa: E402
-from agent.cli import models as _models  # noqa: E402
-from agent.cli import notes as _notes  # noqa: E402
-from agent.cli import plan as _plan  # noqa: E402
-from agent.cli import privacy as _privacy  # noqa: E402
-from agent.cli import serve as _serve  # noqa: E402
-from agent.cli import transcribe as _transcribe  # noqa: E402
-from agent.cli import users as _users  # noqa: E402
-from agent.cli import worker as _worker  # noqa: E402
+# Command groups, one module each, registered in the order of a user's day:
+# load data, plan, brief, calls, review, then operations.
+from agent.cli import (  # noqa: E402
+    analyze,
+    brief,
+    calls,
+    db,
+    demo,
+    doctor,
+    eval,
+    imports,
+    models,
+    notes,
+    plan,
+    privacy,
+    serve,
+    transcribe,
+    users,
+    worker,
+)
 
-_brief.register(app)
-_analyze.register(app)
-_calls.register(app)
-_db.register(app)
-_demo.register(app)
-_doctor.register(app)
-_eval.register(app)
-_imports.register(app)
-_models.register(app)
-_notes.register(app)
-_plan.register(app)
-_privacy.register(app)
-_serve.register(app)
-_transcribe.register(app)
-_users.register(app)
-_worker.register(app)
+for _module in (
+    demo,
+    imports,
+    plan,
+    brief,
+    calls,
+    worker,
+    transcribe,
+    analyze,
+    notes,
+    eval,
+    serve,
+    users,
+    privacy,
+    doctor,
+    models,
+    db,
+):
+    _module.register(app)
 
 
 def _log_crash() -> Path | None:

