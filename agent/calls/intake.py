@@ -37,6 +37,7 @@ from agent.calls.jobs import STEPS
 from agent.calls.status import Recording, _view
 from agent.consent import Consent, validate_consent
 from agent.crm.db import Store, get_tenant
+from agent.crm.lookup import find_account
 from agent.crm.models import (
     Account,
     CallRecording,
@@ -70,22 +71,6 @@ def _consent(consent: Consent | dict[str, Any] | None) -> Consent:
         given_at=consent.get("given_at"),
         text_version=consent.get("text_version"),
     )
-
-
-def _account(session: Session, tenant_id: int, ref: str | int) -> Account:
-    text = str(ref).strip()
-    if not text:
-        raise ValidationError("Account is missing: give the account's CRM number.")
-    account = session.scalar(
-        select(Account).where(Account.tenant_id == tenant_id, Account.external_id == text)
-    )
-    if account is None and text.isdigit():
-        candidate = session.get(Account, int(text))
-        if candidate is not None and candidate.tenant_id == tenant_id:
-            account = candidate
-    if account is None:
-        raise NotFoundError(f"Account {text!r} does not exist.")
-    return account
 
 
 def _contact(session: Session, account: Account, ref: str | int | None) -> int | None:
@@ -182,7 +167,7 @@ def upload_recording(
     tenant_slug = settings.tenant
     with store.session() as session:
         tenant = get_tenant(session, tenant_slug)
-        account = _account(session, tenant.id, account_ref)
+        account = find_account(session, tenant.id, account_ref)
         contact_id = _contact(session, account, contact)
         user_id = _user(session, tenant.id, uploaded_by)
         if key is not None:

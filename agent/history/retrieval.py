@@ -23,6 +23,7 @@ from decimal import Decimal
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from agent.crm.lookup import find_account
 from agent.crm.models import (
     Account,
     CallNote,
@@ -36,7 +37,6 @@ from agent.crm.models import (
     Task,
     TaskStatus,
 )
-from agent.errors import NotFoundError
 from agent.history.index import HistoryHit, HistoryIndex
 from agent.history.records import RecordBook, SourceRecord, record_from_row
 
@@ -113,27 +113,6 @@ class AccountHistory:
     def is_empty(self) -> bool:
         """True when there is nothing to tell: no orders, notes, calls or tasks."""
         return not (self.orders or self.notes or self.calls or self.tasks)
-
-
-def find_account(session: Session, tenant_id: int, key: str | int) -> Account:
-    """Find an account by database id or external id within the tenant.
-
-    An all-digit key is tried as an external id first (CRMs often use numeric
-    customer numbers), then as a database id.
-    """
-    text = str(key).strip()
-    if not text:
-        raise NotFoundError("No account given: pass an account id or external id.")
-    account = session.scalar(
-        select(Account).where(Account.tenant_id == tenant_id, Account.external_id == text)
-    )
-    if account is None and text.isdigit():
-        candidate = session.get(Account, int(text))
-        if candidate is not None and candidate.tenant_id == tenant_id:
-            account = candidate
-    if account is None:
-        raise NotFoundError(f"Account {text!r} not found (neither an id nor an external id).")
-    return account
 
 
 def _end_of(day: date) -> datetime:

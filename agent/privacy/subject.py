@@ -25,8 +25,8 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from agent.crm.lookup import find_account, find_contact
 from agent.crm.models import (
-    Account,
     Brief,
     CallNote,
     CallRecording,
@@ -39,7 +39,7 @@ from agent.crm.models import (
     Task,
     Transcript,
 )
-from agent.errors import NotFoundError, ValidationError
+from agent.errors import ValidationError
 
 SUBJECT_KINDS = ("account", "contact")
 
@@ -98,24 +98,6 @@ def _ids(session: Session, query: Any) -> list[Any]:
     return sorted(set(session.scalars(query)))
 
 
-def _account(session: Session, tenant_id: int, external_id: str) -> Account:
-    account = session.scalar(
-        select(Account).where(Account.tenant_id == tenant_id, Account.external_id == external_id)
-    )
-    if account is None:
-        raise NotFoundError(f"Account {external_id!r} does not exist in this tenant.")
-    return account
-
-
-def _contact(session: Session, tenant_id: int, external_id: str) -> Contact:
-    contact = session.scalar(
-        select(Contact).where(Contact.tenant_id == tenant_id, Contact.external_id == external_id)
-    )
-    if contact is None:
-        raise NotFoundError(f"Contact {external_id!r} does not exist in this tenant.")
-    return contact
-
-
 def find_subject(session: Session, tenant_id: int, kind: str, external_id: str) -> Subject:
     """Collect the ids of everything stored about the account or contact ``external_id``."""
     if kind not in SUBJECT_KINDS:
@@ -124,11 +106,11 @@ def find_subject(session: Session, tenant_id: int, kind: str, external_id: str) 
     if not external_id:
         raise ValidationError("The external id of the subject is empty.")
     if kind == "account":
-        account = _account(session, tenant_id, external_id)
+        account = find_account(session, tenant_id, external_id, by_id=False)
         subject = Subject(tenant_id, kind, external_id, account.id)
         _collect_account(session, subject)
     else:
-        contact = _contact(session, tenant_id, external_id)
+        contact = find_contact(session, tenant_id, external_id)
         subject = Subject(tenant_id, kind, external_id, contact.account_id, contact.id)
         _collect_contact(session, subject, contact)
     _collect_derived(session, subject)

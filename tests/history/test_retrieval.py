@@ -8,10 +8,9 @@ from decimal import Decimal
 import pytest
 
 from agent.crm.db import Store
-from agent.errors import NotFoundError
 from agent.history.index import HistoryIndex
 from agent.history.records import RecordBook, load_record
-from agent.history.retrieval import find_account, retrieve
+from agent.history.retrieval import retrieve
 from agent.history.sync import rebuild
 from tests.history.fixtures import AS_OF, Crm
 
@@ -41,19 +40,6 @@ def test_as_of_hides_the_future(store: Store, crm: Crm) -> None:
         h = retrieve(s, crm.acme, "K-100", date(2024, 12, 31))
         assert len(h.orders) == 2
         assert h.notes == [] and h.calls == []
-
-
-def test_find_account_by_external_or_database_id_within_the_tenant(store: Store, crm: Crm) -> None:
-    with store.session() as s:
-        assert find_account(s, crm.acme, "K-100").id == crm.de_account
-        assert find_account(s, crm.acme, str(crm.en_account)).id == crm.en_account
-        assert find_account(s, crm.other, "K-100").name == "Fremd AG"
-        with pytest.raises(NotFoundError, match="K-999"):
-            find_account(s, crm.acme, "K-999")
-        with pytest.raises(NotFoundError):
-            find_account(s, crm.other, str(crm.de_account))
-        with pytest.raises(NotFoundError):
-            find_account(s, crm.acme, "  ")
 
 
 def test_empty_account_is_empty(store: Store, crm: Crm) -> None:
