@@ -152,6 +152,10 @@ class Settings(BaseSettings):
     whisper_beam_size: int = Field(default=5, ge=1, le=10)
     transcription_language: str | None = Field(default=None, description="None: detect.")
     transcription_channels: Literal["mono", "rep,customer", "customer,rep"] = "rep,customer"
+    analyze_after_transcription: bool = Field(
+        default=True,
+        description="Workers analyse each new transcript into a draft call note (#6).",
+    )
     embeddings_batch_size: int = Field(default=64, ge=1, le=4096)
     model_threads: int | None = Field(default=None, ge=1, description="Default: all cores.")
 

@@ -34,6 +34,9 @@ def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     monkeypatch.setenv("WINBACK_CONFIG", str(tmp_path / "no-config.toml"))
     for key in ("WINBACK_DATABASE_URL", "WINBACK_TENANT"):
         monkeypatch.delenv(key, raising=False)
+    # Pipeline tests stop at the transcript unless they ask for the analysis;
+    # tests/analysis/test_hook.py runs the whole chain with it switched on.
+    monkeypatch.setenv("WINBACK_ANALYZE_AFTER_TRANSCRIPTION", "false")
     set_settings(None)
     yield
     set_settings(None)

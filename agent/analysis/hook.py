@@ -54,4 +54,14 @@ def register() -> None:
     register_analysis_hook(analysis_hook)
 
 
-__all__ = ["analysis_hook", "register"]
+def install(settings: Settings) -> None:
+    """Register the analysis with the pipeline when the settings ask for it.
+
+    Called by every place that runs queue workers (``winback worker``,
+    ``winback serve``, ``winback calls upload --wait``).
+    """
+    if settings.analyze_after_transcription:
+        register()
+
+
+__all__ = ["analysis_hook", "install", "register"]

@@ -123,8 +123,10 @@ def upload(
             filename=file.name,
         )
     if wait and not _finished(recording):
+        from agent.analysis.hook import install
         from agent.calls.queue import embedded_worker
 
+        install(settings)
         deadline = time.monotonic() + timeout
         with embedded_worker(settings):
             while time.monotonic() < deadline:

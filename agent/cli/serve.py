@@ -38,8 +38,10 @@ def serve(
     app = create_app(settings)
     stack = contextlib.ExitStack()
     if worker:
+        from agent.analysis.hook import install
         from agent.calls.queue import embedded_worker
 
+        install(settings)
         stack.enter_context(embedded_worker(settings, workers=workers))
         console.print(f"Queue worker: {workers} thread(s) on the {settings.queue_backend} queue.")
     else:

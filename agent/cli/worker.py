@@ -70,6 +70,9 @@ def worker(
     logging.getLogger("huey").setLevel(logging.INFO if verbose else logging.WARNING)
     logging.getLogger("agent").setLevel(logging.INFO if verbose else logging.WARNING)
     open_store(settings.db_url)  # migrate once, before workers start
+    from agent.analysis.hook import install
+
+    install(settings)  # transcripts become draft call notes (#6)
     huey = get_queue(settings)
     consumer = huey.create_consumer(
         **consumer_options(settings, settings.worker_count, settings.worker_type)

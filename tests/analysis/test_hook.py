@@ -110,3 +110,14 @@ def test_register_adds_the_hook_once() -> None:
         assert pipeline._analysis_hooks.count(hook.analysis_hook) == 1
     finally:
         pipeline.clear_hooks()
+
+
+def test_install_follows_the_setting() -> None:
+    try:
+        hook.install(Settings(analyze_after_transcription=False))
+        assert hook.analysis_hook not in pipeline._analysis_hooks
+        hook.install(Settings(analyze_after_transcription=True))
+        assert pipeline._analysis_hooks.count(hook.analysis_hook) == 1
+    finally:
+        pipeline.clear_hooks()
+
