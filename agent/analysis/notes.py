@@ -57,16 +57,6 @@ def audit(
     return event
 
 
-def get_account(session: Session, tenant_id: int, external_id: str) -> Account:
-    """The account with ``external_id`` in the tenant, or NotFoundError."""
-    account = session.scalar(
-        select(Account).where(Account.tenant_id == tenant_id, Account.external_id == external_id)
-    )
-    if account is None:
-        raise NotFoundError(f"Account {external_id!r} does not exist in this tenant.")
-    return account
-
-
 def store_draft(
     session: Session,
     tenant_id: int,

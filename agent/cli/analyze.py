@@ -57,9 +57,10 @@ def analyze(
     a file without --account is only analysed and shown.
     """
     from agent.analysis.analyzer import DESIGNS, Analyzer
-    from agent.analysis.notes import get_account, store_draft
+    from agent.analysis.notes import store_draft
     from agent.analysis.sources import account_context, input_from_file, input_from_transcript
     from agent.crm.db import get_tenant
+    from agent.crm.lookup import find_account
     from agent.crm.models import Account, CallNote, CallRecording, Transcript
     from agent.llm import get_chat_model
 
@@ -103,7 +104,7 @@ def analyze(
             rec_id, transcript_id = rec.id, stored.id
         else:
             assert transcript is not None and account is not None
-            acc = get_account(session, t.id, account)
+            acc = find_account(session, t.id, account)
             call = input_from_file(transcript, call_date=day)
             if not call.account.name:
                 call = call.model_copy(update={"account": account_context(session, acc)})
