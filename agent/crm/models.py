@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -45,7 +45,7 @@ NAMING = {
 
 def utcnow() -> datetime:
     """Timezone-aware current UTC time (stored naive-UTC by SQLite)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def new_uuid() -> str:
@@ -209,7 +209,9 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
     role: Mapped[Role] = mapped_column(_enum(Role, "role"))
-    language: Mapped[Language] = mapped_column(_enum(Language, "user_language"), default=Language.de)
+    language: Mapped[Language] = mapped_column(
+        _enum(Language, "user_language"), default=Language.de
+    )
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -249,7 +251,9 @@ class Account(Base):
     industry: Mapped[str | None] = mapped_column(String(200))
     city: Mapped[str | None] = mapped_column(String(200))
     country: Mapped[str | None] = mapped_column(String(100))
-    language: Mapped[Language] = mapped_column(_enum(Language, "account_language"), default=Language.de)
+    language: Mapped[Language] = mapped_column(
+        _enum(Language, "account_language"), default=Language.de
+    )
     status: Mapped[AccountStatus] = mapped_column(
         _enum(AccountStatus, "account_status"), default=AccountStatus.active
     )
@@ -444,7 +448,9 @@ class PipelineJob(Base):
         ForeignKey("call_recordings.id", ondelete="CASCADE"), index=True
     )
     step: Mapped[str] = mapped_column(String(32))
-    status: Mapped[JobStatus] = mapped_column(_enum(JobStatus, "job_status"), default=JobStatus.pending)
+    status: Mapped[JobStatus] = mapped_column(
+        _enum(JobStatus, "job_status"), default=JobStatus.pending
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -581,7 +587,9 @@ class Task(Base):
     description: Mapped[str] = mapped_column(Text)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     due_date: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[TaskStatus] = mapped_column(_enum(TaskStatus, "task_status"), default=TaskStatus.open)
+    status: Mapped[TaskStatus] = mapped_column(
+        _enum(TaskStatus, "task_status"), default=TaskStatus.open
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

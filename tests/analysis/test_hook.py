@@ -120,4 +120,3 @@ def test_install_follows_the_setting() -> None:
         assert pipeline._analysis_hooks.count(hook.analysis_hook) == 1
     finally:
         pipeline.clear_hooks()
-
