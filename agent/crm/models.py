@@ -13,7 +13,7 @@ import enum
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -29,6 +29,7 @@ from sqlalchemy import (
     MetaData,
     Numeric,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -50,6 +51,11 @@ def utcnow() -> datetime:
 
 def new_uuid() -> str:
     return uuid.uuid4().hex
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core ``Table`` of an ORM model, typed (for bulk inserts)."""
+    return cast(Table, model.__table__)
 
 
 class Base(DeclarativeBase):

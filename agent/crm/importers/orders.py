@@ -29,7 +29,7 @@ from agent.crm.db import Store, get_or_create_tenant
 from agent.crm.importers import fields as f
 from agent.crm.importers.readers import ProgressCallback, SourceFile, inspect_file, read_records
 from agent.crm.importers.report import ImportStats, new_stats, record_run
-from agent.crm.models import Account, Order, OrderLine, utcnow
+from agent.crm.models import Account, Order, OrderLine, table_of, utcnow
 from agent.errors import ValidationError
 from agent.privacy.tombstones import erased_ids
 from agent.settings import get_settings
@@ -373,7 +373,7 @@ def _write(
     ]
     if new_accounts:
         for start in range(0, len(new_accounts), _BATCH):
-            session.execute(insert(Account.__table__), new_accounts[start : start + _BATCH])
+            session.execute(insert(table_of(Account)), new_accounts[start : start + _BATCH])
         accounts.update(_account_ids(session, tenant_id))
     stats.accounts_created = len(new_accounts)
 
@@ -395,7 +395,7 @@ def _write(
         )
         stats.cancellations += order.is_cancellation
     for start in range(0, len(new_orders), _BATCH):
-        session.execute(insert(Order.__table__), new_orders[start : start + _BATCH])
+        session.execute(insert(table_of(Order)), new_orders[start : start + _BATCH])
     stats.orders_imported = len(new_orders)
     if not parsed.lines:
         return
@@ -405,7 +405,7 @@ def _write(
         .all()
     )
     total = len(parsed.lines)
-    table = OrderLine.__table__
+    table = table_of(OrderLine)
     for start in range(0, total, _BATCH):
         batch = [
             {

@@ -10,7 +10,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from agent.crm.importers.readers import SourceFile
-from agent.crm.models import ImportRun, utcnow
+from agent.crm.models import ImportRun, table_of, utcnow
 
 
 @dataclass
@@ -87,7 +87,7 @@ def record_run(
     for key in ("kind", "source_format", "filename", "sha256", "import_run_id"):
         stats_dict.pop(key)
     result = session.execute(
-        insert(ImportRun.__table__).values(
+        insert(table_of(ImportRun)).values(
             tenant_id=tenant_id,
             kind=stats.kind,
             source_format=stats.source_format,
@@ -98,6 +98,6 @@ def record_run(
             stats=stats_dict,
         )
     )
-    run_id = result.inserted_primary_key[0]  # type: ignore[index]
+    run_id = result.inserted_primary_key[0]  # type: ignore[attr-defined]
     stats.import_run_id = int(run_id)
     return int(run_id)

@@ -161,7 +161,7 @@ def _write(
     for row in updates:
         # Changed columns differ per row, so these are single statements; master
         # data files are small (thousands of rows), unlike order files.
-        columns = {k: bindparam(k) for k in row if k != "_id"}
+        columns: dict[str, Any] = {k: bindparam(k) for k in row if k != "_id"}
         if "updated_at" in table.c:
             columns["updated_at"] = bindparam("updated_at")
             row["updated_at"] = utcnow()
@@ -177,5 +177,5 @@ def _default(table: Table, column: str) -> Any:
     if default is None:
         return None
     if default.is_callable:
-        return default.arg(None)  # type: ignore[operator, union-attr]
-    return default.arg  # type: ignore[union-attr]
+        return default.arg(None)  # type: ignore[attr-defined]
+    return default.arg  # type: ignore[attr-defined]
