@@ -71,7 +71,7 @@ def test_brief_by_database_id_html_and_no_save(cli_db, capsys) -> None:  # type:
 def test_bad_input_gives_clear_errors(cli_db, capsys) -> None:  # type: ignore[no-untyped-def]
     url, _ = cli_db
     code, _, err = run(["brief", "K-999", "--db", url, "--tenant", "acme"], capsys)
-    assert code == 4 and "Account 'K-999' not found" in err and "Traceback" not in err
+    assert code == 4 and "Account 'K-999' does not exist" in err and "Traceback" not in err
     code, _, err = run(["brief", "K-100", "--db", url, "--tenant", "nobody"], capsys)
     assert code == 4 and "Tenant 'nobody' does not exist" in err
     code, _, err = run(
