@@ -17,6 +17,8 @@ sampler can only produce tokens that keep the output valid for the schema.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,6 +79,22 @@ def load_llama(model_path: Path, n_ctx: int, n_threads: int) -> Any:
             raise ModelError(f"llama.cpp could not load {model_path}: {exc}") from exc
         _CACHE[key] = llama
         return llama
+
+
+@atexit.register
+def close_all() -> None:
+    """Free every cached model while the interpreter is still intact.
+
+    Left to ``Llama.__del__`` at interpreter shutdown, llama.cpp's clean-up
+    runs after its own module globals are gone and prints a TypeError.
+    """
+    with _CACHE_LOCK:
+        models = list(_CACHE.values())
+        _CACHE.clear()
+    for llama in models:
+        # Shutting down: a failure here has nobody left to report to.
+        with contextlib.suppress(Exception):
+            llama.close()
 
 
 def _text(content: Any) -> str:
