@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from agent.analysis.schema import REASON_CODES
+from agent.codes import REASON_CODES
 
 
 @dataclass

@@ -9,42 +9,22 @@ by the same rules as the model's output.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-ReasonCode = Literal[
-    "delivery_speed",
-    "delivery_reliability",
-    "product_quality",
-    "service_neglect",
-    "poor_treatment",
-    "price_terms",
-    "competitor_offer",
-    "buyer_change",
-    "insolvency",
-    "need_gone",
-    "other",
-]
-OutcomeCode = Literal["reactivated", "follow_up", "not_now", "lost", "disqualified", "not_reached"]
-StepType = Literal[
-    "send_offer",
-    "schedule_call",
-    "schedule_visit",
-    "send_sample",
-    "fix_issue",
-    "offer_incentive",
-    "update_contact",
-    "none",
-]
+# The label sets are the domain contract's, shared with the brief and the database.
+from agent.codes import (
+    OutcomeCode,
+    ReasonCode,
+    StepType,
+)
+
 Owner = Literal["rep", "customer"]
 Sentiment = Literal["positive", "neutral", "negative", "mixed"]
 Language = Literal["de", "en"]
 SpeakerRole = Literal["rep", "customer"]
 
-REASON_CODES: tuple[str, ...] = get_args(ReasonCode)
-OUTCOME_CODES: tuple[str, ...] = get_args(OutcomeCode)
-STEP_TYPES: tuple[str, ...] = get_args(StepType)
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
 QuoteText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
