@@ -50,19 +50,19 @@ RUNS_DIR = Path(__file__).parent / "runs"
 
 
 def model_text(brief: Brief) -> str:
-    """The text the model wrote (situation, opening, talking points, objections, avoid)."""
+    """The text the model wrote (situation, opening question, talking points)."""
     parts = [c.text for c in brief.situation]
     if brief.opening_question:
         parts.append(brief.opening_question.text)
     parts += [c.text for c in brief.talking_points]
-    parts += [f"{o.objection} {o.answer}" for o in brief.objections]
-    parts += [c.text for c in brief.avoid]
     return "\n".join(parts)
 
 
 def full_text(brief: Brief) -> str:
-    """Everything a rep reads in the brief, facts and evidence included."""
-    extra = [f.text for f in brief.key_facts] + [brief.call_reason]
+    """Everything a rep reads in the brief, facts, playbook and evidence included."""
+    extra = [f"{o.objection} {o.answer}" for o in brief.objections]
+    extra += [c.text for c in brief.avoid]
+    extra += [f.text for f in brief.key_facts] + [brief.call_reason]
     extra += [e.quote for h in brief.churn_hypotheses for e in h.evidence]
     return model_text(brief) + "\n" + "\n".join(extra)
 

@@ -1,12 +1,14 @@
 """The brief flow: code builds the facts, the model writes only the language.
 
 1. Retrieve the account's history (CRM facts + semantic hits).
-2. Build key facts, churn-reason hypotheses, the call decision and an
-   incentive idea by code (:mod:`agent.brief.facts`, :mod:`agent.brief.reasons`).
+2. Build key facts, churn-reason hypotheses, the call decision, an
+   incentive idea, the likely objections and what to avoid by code
+   (:mod:`agent.brief.facts`, :mod:`agent.brief.reasons`, :mod:`agent.brief.playbook`).
 3. Accounts not to call, or without any history, get a short brief written by
    code alone - there is nothing for a model to add and nothing to invent.
-4. Otherwise the model writes the bounded :class:`BriefDraft` in the
-   account's language, citing fact ids; CRM text reaches it only fenced as data.
+4. Otherwise the model writes the bounded :class:`BriefDraft` (situation,
+   opening question, talking points) in the account's language, citing fact
+   ids; CRM text reaches it only fenced as data.
 5. The grounding checker tests every sentence; failing parts are regenerated
    once (the model sees the problems), then removed and flagged.
 """
@@ -17,32 +19,17 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from sqlalchemy.orm import Session
 
+from agent.brief import playbook
 from agent.brief.facts import build_facts, fmt_date
 from agent.brief.grounding import check_claim
 from agent.brief.language import is_language
-from agent.brief.reasons import (
-    call_decision,
-    hypotheses,
-    incentive,
-    situations,
-    strategy_lines,
-)
-from agent.brief.schema import (
-    STRATEGIES,
-    Brief,
-    BriefDraft,
-    Claim,
-    DraftSentence,
-    Flag,
-    KeyFact,
-    Objection,
-)
+from agent.brief.reasons import call_decision, hypotheses, incentive
+from agent.brief.schema import Brief, BriefDraft, Claim, DraftSentence, Flag, KeyFact
 from agent.crm.db import get_tenant
 from agent.errors import ModelError, StructuredOutputError
 from agent.history.index import HistoryIndex
@@ -54,7 +41,7 @@ from agent.settings import Settings, get_settings
 
 RULES_MODEL = "rules (no language model)"
 #: Room for the bounded draft; German text costs the Qwen tokenizer about 1.5x English.
-DRAFT_MAX_TOKENS = 900
+DRAFT_MAX_TOKENS = 600
 STANDARD_OPENING = {
     "de": "Wir haben lange nichts mehr von Ihnen gehört – was können wir tun, damit Sie wieder "
     "gerne bei uns einkaufen?",
@@ -104,9 +91,7 @@ def _excerpts(history: AccountHistory, limit: int = 3, chars: int = 220) -> str:
     return fence("\n".join(lines)) if lines else "-"
 
 
-def _messages(
-    brief: Brief, history: AccountHistory, situation_codes: list[str]
-) -> list[BaseMessage]:
+def _messages(brief: Brief, history: AccountHistory) -> list[BaseMessage]:
     lang = brief.language
     facts = "\n".join(f"{f.id}: {_PHONE.sub('', f.text)}" for f in brief.key_facts)
     reasons = (
@@ -126,7 +111,6 @@ def _messages(
         facts=fence(facts),
         reasons=reasons,
         excerpts=_excerpts(history),
-        situations="\n".join(strategy_lines(situation_codes, lang)),
     )
     return [SystemMessage(content=system), HumanMessage(content=data)]
 
@@ -142,40 +126,26 @@ def _claim(sentence: DraftSentence, facts: dict[str, KeyFact]) -> Claim:
     return Claim(text=sentence.text.strip(), sources=sources, facts=list(sentence.facts))
 
 
-def _parts(draft: BriefDraft, facts: dict[str, KeyFact], lang: str) -> dict[str, Any]:
+def _parts(draft: BriefDraft, facts: dict[str, KeyFact]) -> dict[str, Claim]:
     """The draft as brief parts keyed by name (``situation[0]``, ``opening_question`` ...)."""
-    parts: dict[str, Any] = {}
+    parts: dict[str, Claim] = {}
     for i, s in enumerate(draft.situation):
         parts[f"situation[{i}]"] = _claim(s, facts)
     parts["opening_question"] = _claim(draft.opening_question, facts)
     for i, s in enumerate(draft.talking_points):
         parts[f"talking_points[{i}]"] = _claim(s, facts)
-    for i, o in enumerate(draft.objections):
-        parts[f"objections[{i}]"] = Objection(
-            situation=o.situation,
-            strategy=STRATEGIES[o.situation][lang],
-            objection=o.objection.strip(),
-            answer=o.answer.strip(),
-        )
-    for i, text in enumerate(draft.avoid):
-        parts[f"avoid[{i}]"] = Claim(text=text.strip())
     return parts
 
 
-def _problems(name: str, part: Any, book: RecordBook, names: list[str], lang: str) -> list[str]:
-    claim = (
-        part
-        if isinstance(part, Claim)
-        else Claim(text=f"{part.objection} {part.answer}", sources=part.sources)
-    )
+def _problems(name: str, claim: Claim, book: RecordBook, names: list[str], lang: str) -> list[str]:
     problems = check_claim(claim, book, names, require_source=name.startswith("situation"))
     if not is_language(claim.text, lang):
         problems.append(f"not written in {lang}")
     return problems
 
 
-def _assemble(brief: Brief, parts: dict[str, Any]) -> None:
-    def ordered(prefix: str) -> list[Any]:
+def _assemble(brief: Brief, parts: dict[str, Claim]) -> None:
+    def ordered(prefix: str) -> list[Claim]:
         keys = sorted(
             (k for k in parts if k.startswith(prefix + "[")),
             key=lambda k: int(k[len(prefix) + 1 : -1]),
@@ -185,8 +155,6 @@ def _assemble(brief: Brief, parts: dict[str, Any]) -> None:
     brief.situation = ordered("situation")[:5]
     brief.opening_question = parts.get("opening_question")
     brief.talking_points = ordered("talking_points")[:5]
-    brief.objections = ordered("objections")[:4]
-    brief.avoid = ordered("avoid")[:4]
 
 
 def _write_language(
@@ -202,7 +170,7 @@ def _write_language(
 
     lang = brief.language
     facts = {f.id: f for f in brief.key_facts}
-    messages = _messages(brief, history, situations(brief.churn_hypotheses))
+    messages = _messages(brief, history)
     try:
         first = generate_structured(
             model,
@@ -220,7 +188,7 @@ def _write_language(
         brief.model = f"{getattr(model, 'model_name', 'model')} (failed; parts by code)"
         return
     usages = [first.usage]
-    parts = _parts(first.value, facts, lang)
+    parts = _parts(first.value, facts)
     failing = {
         n: p for n, p in ((n, _problems(n, v, book, names, lang)) for n, v in parts.items()) if p
     }
@@ -242,7 +210,7 @@ def _write_language(
                 settings=settings,
             )
             usages.append(second.usage)
-            again = _parts(second.value, facts, lang)
+            again = _parts(second.value, facts)
         except ModelError as exc:  # incl. a context overflow: keep what passed, flag the rest
             again = {}
             brief.flags.append(Flag(part="regeneration", reason=f"failed: {exc}"))
@@ -253,10 +221,7 @@ def _write_language(
                 del failing[name]
     for name, reasons in failing.items():
         removed = parts.pop(name)
-        text = (
-            removed.text if isinstance(removed, Claim) else f"{removed.objection} {removed.answer}"
-        )
-        brief.flags.append(Flag(part=name, reason="; ".join(reasons), text=text))
+        brief.flags.append(Flag(part=name, reason="; ".join(reasons), text=removed.text))
     if "opening_question" not in parts:
         parts["opening_question"] = Claim(text=STANDARD_OPENING[lang])
         brief.flags.append(Flag(part="opening_question", reason="standard question used"))
@@ -350,6 +315,8 @@ def generate_brief(
             )
     if should_call and not history.is_empty:
         brief.incentive = incentive(history, hyps, lang)
+        brief.objections = playbook.objections(hyps, lang)
+        brief.avoid = playbook.avoid(hyps, lang)
         if model is None:
             from agent.llm import get_chat_model
 

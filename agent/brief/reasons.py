@@ -19,7 +19,7 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 
 from agent.brief.facts import fmt_date
-from agent.brief.schema import STRATEGIES, ChurnHypothesis, Claim, Evidence
+from agent.brief.schema import ChurnHypothesis, Claim, Evidence
 from agent.crm.models import EXTERNAL_REASONS, INTERNAL_REASONS, ChurnReason
 from agent.history.retrieval import AccountHistory
 
@@ -163,20 +163,6 @@ LEXICON: dict[str, tuple[str, ...]] = {
     ),
 }
 
-#: Situations (DESIGN.md's situation -> strategy table) suggested by each reason.
-SITUATIONS_FOR: dict[str, tuple[str, ...]] = {
-    "delivery_reliability": ("unexpected_reaction", "status_quo"),
-    "delivery_speed": ("status_quo", "disinterest"),
-    "product_quality": ("unexpected_reaction", "status_quo"),
-    "service_neglect": ("uncertain_status", "disinterest"),
-    "poor_treatment": ("right_tone", "unexpected_reaction"),
-    "price_terms": ("hesitant",),
-    "competitor_offer": ("hesitant", "status_quo"),
-    "buyer_change": ("inefficiency", "uncertain_status"),
-    "insolvency": ("uncertain_status",),
-    "need_gone": ("inefficiency",),
-    "other": ("uncertain_status",),
-}
 HESITANT_REASONS = {"price_terms", "competitor_offer"}
 WRITTEN_OFF_OUTCOMES = {"lost", "disqualified"}
 
@@ -321,24 +307,6 @@ def call_decision(
         else f"Call: nothing has been ordered since {fmt_date(last, language)}, more than "
         f"{inactive_months} months ago."
     )
-
-
-def situations(hyps: list[ChurnHypothesis]) -> list[str]:
-    """The situations (and so strategies) that fit the hypotheses; 'hesitant' always fits."""
-    chosen: list[str] = []
-    for hyp in hyps or []:
-        for situation in SITUATIONS_FOR[hyp.code]:
-            if situation not in chosen:
-                chosen.append(situation)
-    for situation in ("uncertain_status", "hesitant"):
-        if situation not in chosen:
-            chosen.append(situation)
-    return chosen
-
-
-def strategy_lines(codes: list[str], language: str) -> list[str]:
-    """``situation: strategy`` lines for the prompt, in ``language``."""
-    return [f"{code}: {STRATEGIES[code][language]}" for code in codes]
 
 
 def incentive(history: AccountHistory, hyps: list[ChurnHypothesis], language: str) -> Claim | None:

@@ -2,9 +2,10 @@
 
 :class:`Brief` is what a rep opens five minutes before a win-back call. Code
 fills the facts, the churn-reason hypotheses with their evidence, whether to
-call at all and the incentive idea; the language model only writes the
-language parts (:class:`BriefDraft`: situation, opening question, talking
-points, objections with answers, what to avoid) and cites facts by their ids
+call at all, the incentive idea, and the objections and what to avoid (from
+the playbook in :mod:`agent.brief.playbook`); the language model only writes
+the parts that need the history's words (:class:`BriefDraft`: situation,
+opening question, talking points) and cites facts by their ids
 (``F1``, ``F2`` ...), which code then turns into the ids of the CRM records
 behind them (``order:12``, ``note:7`` ...).
 """
@@ -163,21 +164,9 @@ class DraftSentence(BaseModel):
     facts: list[FactId] = Field(default_factory=list, max_length=3)
 
 
-class DraftObjection(BaseModel):
-    """An objection the customer may raise and the rep's answer."""
-
-    situation: SituationCode
-    objection: str = Field(min_length=3, max_length=120)
-    answer: str = Field(min_length=3, max_length=180)
-
-
 class BriefDraft(BaseModel):
     """The language parts of a brief, as the model must return them."""
 
     situation: list[DraftSentence] = Field(min_length=3, max_length=5)
     opening_question: DraftSentence
     talking_points: list[DraftSentence] = Field(min_length=3, max_length=5)
-    objections: list[DraftObjection] = Field(min_length=1, max_length=2)
-    avoid: list[Annotated[str, Field(min_length=3, max_length=120)]] = Field(
-        min_length=1, max_length=2
-    )

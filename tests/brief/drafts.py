@@ -63,18 +63,6 @@ def good_draft(facts: dict[str, Any], language: str = "de", **changes: Any) -> s
             },
             {"text": f"{last.text}.", "facts": [last.id]},
         ],
-        "objections": [
-            {
-                "situation": "unexpected_reaction",
-                "objection": "Die Lieferungen waren zu unzuverlässig."
-                if de
-                else "Your deliveries were too unreliable.",
-                "answer": "Wir haben die Abläufe geprüft und melden uns mit einem festen Termin."
-                if de
-                else "We reviewed our process and will confirm firm dates.",
-            },
-        ],
-        "avoid": ["Nicht sofort über Preise sprechen." if de else "Do not open with prices."],
     }
     draft.update(changes)
     return json.dumps(draft, ensure_ascii=False)

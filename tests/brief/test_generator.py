@@ -23,6 +23,11 @@ def run(store: Store, account: str, model: FakeChatModel | None = None, tenant: 
         return generate_brief(s, tenant, account, as_of=AS_OF, model=model or FakeChatModel())
 
 
+def prompt_schema(model: FakeChatModel) -> str:
+    """What the model was asked for (system prompt with the draft's JSON schema)."""
+    return model.history[0].prompt
+
+
 def test_full_brief_with_grounded_language_parts(store: Store, crm: Crm) -> None:
     facts = facts_of(store, "acme", "K-100", "de")
     model = FakeChatModel().enqueue(good_draft(facts))
@@ -36,7 +41,14 @@ def test_full_brief_with_grounded_language_parts(store: Store, crm: Crm) -> None
     assert brief.situation[1].sources == [f"order:{crm.last_order}"]
     assert brief.churn_hypotheses[0].code == "delivery_reliability"
     assert brief.churn_hypotheses[0].evidence[0].source == f"call_note:{crm.call_note}"
+    # Objections and what to avoid come from the playbook for the leading reason.
     assert brief.objections[0].strategy == "Kritiker früh erkennen"
+    assert brief.objections[0].sources == [
+        f"call_note:{crm.call_note}",
+        f"note:{crm.complaint_note}",
+    ]
+    assert brief.avoid[0].text.startswith("Die Lieferprobleme nicht kleinreden")
+    assert '"objections"' not in prompt_schema(model)
     assert brief.incentive is not None  # the last call ended "not_now": hesitant
     assert brief.model == "fake-chat" and brief.created_at.tzinfo is not None
     with store.session() as s:
