@@ -178,9 +178,6 @@ def summarise_run(path: Path, model: str | None = None) -> dict[str, Any]:
     return metrics
 
 
-_QUESTION_ORDER = ("plain", "outcome", "checks", "reasons", "steps", "summary")
-
-
 def replay_run(
     path: Path, rows: list[dict[str, Any]], out_path: Path, settings: Any = None
 ) -> dict[str, Any]:
@@ -201,8 +198,13 @@ def replay_run(
     for line in lines:
         row = by_id[line["id"]]
         raw = line.get("raw") or {}
-        answers = [raw[q] for q in _QUESTION_ORDER if q in raw]
-        design = "plain" if "plain" in raw else "checklist" if "checks" in raw else "decomposed"
+        answers = list(raw.values())  # in the order they were asked
+        design = (
+            "plain" if "plain" in raw
+            else "checklist" if "checks" in raw
+            else "cascade" if "q_reached" in raw
+            else "decomposed"
+        )  # fmt: skip
         model = FakeChatModel().enqueue(*answers)
         analyzer = Analyzer(
             model,

@@ -22,146 +22,7 @@ from agent.brief.facts import fmt_date
 from agent.brief.schema import ChurnHypothesis, Claim, Evidence
 from agent.crm.models import EXTERNAL_REASONS, INTERNAL_REASONS, ChurnReason
 from agent.history.retrieval import AccountHistory
-
-LEXICON: dict[str, tuple[str, ...]] = {
-    "delivery_reliability": (
-        "teillieferung",
-        "unvollständig",
-        "lieferverzug",
-        "zu spät",
-        "verspät",
-        "nicht geliefert",
-        "falsch geliefert",
-        "fehlte",
-        "liefertermin",
-        "late",
-        "incomplete",
-        "short delivery",
-        "missing",
-        "missed deliver",
-        "delayed",
-    ),
-    "delivery_speed": (
-        "lieferzeit",
-        "eilauftrag",
-        "eilbedarf",
-        "nächsten tag",
-        "folgetag",
-        "kurzfristig",
-        "arbeitstag",
-        "lead time",
-        "next day",
-        "next-day",
-        "urgent",
-        "too slow",
-        "delivery time",
-    ),
-    "product_quality": (
-        "qualität",
-        "mangel",
-        "mängel",
-        "ausschuss",
-        "defekt",
-        "rücksendung",
-        "zurückgeschickt",
-        "schickt",
-        "maßabweichung",
-        "standzeit",
-        "unbrauchbar",
-        "quality",
-        "defect",
-        "scrap",
-        "returned",
-        "tool life",
-        "faulty",
-    ),
-    "service_neglect": (
-        "niemand",
-        "keiner gemeldet",
-        "nicht übernommen",
-        "allein gelassen",
-        "unbeantwortet",
-        "keine besuche",
-        "keine rückrufe",
-        "ausgeschieden",
-        "nobody",
-        "unanswered",
-        "left the company",
-        "no one called",
-        "neglect",
-    ),
-    "poor_treatment": (
-        "verärgert",
-        "schroff",
-        "unfair",
-        "umgangston",
-        "ton am telefon",
-        "abgewiesen",
-        "unfreundlich",
-        "verweigert",
-        "rude",
-        "upset",
-        "brushed off",
-        "treated unfairly",
-    ),
-    "price_terms": (
-        "preiserhöhung",
-        "konditionen",
-        "skonto",
-        "sonderpreis",
-        "zu teuer",
-        "preisliste",
-        "price increase",
-        "special terms",
-        "too expensive",
-        "terms",
-    ),
-    "competitor_offer": (
-        "wettbewerb",
-        "angebot von",
-        "günstiger",
-        "konkurrenz",
-        "mitbewerber",
-        "competitor",
-        "cheaper",
-        "offer from",
-        "konsignationslager",
-        "consignment",
-    ),
-    "buyer_change": (
-        "neuer einkäufer",
-        "einkaufsleiter",
-        "nicht mehr zuständig",
-        "bündelt den einkauf",
-        "umstrukturierung",
-        "purchasing manager",
-        "new buyer",
-        "consolidates suppliers",
-        "no longer buys",
-        "restructur",
-    ),
-    "insolvency": (
-        "insolvenz",
-        "zahlungsverzug",
-        "mahnstufe",
-        "mahnung",
-        "zahlungsschwierig",
-        "liquidität",
-        "insolven",
-        "overdue",
-        "payment delay",
-        "liquidity",
-    ),
-    "need_gone": (
-        "kein bedarf",
-        "keinen bedarf",
-        "nicht mehr benötigt",
-        "stellt die fertigung um",
-        "no longer be needed",
-        "no longer needed",
-        "no further demand",
-    ),
-}
+from agent.reason_lexicon import cues
 
 HESITANT_REASONS = {"price_terms", "competitor_offer"}
 WRITTEN_OFF_OUTCOMES = {"lost", "disqualified"}
@@ -230,11 +91,8 @@ def hypotheses(history: AccountHistory, max_items: int = 3) -> list[ChurnHypothe
         )
     matches: dict[str, list[tuple[str, date | None, str, bool]]] = {}
     for source, day, text, complaint in _texts(history):
-        lowered = text.lower()
-        for code, words in LEXICON.items():
-            hit = next((w for w in words if w in lowered), None)
-            if hit:
-                matches.setdefault(code, []).append((source, day, _quote(text, hit), complaint))
+        for code, hit in cues(text).items():
+            matches.setdefault(code, []).append((source, day, _quote(text, hit), complaint))
     for code, items in matches.items():
         confidence = 0.3 + 0.15 * min(len(items), 3) + (0.1 if any(c for *_, c in items) else 0)
         known_hyp = found.get(code)

@@ -246,3 +246,62 @@ def test_checklist_design_applies_the_guideline_order(checks: dict, outcome: str
     assert a is not None
     assert a.outcome == outcome
     assert "reached" in model.history[0].prompt
+
+
+MOOD = json.dumps({"sentiment": "negative", "expectations": "Rabatt"})
+
+
+@pytest.mark.parametrize(
+    ("answers", "outcome"),
+    [
+        ([{"answer": False}], "not_reached"),
+        ([{"answer": True}, {"answer": True, "turn": 4}], "disqualified"),
+        ([{"answer": True}, {"answer": False}, {"answer": True, "turn": 6}], "reactivated"),
+        (
+            [{"answer": True}, {"answer": False}, {"answer": False}, {"answer": True, "turn": 4}],
+            "lost",
+        ),
+        (
+            [{"answer": True}, {"answer": False}, {"answer": False}, {"answer": False},
+             {"answer": True}],
+            "follow_up",
+        ),
+        (
+            [{"answer": True}, {"answer": False}, {"answer": False}, {"answer": False},
+             {"answer": False}],
+            "not_now",
+        ),
+    ],
+)  # fmt: skip
+def test_cascade_asks_in_the_guideline_order_and_stops_at_the_first_yes(
+    answers: list[dict], outcome: str
+) -> None:
+    # The cue "zu spät" in turn 4 proposes delivery_reliability; the model confirms it.
+    confirm = [json.dumps({"answer": True, "turn": 4})] if outcome != "not_reached" else []
+    rest = confirm + replies()[2:]
+    model = FakeChatModel().enqueue(MOOD, *(json.dumps(a) for a in answers), *rest)
+    result = analyzer(model, "cascade").analyze(CALL)
+    a = result.analysis
+    assert a is not None, result.failure_reason
+    assert a.outcome == outcome
+    assert (a.sentiment, a.expectations) == ("negative", "Rabatt")
+    asked = [c.prompt.rsplit("Frage:", 1)[-1][:40] for c in model.history[1 : 1 + len(answers)]]
+    assert all(asked), "every outcome question is a focused 'Frage:'"
+    assert len(model.history) == 1 + len(answers) + len(rest)
+    if outcome != "not_reached":
+        assert a.reason_codes == ["delivery_reliability"]
+        assert a.churn_reasons[0].evidence and "zu spät" in a.churn_reasons[0].evidence
+        assert '"delivery_reliability"' in model.history[1 + len(answers)].prompt
+
+
+def test_cascade_does_not_believe_a_yes_that_points_at_no_customer_turn() -> None:
+    # "reactivated" citing the rep's turn 5 is not taken; the cascade goes on.
+    answers = [{"answer": True}, {"answer": False}, {"answer": True, "turn": 5},
+               {"answer": False}, {"answer": True}]  # fmt: skip
+    deny = json.dumps({"answer": False, "turn": 0})  # the model rejects the proposed reason
+    model = FakeChatModel().enqueue(MOOD, *(json.dumps(a) for a in answers), deny, *replies()[2:])
+    a = analyzer(model, "cascade").analyze(CALL).analysis
+    assert a is not None
+    assert a.outcome == "follow_up"
+    assert a.churn_reasons == []
+    assert any("reactivated not taken: turn 5" in w for w in a.warnings)
