@@ -1,5 +1,5 @@
 # Everyday commands. `make demo` and `make test` are the two README commands.
-.PHONY: install demo test test-fast lint typecheck bench eval clean
+.PHONY: install demo test test-fast lint typecheck audit bench eval clean
 
 install:
 	./scripts/install.sh
@@ -19,6 +19,11 @@ lint:
 
 typecheck:
 	.venv/bin/mypy
+
+# Known vulnerabilities in the installed dependencies (needs network to PyPI: an operator
+# step, not CI). --strict: a package that could not be checked is a failure, not a pass.
+audit:
+	.venv/bin/pip-audit --strict --progress-spinner off --skip-editable
 
 bench:
 	.venv/bin/python benchmarks/bench_import.py

@@ -109,7 +109,7 @@ def add_user(
     try:
         role_ = Role(role)
     except ValueError as exc:
-        raise ValidationError("role: use rep, manager or admin.") from exc
+        raise ValidationError("role: use " + ", ".join(r.value for r in Role) + ".") from exc
     if not name.strip():
         raise ValidationError("name: give the person's full name.")
     hashed = hash_password(password) if password is not None else None

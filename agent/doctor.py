@@ -9,6 +9,7 @@ timeout, so the doctor also answers when half the setup is down.
 
 from __future__ import annotations
 
+import re
 import shutil
 import uuid
 from collections.abc import Callable
@@ -17,6 +18,16 @@ from pathlib import Path
 from typing import Literal
 
 from agent.settings import Settings
+
+#: ``scheme://user:password@`` in any text: the password is replaced.
+_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*:)[^\s@/]+@")
+MASK = "***"
+
+
+def hide_passwords(text: str) -> str:
+    """``text`` with the password of every URL in it replaced by ``***``."""
+    return _URL_PASSWORD.sub(rf"\1{MASK}@", text)
+
 
 Status = Literal["ok", "warn", "fail"]
 TIMEOUT_S = 3
@@ -117,10 +128,10 @@ def check_queue(settings: Settings) -> Check:
             return Check(
                 "queue",
                 "fail",
-                f"redis {settings.redis_url}: {_short(exc)}",
+                f"redis {hide_passwords(settings.redis_url)}: {_short(exc)}",
                 "Start Redis or fix WINBACK_REDIS_URL; workers and uploads need it.",
             )
-        return Check("queue", "ok", f"redis {settings.redis_url} answers")
+        return Check("queue", "ok", f"redis {hide_passwords(settings.redis_url)} answers")
     problem = _writable(settings.queue_path.parent)
     if problem:
         return Check(

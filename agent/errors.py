@@ -111,3 +111,18 @@ class ConflictError(WinbackError):
 
     exit_code = 2
     http_status = 409
+
+
+class RateLimitedError(WinbackError):
+    """Too many requests of one kind (logins, uploads) in the current time window.
+
+    ``retry_after`` is the number of seconds until the window ends; the API
+    sends it as the ``Retry-After`` header.
+    """
+
+    exit_code = 75
+    http_status = 429
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))

@@ -117,6 +117,37 @@ class Settings(BaseSettings):
         default="auto", description="Secure cookie flag: auto = when the request is https."
     )
     demo_password: str = Field(default="winback-demo", min_length=8, max_length=200)
+    # --- rate limits (issue #8; api/ratelimit.py): Redis when queue_backend=redis -----
+    ratelimit_enabled: bool = Field(default=True, description="Off only for load tests.")
+    login_limit_per_ip: int = Field(
+        default=10, ge=1, le=10_000, description="Failed logins per minute per client IP."
+    )
+    login_limit_per_username: int = Field(
+        default=5, ge=1, le=10_000, description="Failed logins per minute per username."
+    )
+    upload_limit_per_hour: int = Field(
+        default=30, ge=1, le=100_000, description="Recording uploads per hour per user."
+    )
+    ratelimit_prefix: str = Field(
+        default="winback:ratelimit", min_length=1, max_length=100,
+        description="Key prefix of the counters in Redis.",
+    )  # fmt: skip
+
+    # --- operations: logs and metrics (issue #8; see docs/deploy.md) -----------
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="json: one JSON object per line (for log collectors)."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = Field(
+        default=None, description="Default: WARNING for CLI commands, INFO for serve and worker."
+    )
+    metrics_enabled: bool = Field(default=True, description="Serve Prometheus metrics.")
+    metrics_token: SecretStr | None = Field(
+        default=None, description="If set, /metrics requires 'Authorization: Bearer <token>'."
+    )
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, description="Port of the worker's own /metrics (none)."
+    )
+    metrics_host: str = Field(default="127.0.0.1", description="Interface of worker metrics.")
 
     # --- models --------------------------------------------------------------
     model_cache_dir: Path | None = Field(
@@ -135,6 +166,10 @@ class Settings(BaseSettings):
     openai_max_retries: int = Field(default=2, ge=0, le=10)
     local_only: bool = Field(
         default=False, description="Refuse any model that is not local (data protection)."
+    )
+    redact_names: bool = Field(
+        default=True,
+        description="Also replace the contact's names before text goes to a non-local model.",
     )
     # Local model choice: a bundled model name (see agent/model_store.py) or a file/dir path.
     local_chat_model: str = "qwen2.5-coder-1.5b"
@@ -163,6 +198,11 @@ class Settings(BaseSettings):
     @classmethod
     def _expand_data_dir(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: Any) -> Any:
+        return (value.strip().upper() or None) if isinstance(value, str) else value
 
     @classmethod
     def settings_customise_sources(

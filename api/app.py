@@ -8,7 +8,6 @@ runs it with uvicorn.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,10 +16,12 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from agent.crm.db import open_store
+from agent.metrics import watch_queue
 from agent.settings import Settings, get_settings
 from api.brief_jobs import BriefJobs
 from api.errors import install_error_handlers
 from api.security import SECURITY_HEADERS, load_secret_key
+from api.telemetry import install_telemetry
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -73,7 +74,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def security_headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        request.state.request_id = uuid.uuid4().hex
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
@@ -83,11 +83,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from api.pages import auth as auth_pages
     from api.pages import manager, rep
-    from api.routes import accounts, analytics, auth, briefs, events, notes, plan, recordings, tasks
+    from api.routes import (
+        accounts,
+        analytics,
+        auth,
+        briefs,
+        events,
+        health,
+        notes,
+        plan,
+        recordings,
+        tasks,
+    )
+    from api.routes import metrics as metrics_route
 
     for module in (auth, accounts, plan, briefs, recordings, notes, tasks, analytics, events):
         app.include_router(module.router)
+    app.include_router(health.router)
+    if settings.metrics_enabled:
+        watch_queue(settings)
+        app.include_router(metrics_route.router)
     for module in (auth_pages, rep, manager):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Outermost middleware (added last): request id, access log, HTTP metrics.
+    install_telemetry(app, settings)
     return app

@@ -133,8 +133,8 @@ def check_csrf(request: Request, token: str | None) -> None:
         raise CsrfError("The form has expired or lacks its CSRF token; reload the page.")
 
 
-async def current_user(request: Request) -> Principal:
-    """The authenticated user, or 401; cookie-based API changes need ``X-CSRF-Token``.
+async def authenticated_user(request: Request) -> Principal:
+    """The authenticated user of any role, or 401; cookie-based API changes need ``X-CSRF-Token``.
 
     Async on purpose: a recently seen user comes from the cache without a
     thread hop; only a cache miss runs the database lookup in the threadpool.
@@ -150,6 +150,26 @@ async def current_user(request: Request) -> Principal:
     if request.url.path.startswith("/api/"):
         check_csrf(request, request.headers.get("x-csrf-token"))
     return principal
+
+
+#: Any logged-in user, the works council included: only for routes that show no business data
+#: (``/api/me``, the start page redirect) and the team overview.
+AnyUser = Annotated[Principal, Depends(authenticated_user)]
+
+
+async def current_user(user: AnyUser) -> Principal:
+    """A logged-in rep, manager or admin; a works council account gets 403.
+
+    Async, like :func:`authenticated_user`, so it costs no thread hop. Deny by
+    default: every route that uses ``CurrentUser`` (or a role check
+    built on it) is closed to the ``council`` role, which may open only the
+    team overview (:data:`TeamViewer`).
+    """
+    if user.role == Role.council:
+        raise PermissionDeniedError(
+            "A works council account may open only the team overview (/team)."
+        )
+    return user
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]
@@ -169,8 +189,18 @@ def manager_user(user: CurrentUser) -> Principal:
     return user
 
 
+async def team_viewer(user: AnyUser) -> Principal:
+    """Managers, admins and the works council (team totals, no per-rep figures); reps get 403."""
+    if user.role not in (Role.manager, Role.admin, Role.council):
+        raise PermissionDeniedError(
+            "Only managers, admins and the works council may see the team overview."
+        )
+    return user
+
+
 TeamUser = Annotated[Principal, Depends(team_user)]
 ManagerUser = Annotated[Principal, Depends(manager_user)]
+TeamViewer = Annotated[Principal, Depends(team_viewer)]
 
 
 #: Database ids in paths: positive and within PostgreSQL's INTEGER range (no 5xx on huge ids).

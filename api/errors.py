@@ -20,7 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from agent.errors import ImportRowError, WinbackError
+from agent.errors import ImportRowError, RateLimitedError, WinbackError
 
 log = logging.getLogger(__name__)
 
@@ -55,15 +55,21 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return errors
 
 
-def _respond(request: Request, status: int, detail: str, **extra: Any) -> Response:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+def _respond(
+    request: Request, status: int, detail: str, headers: dict[str, str] | None = None, **extra: Any
+) -> Response:
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     if wants_json(request):
         return JSONResponse({"detail": detail, **extra}, status_code=status, headers=headers)
     if status == 401:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     from api.views import render_error
 
-    return render_error(request, status, detail)
+    page = render_error(request, status, detail)
+    page.headers.update(headers)
+    return page
 
 
 async def winback_error(request: Request, exc: Exception) -> Response:
@@ -78,7 +84,10 @@ async def winback_error(request: Request, exc: Exception) -> Response:
             {"line": line, "field": field, "message": reason}
             for line, field, reason in exc.problems
         ]
-    return _respond(request, status, str(exc), **extra)
+    headers = {}
+    if isinstance(exc, RateLimitedError):
+        headers["Retry-After"] = str(exc.retry_after)
+    return _respond(request, status, str(exc), headers, **extra)
 
 
 async def validation_error(request: Request, exc: Exception) -> Response:

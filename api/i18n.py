@@ -132,6 +132,33 @@ TEXTS: dict[str, dict[str, str]] = {
     "status_approved": {"de": "freigegeben", "en": "approved"},
     "status_rejected": {"de": "abgelehnt", "en": "rejected"},
     "status_failed": {"de": "fehlgeschlagen", "en": "failed"},
+    # rate limits and the works council view (issue #8)
+    "login_rate_limited": {
+        "de": "Zu viele Anmeldeversuche. Bitte in {seconds} Sekunden erneut versuchen.",
+        "en": "Too many login attempts. Please try again in {seconds} seconds.",
+    },
+    "nav_team": {"de": "Team-Übersicht", "en": "Team overview"},
+    "team_title": {
+        "de": "Team-Übersicht (Betriebsrat)",
+        "en": "Team overview (works council)",
+    },
+    "team_intro": {
+        "de": "Nur Summen des ganzen Teams: keine Zahlen je Außendienstmitarbeiter, "
+        "keine Stimmungs- oder Emotionswerte.",
+        "en": "Team totals only: no figures per rep, no sentiment or emotion scores.",
+    },
+    "team_month": {"de": "Monat", "en": "Month"},
+    "team_calls_planned": {"de": "Anrufe geplant", "en": "Calls planned"},
+    "team_calls_made": {"de": "Anrufe geführt", "en": "Calls made"},
+    "team_notes_approved": {"de": "Notizen freigegeben", "en": "Notes approved"},
+    "team_outcomes": {"de": "Gesprächsergebnisse", "en": "Call outcomes"},
+    "team_total": {"de": "Summe", "en": "Total"},
+    "team_planned_note": {
+        "de": "Geplante Anrufe: Tagesplan des Systems ab {day} bis Monatsende "
+        "(frühere Pläne werden nicht gespeichert).",
+        "en": "Calls planned: the system's daily plan from {day} to the end of the month "
+        "(past plans are not stored).",
+    },
 }
 
 

@@ -107,3 +107,11 @@ def test_shared_database_without_salt_warns() -> None:
     assert salt.status == "warn" and "WINBACK_ERASURE_SALT" in salt.hint
     ok = check_privacy(configure(database_url="postgresql://x/y", erasure_salt="s" * 40))
     assert next(c for c in ok if c.name == "erasure salt").status == "ok"
+
+
+def test_queue_check_never_shows_the_redis_password() -> None:
+    down = check_queue(
+        configure(queue_backend="redis", redis_url="redis://winback:s3cret-pw@127.0.0.1:1/0")
+    )
+    assert down.status == "fail"
+    assert "s3cret-pw" not in down.detail and "winback:***@127.0.0.1:1" in down.detail

@@ -490,7 +490,8 @@ class Analyzer:
         """The turns and account context as the model may see them (redacted if not local)."""
         if not self.redact:
             return list(call.turns), call.account, {}
-        redactor = Redactor(name_parts(call.account.contact))
+        names = name_parts(call.account.contact) if self.settings.redact_names else []
+        redactor = Redactor(names)
         turns = [Turn(speaker=t.speaker, text=redactor.redact(t.text)) for t in call.turns]
         account = call.account.model_copy(
             update={

@@ -1,50 +1,131 @@
 """The recording pipeline's ``analyze`` step: a stored transcript becomes a draft call note.
 
-:func:`register` adds :func:`analysis_hook` to :mod:`agent.calls.pipeline`;
+:func:`register` adds :data:`analysis_hook` to :mod:`agent.calls.pipeline`;
 the worker calls it once at start-up so every upload ends as a
 ``pending_review`` note (or a ``failed`` one with the reason) without anyone
 running ``winback analyze``. The hook is not registered on import, so the
 pipeline's own tests keep running without a chat model.
+
+The model runs before the step's final transaction, under the step's
+heartbeat (see :class:`agent.calls.pipeline.StagedHook`): an analysis that
+takes minutes on a CPU neither holds a database transaction open nor looks
+like a dead worker to the recovery sweep.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent.analysis.analyzer import Analyzer
+from agent.analysis.analyzer import AnalysisResult, Analyzer
 from agent.analysis.notes import store_draft
+from agent.analysis.schema import CallInput
 from agent.analysis.sources import input_from_transcript
+from agent.crm.db import Store
 from agent.crm.models import Account, CallNote, CallRecording, Transcript, User
 from agent.settings import Settings
 
+if TYPE_CHECKING:
+    from agent.calls.pipeline import Hook
 
-def analysis_hook(
-    settings: Settings, session: Session, recording: CallRecording, transcript: Transcript
-) -> dict[str, Any]:
-    """Analyse the recording's transcript and store the draft note in the step's transaction.
 
-    Idempotent: a recording that already has a note is left alone (a retried
-    step must not create a second draft).
-    """
-    from agent.llm import get_chat_model
-
+def _skip(session: Session, recording: CallRecording) -> dict[str, Any] | None:
+    """Why the recording needs no analysis (it has a note already), or None."""
     existing = session.scalar(select(CallNote.id).where(CallNote.recording_id == recording.id))
     if existing is not None:
         return {"note_id": existing, "skipped": "note exists"}
-    account = session.get(Account, recording.account_id)
-    if account is None:  # the foreign key makes this impossible; say so if it happens
+    if session.get(Account, recording.account_id) is None:
+        # The foreign key makes this impossible; say so if it happens.
         return {"skipped": "recording without account"}
-    call = input_from_transcript(session, transcript, account, recording.call_date)
-    result = Analyzer(get_chat_model(settings), settings=settings).analyze(call)
+    return None
+
+
+def _input(session: Session, recording: CallRecording, transcript: Transcript) -> CallInput:
+    account = session.get(Account, recording.account_id)
+    assert account is not None  # checked by _skip
+    return input_from_transcript(session, transcript, account, recording.call_date)
+
+
+def _analyse(settings: Settings, call: CallInput) -> AnalysisResult:
+    from agent.llm import get_chat_model
+
+    return Analyzer(get_chat_model(settings), settings=settings).analyze(call)
+
+
+def _store(
+    session: Session,
+    recording: CallRecording,
+    transcript: Transcript,
+    call: CallInput,
+    result: AnalysisResult,
+) -> dict[str, Any]:
+    account = session.get(Account, recording.account_id)
+    assert account is not None  # checked by _skip
     author = session.get(User, recording.uploaded_by_id) if recording.uploaded_by_id else None
     note = store_draft(
         session, recording.tenant_id, account, result, call_date=call.call_date,
         recording_id=recording.id, transcript_id=transcript.id, author=author,
     )  # fmt: skip
     return {"note_id": note.id, "status": note.status.value, "analysis": result.status}
+
+
+class AnalysisHook:
+    """The ``analyze`` step's hook; a :class:`agent.calls.pipeline.StagedHook`.
+
+    The pipeline calls :meth:`prepare`, which runs the model while the step's
+    heartbeat keeps the job alive and no transaction is open, and then the
+    returned writer in the step's final transaction. Calling the hook itself
+    does both at once in the caller's session (tools and tests).
+
+    Idempotent: a recording that already has a note is left alone (a retried
+    step must not create a second draft).
+    """
+
+    __name__ = "analysis_hook"
+
+    def __call__(
+        self, settings: Settings, session: Session, recording: CallRecording, transcript: Transcript
+    ) -> dict[str, Any]:
+        """Analyse the recording's transcript and store the draft note in ``session``."""
+        skipped = _skip(session, recording)
+        if skipped is not None:
+            return skipped
+        call = _input(session, recording, transcript)
+        return _store(session, recording, transcript, call, _analyse(settings, call))
+
+    def prepare(self, settings: Settings, store: Store, recording_id: str) -> Hook:
+        """Analyse now (a model call, minutes on a CPU) and return the note writer.
+
+        The transcript is read in a short transaction of its own; the writer
+        checks again for a note stored meanwhile. Whatever is off (no
+        transcript, a note already there) is left to the one-shot path, which
+        reports it in the final transaction without calling a model.
+        """
+        with store.session() as session:
+            recording = session.get(CallRecording, recording_id)
+            transcript = session.scalar(
+                select(Transcript).where(Transcript.recording_id == recording_id)
+            )
+            if recording is None or transcript is None or _skip(session, recording):
+                return self
+            call = _input(session, recording, transcript)
+        result = _analyse(settings, call)
+
+        def write(
+            settings: Settings, session: Session, recording: CallRecording, transcript: Transcript
+        ) -> dict[str, Any]:
+            skipped = _skip(session, recording)
+            if skipped is not None:
+                return skipped
+            return _store(session, recording, transcript, call, result)
+
+        return write
+
+
+#: The hook the ``analyze`` step runs (registered by :func:`register`).
+analysis_hook = AnalysisHook()
 
 
 def register() -> None:

@@ -11,6 +11,9 @@ heartbeat, then record outcome, duration and attempts. Permanent errors
 (bad media, missing audio, wrong configuration) end the job ``failed``
 with the reason at once; any other error is retried with exponential
 backoff up to ``job_retries`` times. A finished step enqueues the next.
+The job-state transactions (claim, finish, fail, release) are tried again
+on a fresh connection when the database dropped theirs, so a restarted
+server or a terminated connection costs a moment, not the step's work.
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from huey.api import Huey, TaskWrapper
 from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from agent.audio import normalise_audio
@@ -45,6 +49,8 @@ from agent.errors import (
     NotFoundError,
     ValidationError,
 )
+from agent.logs import bind, log_context
+from agent.metrics import observe_job, observe_transcription
 from agent.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -59,9 +65,38 @@ PERMANENT_ERRORS: tuple[type[BaseException], ...] = (
     ModelIntegrityError,
 )
 
+#: Database errors a new try on a fresh connection may not meet again: a
+#: connection the server terminated or dropped, a restarting server, a busy
+#: SQLite file. Job-state writes are retried after them (see :func:`_db_retry`).
+TRANSIENT_DB_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
+#: Pauses between the tries of one job-state transaction.
+DB_RETRY_DELAYS_S: tuple[float, ...] = (0.1, 0.5, 2.0)
+
+T = TypeVar("T")
+
 #: A hook gets the settings, the session of the step's final transaction, the
 #: recording and its transcript; it returns details to record (or None).
 Hook = Callable[[Settings, Session, CallRecording, Transcript], "dict[str, Any] | None"]
+
+
+@runtime_checkable
+class StagedHook(Protocol):
+    """A hook whose slow part (a model call) must not run inside the final transaction.
+
+    The step calls ``prepare`` first, while its heartbeat keeps the job alive
+    and with no transaction open, and runs the :data:`Hook` it returns in the
+    step's final transaction (which should then only write). A plain hook does
+    all its work in that transaction, with the job row locked and no
+    heartbeat, so it must be quick.
+    """
+
+    def __call__(
+        self, settings: Settings, session: Session, recording: CallRecording, transcript: Transcript
+    ) -> dict[str, Any] | None: ...
+
+    def prepare(self, settings: Settings, store: Store, recording_id: str) -> Hook: ...
+
+
 _index_hooks: list[Hook] = []
 _analysis_hooks: list[Hook] = []
 
@@ -137,18 +172,57 @@ def run_step(settings: Settings, recording_id: str, step: str) -> str:
     """Run ``step`` for ``recording_id`` if it is this worker's to run; return the outcome.
 
     Outcomes: ``done``, ``skipped`` (done already, or owned elsewhere),
-    ``retry`` (transient error, rescheduled) or ``failed``.
+    ``retry`` (transient error, rescheduled) or ``failed``. Log lines written
+    meanwhile carry the recording and job id; every run that was not skipped
+    is observed in ``winback_job_duration_seconds`` (:mod:`agent.metrics`).
     """
+    with log_context(recording_id=recording_id, step=step):
+        started = time.monotonic()
+        outcome = _run_step(settings, recording_id, step)
+        if outcome != "skipped":
+            elapsed = time.monotonic() - started
+            observe_job(step, outcome, elapsed)
+            log.info("step %s %s in %.2f s", step, outcome, elapsed)
+        return outcome
+
+
+def _db_retry(what: str, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run one job-state transaction, trying again after a dropped database connection.
+
+    Every try is a new transaction on a connection the pool checks before use
+    (``pool_pre_ping``), so a connection the server terminated costs one try.
+    The error of the last try is raised.
+    """
+    for delay in DB_RETRY_DELAYS_S:
+        try:
+            return call(*args, **kwargs)
+        except TRANSIENT_DB_ERRORS as exc:
+            log.warning("%s: database error, trying again in %.1f s: %s", what, delay, exc)
+            time.sleep(delay)
+    return call(*args, **kwargs)
+
+
+def _run_step(settings: Settings, recording_id: str, step: str) -> str:
     from agent.calls.queue import enqueue_step
 
     store = open_store(settings.db_url)
-    owned = jobs.claim(
-        store,
-        recording_id,
-        step,
-        stale_s=settings.job_stale_s,
-        max_attempts=settings.job_retries + 1,
-    )
+    try:
+        owned = _db_retry(
+            "claim",
+            jobs.claim,
+            store,
+            recording_id,
+            step,
+            stale_s=settings.job_stale_s,
+            max_attempts=settings.job_retries + 1,
+        )
+    except TRANSIENT_DB_ERRORS as exc:
+        # Nothing was claimed, and this message is used up: send another one
+        # (if even that fails, recover() finds the step pending and requeues it).
+        log.warning("step %s of %s: cannot claim (%s); trying again later", step, recording_id, exc)
+        with contextlib.suppress(Exception):
+            enqueue_step(settings, step, recording_id, delay=settings.job_retry_delay_s)
+        return "retry"
     if owned == jobs.ALREADY_DONE:
         # A duplicate message: make sure the chain continues (the next step's
         # claim is idempotent too), then stop.
@@ -159,35 +233,36 @@ def run_step(settings: Settings, recording_id: str, step: str) -> str:
         return "skipped"
     if not isinstance(owned, Claim):
         return "skipped"
+    bind(job_id=owned.job_id, attempt=owned.attempt)
     started = time.monotonic()
     try:
         with jobs.Heartbeat(store, owned, settings.job_heartbeat_s):
             details, apply, after = STEP_RUNNERS[step](settings, store, owned)
     except PERMANENT_ERRORS as exc:
         log.warning("step %s of %s failed: %s", step, recording_id, exc)
-        jobs.fail(store, owned, str(exc), duration_s=time.monotonic() - started)
+        elapsed = time.monotonic() - started
+        try:
+            _db_retry("fail", jobs.fail, store, owned, str(exc), duration_s=elapsed)
+        except TRANSIENT_DB_ERRORS:
+            _left_to_recovery(owned)
         return "failed"
     except Exception as exc:  # noqa: BLE001 - anything else may be transient: retry
-        elapsed = time.monotonic() - started
-        reason = f"{type(exc).__name__}: {exc}"
-        if owned.attempt > settings.job_retries:
-            jobs.fail(
-                store,
-                owned,
-                f"gave up after {owned.attempt} attempts: {reason}",
-                duration_s=elapsed,
-            )
-            return "failed"
-        delay = settings.job_retry_delay_s * 2 ** (owned.attempt - 1)
-        log.warning("step %s of %s: %s; retry in %.1f s", step, recording_id, reason, delay)
-        if jobs.release_for_retry(store, owned, reason, delay_s=delay):
-            # If scheduling fails the job stays pending and recover() re-enqueues it.
-            with contextlib.suppress(Exception):
-                enqueue_step(settings, step, recording_id, delay=delay)
-        return "retry"
-    if not jobs.finish(
-        store, owned, duration_s=time.monotonic() - started, details=details, apply=apply
-    ):
+        return _retry_later(settings, store, owned, exc, time.monotonic() - started)
+    try:
+        # The step's work is in memory: a dropped connection costs a new
+        # transaction, not a new run of the step.
+        finished = _db_retry(
+            "finish",
+            jobs.finish,
+            store,
+            owned,
+            duration_s=time.monotonic() - started,
+            details=details,
+            apply=apply,
+        )
+    except TRANSIENT_DB_ERRORS as exc:
+        return _retry_later(settings, store, owned, exc, time.monotonic() - started)
+    if not finished:
         return "skipped"
     if after is not None:
         try:
@@ -199,6 +274,41 @@ def run_step(settings: Settings, recording_id: str, step: str) -> str:
         with contextlib.suppress(Exception):  # recover() re-enqueues if the queue is down
             enqueue_step(settings, following, recording_id)
     return "done"
+
+
+def _retry_later(
+    settings: Settings, store: Store, owned: Claim, exc: BaseException, elapsed: float
+) -> str:
+    """Release a step that hit a transient error for a delayed retry, or fail it for good."""
+    from agent.calls.queue import enqueue_step
+
+    step, recording_id = owned.step, owned.recording_id
+    reason = f"{type(exc).__name__}: {exc}"
+    try:
+        if owned.attempt > settings.job_retries:
+            reason = f"gave up after {owned.attempt} attempts: {reason}"
+            _db_retry("fail", jobs.fail, store, owned, reason, duration_s=elapsed)
+            return "failed"
+        delay = settings.job_retry_delay_s * 2 ** (owned.attempt - 1)
+        log.warning("step %s of %s: %s; retry in %.1f s", step, recording_id, reason, delay)
+        if _db_retry("release", jobs.release_for_retry, store, owned, reason, delay_s=delay):
+            # If scheduling fails the job stays pending and recover() re-enqueues it.
+            with contextlib.suppress(Exception):
+                enqueue_step(settings, step, recording_id, delay=delay)
+    except TRANSIENT_DB_ERRORS:
+        _left_to_recovery(owned)
+    return "retry"
+
+
+def _left_to_recovery(owned: Claim) -> None:
+    # The row still says "running" under this attempt; once its heartbeat is
+    # older than job_stale_s, recover() hands the step to the next worker.
+    log.error(
+        "step %s of %s: the database is unreachable, its outcome is not recorded; "
+        "the recovery sweep will retry it",
+        owned.step,
+        owned.recording_id,
+    )
 
 
 StepResult = tuple[
@@ -250,8 +360,14 @@ def _transcribe(settings: Settings, store: Store, owned: Claim) -> StepResult:
     decoded = _job_details(store, owned.recording_id, "decode")
     path = get_audio_store(settings).path(decoded["normalised_key"])
     transcriber = get_transcriber(settings)
+    started = time.perf_counter()
     transcript = transcriber.transcribe(
         path, language=settings.transcription_language, channels=decoded.get("channels", "mono")
+    )
+    observe_transcription(
+        transcript.model or getattr(transcriber, "name", "unknown"),
+        time.perf_counter() - started,
+        transcript.duration_s,
     )
     data = transcript.to_dict()
     data["segments"] = [
@@ -307,10 +423,18 @@ def _store(settings: Settings, store: Store, owned: Claim) -> StepResult:
     return {"segments": len(data.get("segments", []))}, apply, after
 
 
-def _run_hooks(name: str, hooks: list[Hook], settings: Settings, owned: Claim) -> StepResult:
+def _run_hooks(
+    name: str, hooks: list[Hook], settings: Settings, store: Store, owned: Claim
+) -> StepResult:
     if not hooks:
         return {"skipped": f"no {name} hook registered"}, None, None
     results: dict[str, Any] = {}
+    names = [getattr(h, "__name__", repr(h)) for h in hooks]
+    # Slow parts first: here the step's heartbeat runs and no transaction is open.
+    ready = [
+        h.prepare(settings, store, owned.recording_id) if isinstance(h, StagedHook) else h
+        for h in hooks
+    ]
 
     def apply(session: Session, recording: CallRecording) -> None:
         transcript = session.scalar(
@@ -318,24 +442,22 @@ def _run_hooks(name: str, hooks: list[Hook], settings: Settings, owned: Claim) -
         )
         if transcript is None:
             raise NotFoundError(f"Recording {recording.id} has no stored transcript.")
-        for hook in hooks:
-            results[getattr(hook, "__name__", repr(hook))] = hook(
-                settings, session, recording, transcript
-            )
+        for hook_name, hook in zip(names, ready, strict=True):
+            results[hook_name] = hook(settings, session, recording, transcript)
         if name == "analysis":
             recording.status = RecordingStatus.analyzed
 
-    # Hooks run inside the step's final transaction, so their writes and the
+    # Hooks write inside the step's final transaction, so their writes and the
     # job's "done" commit together or not at all.
-    return {"hooks": [getattr(h, "__name__", repr(h)) for h in hooks]}, apply, None
+    return {"hooks": names}, apply, None
 
 
 def _index(settings: Settings, store: Store, owned: Claim) -> StepResult:
-    return _run_hooks("index", list(_index_hooks), settings, owned)
+    return _run_hooks("index", list(_index_hooks), settings, store, owned)
 
 
 def _analyze(settings: Settings, store: Store, owned: Claim) -> StepResult:
-    return _run_hooks("analysis", list(_analysis_hooks), settings, owned)
+    return _run_hooks("analysis", list(_analysis_hooks), settings, store, owned)
 
 
 STEP_RUNNERS: dict[str, Callable[[Settings, Store, Claim], StepResult]] = {

@@ -8,7 +8,6 @@ traceback on the user's screen.
 
 from __future__ import annotations
 
-import logging
 import sys
 import traceback
 from pathlib import Path
@@ -17,6 +16,7 @@ import typer
 
 from agent.cli.common import err_console
 from agent.errors import ImportRowError, WinbackError
+from agent.logs import configure_cli_logging
 from agent.settings import get_settings
 
 app = typer.Typer(
@@ -84,7 +84,7 @@ def _log_crash() -> Path | None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``winback`` console script."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    configure_cli_logging()  # serve and worker reconfigure it for a service
     try:
         # With standalone_mode=False click returns the code of a typer.Exit
         # instead of exiting; pass it on so `raise typer.Exit(2)` fails the process.

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from agent.cli.common import DbOption, TenantOption, console, settings_for
+from agent.logs import configure_logging
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ def serve(
     from api.app import create_app
 
     settings = settings_for(db, tenant)
+    configure_logging(settings, "service")
     app = create_app(settings)
     stack = contextlib.ExitStack()
     if worker:
@@ -48,7 +50,11 @@ def serve(
         console.print("No queue worker here: run 'winback worker' to process recordings.")
     console.print(f"Winback on http://{host}:{port}/ (database {app.state.store.url})")
     with stack:
-        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+        # Uvicorn's loggers go through ours (text or JSON, agent/logs.py); its access
+        # log is replaced by the app's, which knows the route template and the user.
+        uvicorn.run(
+            app, host=host, port=port, log_config=None, access_log=False, proxy_headers=True
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from agent.cli.common import DbOption, TenantOption, console, err_console, store_for
+from agent.crm.models import Role
 from agent.errors import ValidationError
 
 users_app = typer.Typer(help="Users of the web app and the API.", no_args_is_help=True)
@@ -34,7 +35,12 @@ def _password(from_stdin: bool, ask: bool) -> str | None:
 @users_app.command("add")
 def add(
     username: Annotated[str, typer.Argument(help="Login name, e.g. a.keller.")],
-    role: Annotated[str, typer.Option("--role", help="rep, manager or admin.")],
+    role: Annotated[
+        Role,
+        typer.Option(
+            "--role", help="rep, manager, admin, or council (works council: team overview only)."
+        ),
+    ],
     name: Annotated[str, typer.Option("--name", help="Full name shown in the app.")],
     email: Annotated[str | None, typer.Option("--email")] = None,
     password_stdin: PasswordStdin = False,
@@ -46,7 +52,7 @@ def add(
 
     settings, store = store_for(db, tenant)
     password = _password(password_stdin, ask=False)
-    user = add_user(store, settings.tenant, username, role, name, password, email)
+    user = add_user(store, settings.tenant, username, role.value, name, password, email)
     console.print(f"Added {user.role.value} [bold]{user.username}[/bold] to {settings.tenant}.")
     if password is None:
         err_console.print("No password set yet: run 'winback users set-password'.")

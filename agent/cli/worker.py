@@ -16,7 +16,8 @@ from typing import Annotated
 import typer
 
 from agent.cli.common import DbOption, console, settings_for
-from agent.errors import ValidationError
+from agent.errors import ConfigError, ValidationError
+from agent.logs import configure_logging
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,16 @@ def worker(
     ] = None,
     db: DbOption = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each task.")] = False,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            "--metrics-port",
+            min=1,
+            max=65535,
+            help="Serve this worker's Prometheus /metrics on this port (WINBACK_METRICS_PORT).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Process queued recordings until stopped (Ctrl-C or SIGTERM)."""
     from huey.consumer import ConsumerStopped
@@ -65,14 +76,31 @@ def worker(
     if worker_type not in (None, "thread", "process"):
         raise ValidationError(f"--worker-type {worker_type!r}: use thread or process.")
     settings = settings_for(
-        db, None, queue_backend=queue, worker_count=workers, worker_type=worker_type
+        db,
+        None,
+        queue_backend=queue,
+        worker_count=workers,
+        worker_type=worker_type,
+        metrics_port=metrics_port,
     )
-    logging.getLogger("huey").setLevel(logging.INFO if verbose else logging.WARNING)
-    logging.getLogger("agent").setLevel(logging.INFO if verbose else logging.WARNING)
+    configure_logging(settings, "service")
+    if verbose:  # Huey's line per task, and our debug lines
+        logging.getLogger("huey").setLevel(logging.INFO)
+        logging.getLogger("agent").setLevel(logging.DEBUG)
     open_store(settings.db_url)  # migrate once, before workers start
     from agent.analysis.hook import install
 
     install(settings)  # transcripts become draft call notes (#6)
+    metrics_server = None
+    if settings.metrics_enabled and settings.metrics_port:
+        from agent.metrics import bind_metrics_server
+
+        try:
+            metrics_server = bind_metrics_server(settings, settings.metrics_port)
+        except OSError as exc:
+            raise ConfigError(
+                f"Cannot serve metrics on {settings.metrics_host}:{settings.metrics_port}: {exc}"
+            ) from exc
     huey = get_queue(settings)
     consumer = huey.create_consumer(
         **consumer_options(settings, settings.worker_count, settings.worker_type)
@@ -88,6 +116,14 @@ def worker(
     # all now; every process (and the sweeper) opens its own on first use.
     close_all()
     consumer.start()
+    if metrics_server is not None:  # bound above; its thread only after the fork
+        from agent.metrics import start_metrics_server
+
+        start_metrics_server(metrics_server)
+        console.print(
+            f"Metrics on http://{settings.metrics_host}:{settings.metrics_port}/metrics",
+            highlight=False,
+        )
     stop = threading.Event()
     sweeper = threading.Thread(
         target=_maintenance, args=(stop, settings.recover_interval_s), daemon=True
@@ -103,6 +139,9 @@ def worker(
     finally:
         stop.set()
         huey.notify_interrupted_tasks()
+        if metrics_server is not None:
+            metrics_server.shutdown()
+            metrics_server.server_close()
 
 
 def register(app: typer.Typer) -> None:

@@ -82,6 +82,8 @@ class Role(str, enum.Enum):
     rep = "rep"
     manager = "manager"
     admin = "admin"
+    #: Works council (Betriebsrat): read-only, sees only the team overview (migration 0002).
+    council = "council"
 
 
 class AccountStatus(str, enum.Enum):

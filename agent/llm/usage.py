@@ -62,17 +62,26 @@ def usage_from_message(message: Any, model: str, latency_s: float) -> Usage:
 class UsageLog:
     """A thread-safe, bounded list of :class:`Usage` records."""
 
-    def __init__(self, max_records: int = 10_000) -> None:
+    def __init__(self, max_records: int = 10_000, *, observe: bool = False) -> None:
         self._records: list[Usage] = []
         self._lock = threading.Lock()
         self._max = max_records
+        self._observe = observe
 
     def record(self, usage: Usage) -> None:
-        """Append ``usage``; the oldest records are dropped beyond the bound."""
+        """Append ``usage``; the oldest records are dropped beyond the bound.
+
+        The process-wide log also feeds the Prometheus model metrics
+        (:mod:`agent.metrics`).
+        """
         with self._lock:
             self._records.append(usage)
             if len(self._records) > self._max:
                 del self._records[: len(self._records) - self._max]
+        if self._observe:
+            from agent.metrics import observe_chat
+
+            observe_chat(usage.model, usage.latency_s, usage.prompt_tokens, usage.completion_tokens)
 
     def records(self) -> list[Usage]:
         """A copy of the records, oldest first."""
@@ -106,4 +115,4 @@ class UsageLog:
 
 
 #: The process-wide usage log.
-usage_log = UsageLog()
+usage_log = UsageLog(observe=True)

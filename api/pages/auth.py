@@ -5,12 +5,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from agent.auth import authenticate
-from agent.errors import PermissionDeniedError
+from agent.crm.models import Role
+from agent.errors import PermissionDeniedError, RateLimitedError
 from api.deps import check_csrf, resolve_principal
 from api.i18n import LANGUAGES
+from api.ratelimit import client_ip, limiter_of
 from api.security import COOKIE_NAME, LANG_COOKIE, make_session_cookie
 from api.views import read_form, render
 
@@ -46,7 +49,8 @@ def _same_origin(request: Request) -> bool:
 @router.get("/login")
 def login_page(request: Request, next: str = "/") -> Response:  # noqa: A002 - form field
     """The login form."""
-    return render(request, "login.html", next=safe_next(next), error=None, tenant="", username="")
+    return render(request, "login.html", next=safe_next(next), error=None, tenant="", username="",
+                  retry_after=None)  # fmt: skip
 
 
 @router.post("/login")
@@ -65,12 +69,25 @@ async def login(request: Request) -> Response:
         with store.session() as session:
             return authenticate(session, tenant, username, password)
 
-    from fastapi.concurrency import run_in_threadpool
-
+    limiter = limiter_of(request.app)
+    try:
+        attempt = await run_in_threadpool(
+            limiter.login_attempt, client_ip(request), tenant, username
+        )
+    except RateLimitedError as exc:
+        # The password of a refused attempt is not checked: the answer reveals nothing.
+        page = render(request, "login.html", status_code=429, next=target, tenant=tenant,
+                      username=username, error="login_rate_limited",
+                      retry_after=exc.retry_after)  # fmt: skip
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     principal = await run_in_threadpool(check)
     if principal is None:
         return render(request, "login.html", status_code=401, next=target, tenant=tenant,
                       username=username, error="login_failed")  # fmt: skip
+    await run_in_threadpool(limiter.login_succeeded, attempt)
+    if principal.role == Role.council and not target.startswith("/team"):
+        target = "/team"  # the works council view is the only page a council member may open
     settings = request.app.state.settings
     cookie = make_session_cookie(
         request.app.state.secret, principal.user_id, principal.tenant_id,

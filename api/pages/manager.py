@@ -1,4 +1,4 @@
-"""Manager pages: review queue and actions, analytics, account ownership."""
+"""Manager pages: review queue and actions, analytics, team overview, account ownership."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from agent.crm.models import Account, CallNote, NoteStatus, Role, User
 from agent.errors import ValidationError
 from agent.settings import get_settings
 from api import charts
-from api.deps import IdPath, ManagerUser, SessionDep, TeamUser, check_csrf
+from api.deps import IdPath, ManagerUser, SessionDep, TeamUser, TeamViewer, check_csrf
 from api.i18n import translator
 from api.routes.accounts import assign_owner, list_accounts
-from api.routes.analytics import compute
+from api.routes.analytics import compute, team_totals
 from api.routes.notes import approve_note, edit_note, list_notes, reject_note
 from api.routes.plan import plan_day
 from api.views import page_language, read_form, render
@@ -110,6 +110,25 @@ def analytics(
     }  # fmt: skip
     share_pct = round(get_settings().pareto_value_share * 100)
     return render(request, "analytics.html", data=data, svg=svg, share_pct=share_pct)
+
+
+@router.get("/team")
+def team(
+    request: Request,
+    session: SessionDep,
+    user: TeamViewer,
+    as_of: date | None = Query(None),
+    months: int = Query(12, ge=1, le=60),
+) -> Response:
+    """The works council view: team totals per month, no per-rep figures, no sentiment."""
+    data = team_totals(session, user.tenant_id, plan_day(as_of), months)
+    t = translator(page_language(request))
+    series = {code: [row["churn_reasons"][code] for row in data["by_month"]]
+              for code in data["totals"]["churn_reasons"]}  # fmt: skip
+    chart = charts.stacked_bars(
+        t("reasons_over_time"), data["months"], {c: v for c, v in series.items() if any(v)}
+    )
+    return render(request, "team.html", data=data, chart=chart)
 
 
 @router.get("/accounts")

@@ -9,9 +9,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from agent.brief.generator import RULES_MODEL
-from agent.crm.models import Account, Brief, CallNote, NoteStatus
+from agent.crm.models import Account, Brief, CallNote, NoteStatus, Role
 from api.access import get_account, get_owned
-from api.deps import CurrentUser, IdPath, SessionDep
+from api.deps import AnyUser, CurrentUser, IdPath, SessionDep
 from api.planning import calls_for
 from api.routes.accounts import account_detail
 from api.routes.notes import list_notes, note_detail
@@ -23,8 +23,10 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/")
-def home(user: CurrentUser) -> Response:
-    """Managers start at the review queue, everyone else at today's calls."""
+def home(user: AnyUser) -> Response:
+    """Managers start at the review queue, the works council at the team overview, reps today."""
+    if user.role == Role.council:
+        return RedirectResponse("/team", status_code=303)
     return RedirectResponse("/review" if user.is_manager else "/today", status_code=303)
 
 

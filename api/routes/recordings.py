@@ -28,6 +28,7 @@ from agent.crm.models import CallNote, CallRecording, ConsentMethod, Transcript
 from agent.errors import MediaError, PayloadTooLargeError
 from api.access import get_account, get_owned, scoped
 from api.deps import CurrentUser, IdPath, SessionDep, SettingsDep, StoreDep
+from api.ratelimit import limiter_of
 
 router = APIRouter(prefix="/api", tags=["recordings"])
 
@@ -95,6 +96,7 @@ async def _spool(request: Request, limit: int, directory: str) -> str:
             "description": "The same recording (content or Idempotency-Key) was uploaded before."
         },
         413: {"description": "Larger than max_upload_mb (refused while streaming)."},
+        429: {"description": "More than upload_limit_per_hour uploads; see Retry-After."},
         415: {"description": "Not an audio file, or an unsupported Content-Type."},
         422: {"description": "Consent missing or invalid, or another bad parameter."},
     },
@@ -131,6 +133,8 @@ async def post_recording(
             return get_account(session, user, account_id).external_id
 
     external_id = await run_in_threadpool(authorise)
+    # Counted before the body is read, so a refused upload costs no disk or bandwidth.
+    await run_in_threadpool(limiter_of(request.app).upload, user.user_id)
     limit = int(settings.max_upload_mb * 1_000_000)
     path = await _spool(request, limit, str(settings.data_dir / "tmp"))
     tenant_settings = settings.model_copy(update={"tenant": user.tenant_slug})

@@ -305,3 +305,18 @@ def test_cascade_does_not_believe_a_yes_that_points_at_no_customer_turn() -> Non
     assert a.outcome == "follow_up"
     assert a.churn_reasons == []
     assert any("reactivated not taken: turn 5" in w for w in a.warnings)
+
+
+@pytest.mark.parametrize("redact_names", [True, False])
+def test_contact_names_are_redacted_by_setting(redact_names: bool) -> None:
+    call = CALL.model_copy(
+        update={
+            "account": CALL.account.model_copy(update={"contact": "Anna Ehrhard (Einkauf)"}),
+            "turns": [*CALL.turns, Turn(speaker="customer", text="Fragen Sie Anna Ehrhard.")],
+        }
+    )
+    model = FakeChatModel().enqueue(*replies())
+    settings = Settings(chat_backend="fake", redact_names=redact_names)
+    Analyzer(model, settings=settings, redact=True).analyze(call)
+    shown = any("Ehrhard" in c.prompt for c in model.history)
+    assert shown is not redact_names
