@@ -34,11 +34,16 @@ cookie; cookie-based requests that change data must send `X-CSRF-Token`
 (see `GET /api/me`).
 
 **Authorization**: a rep sees and changes only objects on accounts they own;
-managers and admins see their whole tenant; only managers review notes.
-Objects of another tenant are always 404.
+managers and admins see their whole tenant; only managers review notes; the
+read-only `council` role (works council) sees team totals only
+(`GET /api/analytics/team`). Objects of another tenant are always 404.
 
 **Errors**: `{"detail": "...", "errors": [{"field", "message"}]}` with 401,
-403, 404, 409, 413, 415 or 422.
+403, 404, 409, 413, 415 or 422; 429 with `Retry-After` when a login or
+upload rate limit is reached.
+
+**Operations**: `GET /healthz` (liveness), `GET /readyz` (dependencies),
+`GET /metrics` (Prometheus).
 
 **CRM sync**: poll `GET /api/events?after=ID` for approved notes.
 """

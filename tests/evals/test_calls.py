@@ -139,3 +139,44 @@ def test_replay_reuses_the_saved_model_answers(tmp_path: Path) -> None:
     assert replayed["churn_reasons"] == metrics["churn_reasons"]
     assert replayed["next_steps"]["type_f1"] == metrics["next_steps"]["type_f1"]
     assert len((tmp_path / "replay.jsonl").read_text().splitlines()) == 2
+
+
+@pytest.mark.local_model
+@pytest.mark.slow
+@pytest.mark.shared_data
+def test_audio_path_transcribes_with_real_whisper_then_analyses(
+    tmp_path: Path, shared_dir: Path, request: pytest.FixtureRequest
+) -> None:
+    """``--audio``: the dev call en-005 from its stereo recording, real Whisper, both speakers."""
+    pytest.importorskip("faster_whisper", reason="faster-whisper not installed")
+    from agent.cli.eval import _transcriber
+    from agent.transcription.wer import word_error_rate
+    from evals.calls import rows_with_audio
+
+    audio_dir = shared_dir / "evals" / "audio"
+    rows = [r for r in rows_with_audio(load_calls(DATASET), audio_dir) if r["id"] == "en-005"]
+    assert rows, "en-005.flac is part of the shared dev audio"
+    settings = Settings(
+        chat_backend="fake",
+        model_cache_dir=request.config.cache.mkdir("winback-models"),
+        data_dir=tmp_path,
+    )
+    model = FakeChatModel().enqueue(*_replies_for(rows[0]))
+    analyzer = Analyzer(model, settings=settings)  # type: ignore[arg-type]
+    metrics, path = run_calls(
+        rows, analyzer.analyze, model="fake", out_path=tmp_path / "audio.jsonl",
+        audio_dir=audio_dir, transcribe=_transcriber(settings),
+    )  # fmt: skip
+    line = json.loads(path.read_text(encoding="utf-8"))
+    assert line["status"] == "ok", line["error"]
+    # The analysed turns are Whisper's, not the dataset's, and the channels gave the speakers.
+    assert line["turns"] != rows[0]["turns"]
+    assert {t["speaker"] for t in line["turns"]} == {"rep", "customer"}
+    spoken = " ".join(t["text"] for t in line["turns"])
+    reference = " ".join(t["text"] for t in rows[0]["turns"])
+    assert word_error_rate(reference, spoken) < 0.5
+    # The transcript reached the model as the fenced, numbered transcript.
+    prompt = model.history[0].prompt
+    assert "[1] " in prompt and f"[{len(line['turns'])}] " in prompt
+    assert line["turns"][-1]["text"][:40] in prompt
+    assert metrics["n"] == 1 and metrics["outcome"]["accuracy"] == 1.0
