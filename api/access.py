@@ -29,11 +29,22 @@ _WHAT = {Account: "Account", Brief: "Brief", CallNote: "Call note", CallRecordin
          Task: "Task"}  # fmt: skip
 
 
-def _check_account(session: Session, user: Principal, account: Account | None) -> Account:
-    if account is None or account.tenant_id != user.tenant_id:
+def check_account(user: Principal, tenant_id: int | None, owner_id: int | None) -> None:
+    """Raise unless the user may see an account of ``tenant_id`` owned by ``owner_id``.
+
+    ``tenant_id`` None means the account does not exist. For reads that select
+    the account's columns instead of loading the ORM object.
+    """
+    if tenant_id is None or tenant_id != user.tenant_id:
         raise NotFoundError("Account not found.")
-    if not user.sees_team and account.owner_id != user.user_id:
+    if not user.sees_team and owner_id != user.user_id:
         raise PermissionDeniedError("This account belongs to another rep.")
+
+
+def _check_account(session: Session, user: Principal, account: Account | None) -> Account:
+    if account is None:
+        raise NotFoundError("Account not found.")
+    check_account(user, account.tenant_id, account.owner_id)
     return account
 
 

@@ -8,8 +8,7 @@ runs it with uvicorn.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
@@ -18,7 +17,6 @@ from fastapi.staticfiles import StaticFiles
 from agent.crm.db import open_store
 from agent.metrics import watch_queue
 from agent.settings import Settings, get_settings
-from api.brief_jobs import BriefJobs
 from api.errors import install_error_handlers
 from api.security import SECURITY_HEADERS, load_secret_key
 from api.telemetry import install_telemetry
@@ -53,16 +51,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app for ``settings`` (default: the settings in effect)."""
     settings = settings or get_settings()
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        app.state.brief_jobs.shutdown()
-
     app = FastAPI(
         title="Winback",
         version="0.1.0",
         description=DESCRIPTION,
-        lifespan=lifespan,
         # Swagger UI and ReDoc load their assets from a CDN: offline product, so only the
         # schema is served (open it in any OpenAPI viewer).
         docs_url=None,
@@ -72,7 +64,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = open_store(settings.db_url)
     app.state.secret = load_secret_key(settings)
-    app.state.brief_jobs = BriefJobs()
     install_error_handlers(app)
 
     @app.middleware("http")

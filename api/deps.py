@@ -29,19 +29,24 @@ from api.security import COOKIE_NAME, csrf_ok, fingerprint, read_session_cookie
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_settings_dep(request: Request) -> Settings:
+# Dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def`` dependency in
+# the threadpool, and each such hop costs more CPU than the dependency itself.
+
+
+async def get_settings_dep(request: Request) -> Settings:
     """The settings the app was created with."""
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     """The app's opened, migrated store."""
     return request.app.state.store  # type: ignore[no-any-return]
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """One unit of work per request: committed on success, rolled back on any error."""
-    with get_store(request).session() as session:
+    store: Store = request.app.state.store
+    with store.session() as session:
         yield session
 
 
@@ -68,7 +73,8 @@ def resolve_principal(request: Request) -> Principal | None:
         _, principal, via_cookie, data = hit
         request.state.via_cookie, request.state.session_data = via_cookie, data
     else:
-        with get_store(request).session() as session:
+        store: Store = request.app.state.store
+        with store.session() as session:
             principal = _lookup(request, session)
         if key and principal is not None:
             if len(_recent) > 10_000:
@@ -175,14 +181,14 @@ async def current_user(user: AnyUser) -> Principal:
 CurrentUser = Annotated[Principal, Depends(current_user)]
 
 
-def team_user(user: CurrentUser) -> Principal:
+async def team_user(user: CurrentUser) -> Principal:
     """Managers and admins (who see the whole tenant); reps get 403."""
     if not user.sees_team:
         raise PermissionDeniedError("Only managers and admins may do this.")
     return user
 
 
-def manager_user(user: CurrentUser) -> Principal:
+async def manager_user(user: CurrentUser) -> Principal:
     """Managers only (approving, editing and rejecting notes)."""
     if user.role != Role.manager:
         raise PermissionDeniedError("Only a manager may review call notes.")

@@ -202,7 +202,7 @@ def replay_run(
         design = (
             "plain" if "plain" in raw
             else "checklist" if "checks" in raw
-            else "cascade" if "q_reached" in raw
+            else "rules" if "mood" in raw
             else "decomposed"
         )  # fmt: skip
         model = FakeChatModel().enqueue(*answers)

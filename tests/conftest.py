@@ -10,10 +10,12 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -166,9 +168,6 @@ def _no_network_models(request: pytest.FixtureRequest, monkeypatch: pytest.Monke
     if allowed:
         return
 
-    real_send = httpx.HTTPTransport.handle_request
-    real_send_async = httpx.AsyncHTTPTransport.handle_async_request
-
     def _check(req: httpx.Request) -> None:
         if any(p in req.url.path for p in _MODEL_PATHS):
             pytest.fail(
@@ -176,15 +175,28 @@ def _no_network_models(request: pytest.FixtureRequest, monkeypatch: pytest.Monke
                 "@pytest.mark.allow_network_model or use the fakes in agent.testing"
             )
 
-    def guarded_send(self: httpx.HTTPTransport, req: httpx.Request) -> httpx.Response:
-        _check(req)
-        return real_send(self, req)
+    def _guarded(real_send: Any) -> Any:
+        def guarded_send(self: Any, req: Any) -> Any:
+            _check(req)
+            return real_send(self, req)
 
-    async def guarded_send_async(
-        self: httpx.AsyncHTTPTransport, req: httpx.Request
-    ) -> httpx.Response:
-        _check(req)
-        return await real_send_async(self, req)
+        return guarded_send
 
-    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", guarded_send)
-    monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", guarded_send_async)
+    def _guarded_async(real_send: Any) -> Any:
+        async def guarded_send_async(self: Any, req: Any) -> Any:
+            _check(req)
+            return await real_send(self, req)
+
+        return guarded_send_async
+
+    # openai sends through httpx2 (a fork with the same transport API) in newer releases:
+    # guard both, or a chat request would slip past.
+    for module_name in ("httpx", "httpx2"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        sync, asynchronous = module.HTTPTransport, module.AsyncHTTPTransport
+        real = (sync.handle_request, asynchronous.handle_async_request)
+        monkeypatch.setattr(sync, "handle_request", _guarded(real[0]))
+        monkeypatch.setattr(asynchronous, "handle_async_request", _guarded_async(real[1]))

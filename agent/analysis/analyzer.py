@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal
 from langchain_core.language_models.chat_models import BaseChatModel
 from pydantic import BaseModel, Field, StringConstraints
 
-from agent.analysis import evidence
+from agent.analysis import evidence, outcome_cues
 from agent.analysis.dates import resolve_due_date
 from agent.analysis.prompting import Asked, ask, context_messages, task_messages
 from agent.analysis.redaction import Redactor, name_parts, needs_redaction, restore
@@ -47,12 +47,12 @@ from agent.errors import ModelError
 from agent.reason_lexicon import LEXICON, cues
 from agent.settings import Settings, get_settings
 
-Design = Literal["plain", "decomposed", "checklist", "cascade"]
-DESIGNS: tuple[str, ...] = ("decomposed", "cascade", "checklist", "plain")
+Design = Literal["plain", "decomposed", "checklist", "rules"]
+DESIGNS: tuple[str, ...] = ("rules", "decomposed", "checklist", "plain")
 
 Short = Annotated[str, StringConstraints(max_length=200)]
-#: At most this many cue-proposed reasons are put to the model per call.
-MAX_CUE_CHECKS = 4
+#: Step types that are a step towards business (GUIDELINES §2.5: follow_up, not not_now).
+BUSINESS_STEPS = {"send_offer", "send_sample", "schedule_visit", "fix_issue", "offer_incentive"}
 
 #: Word stems used to cut the most telling sentence out of a long customer turn.
 REASON_KEYWORDS: dict[str, tuple[str, ...]] = {
@@ -109,41 +109,11 @@ class OutcomeChecks(BaseModel):
         return "not_now"
 
 
-class YesNo(BaseModel):
-    """Answer to one question of the outcome cascade."""
-
-    answer: bool
-
-
-class YesNoTurn(BaseModel):
-    """A yes/no answer that must point at the customer turn showing it."""
-
-    answer: bool
-    turn: int = Field(default=0, ge=0, le=1000)
-
-
 class MoodReply(BaseModel):
-    """The customer's mood and expectations (asked apart from the outcome in the cascade)."""
+    """The customer's mood and expectations (the ``rules`` design's only outcome-side question)."""
 
     sentiment: Sentiment = "neutral"
     expectations: Short = ""
-
-
-#: The outcome cascade in the order of GUIDELINES §2: (question, outcome when it holds,
-#: whether the answer must cite a customer turn). ``q_reached`` is the negated first step.
-CASCADE: tuple[tuple[str, str, bool], ...] = (
-    ("q_cannot_buy", "disqualified", True),
-    ("q_order", "reactivated", True),
-    ("q_refuses", "lost", True),
-    ("q_interest", "follow_up", False),
-)
-
-
-@dataclass
-class CascadeOutcome:
-    outcome: str
-    sentiment: str
-    expectations: str
 
 
 class ReasonPick(BaseModel):
@@ -316,26 +286,24 @@ class Analyzer:
     # --- the two designs ----------------------------------------------------------
 
     def _ask(self, system: Any, context: str, task: str, schema: Any, tokens: int, log: Asked,
-             language: str, purpose: str | None = None, **variables: Any) -> Any:  # fmt: skip
-        messages = task_messages(system, context, task, language, **variables)
+             language: str) -> Any:  # fmt: skip
+        messages = task_messages(system, context, task, language)
         return ask(self.model, messages, schema, settings=self.settings, max_tokens=tokens,
-                   purpose=purpose or task, log=log)  # fmt: skip
+                   purpose=task, log=log)  # fmt: skip
 
     def _decomposed(self, call: CallInput, system: Any, context: str, log: Asked) -> CallAnalysis:
         lang = call.language
+        if self.design == "rules":
+            return self._rules(call, system, context, log)
         outcome: Any
         warnings: list[str] = []
         if self.design == "checklist":
             # Yes/no facts from the model, the precedence of GUIDELINES §2 in code.
             outcome = self._ask(system, context, "checks", OutcomeChecks, 90, log, lang)
-        elif self.design == "cascade":
-            outcome = self._cascade(call, system, context, log, warnings)
         else:
             outcome = self._ask(system, context, "outcome", OutcomeReply, 60, log, lang)
         labels: list[ReasonLabel] = []
-        if outcome.outcome != "not_reached" and self.design == "cascade":
-            labels = self._confirmed_cues(call, system, context, log)
-        elif outcome.outcome != "not_reached":
+        if outcome.outcome != "not_reached":
             reasons = self._ask(system, context, "reasons", ReasonsReply, 100, log, lang)
             for pick in reasons.reasons:
                 index = _label_turn(call.turns, pick.turn)
@@ -354,63 +322,44 @@ class Analyzer:
             outcome.expectations, warnings,
         )  # fmt: skip
 
-    def _cascade(
-        self, call: CallInput, system: Any, context: str, log: Asked, warnings: list[str]
-    ) -> CascadeOutcome:
-        """One focused yes/no question per outcome, in the guidelines' order; first yes wins.
+    def _rules(self, call: CallInput, system: Any, context: str, log: Asked) -> CallAnalysis:
+        """Outcome and churn reasons by the guidelines' phrase rules; the model writes the rest.
 
-        Each question shares the call's prompt prefix, so it costs only its own few
-        tokens. A "yes" about something the customer said must name a customer turn;
-        a yes that points nowhere is not believed (the small model says yes too easily).
+        The small local model labels outcomes and reasons worse than plain phrase
+        rules do (see evals/README.md), but it extracts next steps with their time
+        words and writes the summary well enough. Where no outcome rule applies, the
+        steps decide between ``follow_up`` (a step towards business) and ``not_now``.
         """
         lang = call.language
         mood = self._ask(system, context, "mood", MoodReply, 60, log, lang)
-
-        def done(outcome: str) -> CascadeOutcome:
-            return CascadeOutcome(outcome, mood.sentiment, mood.expectations)
-
-        if not self._ask(system, context, "q_reached", YesNo, 12, log, lang).answer:
-            return done("not_reached")
-        for question, outcome, needs_turn in CASCADE:
-            if needs_turn:
-                reply = self._ask(system, context, question, YesNoTurn, 20, log, lang)
-                if reply.answer and _label_turn(call.turns, reply.turn) is None:
-                    warnings.append(
-                        f"{outcome} not taken: turn {reply.turn} is not a customer turn"
-                    )
-                    continue
-            else:
-                reply = self._ask(system, context, question, YesNo, 12, log, lang)
-            if reply.answer:
-                return done(outcome)
-        return done("not_now")
-
-    def _confirmed_cues(
-        self, call: CallInput, system: Any, context: str, log: Asked
-    ) -> list[ReasonLabel]:
-        """Churn reasons proposed by the cue lexicon on customer turns, each confirmed by the model.
-
-        On the dev set the lexicon finds reasons better than the 1.5B model picks
-        them, and the model is better at saying "no" to a proposal (a reason the
-        customer denies, or a cue word in passing) than at finding one itself.
-        """
-        candidates: dict[str, int] = {}
-        for index, turn in enumerate(call.turns):
-            if turn.speaker == "customer":
-                for code in cues(turn.text):
-                    candidates.setdefault(code, index)
+        steps_reply = self._ask(system, context, "steps", StepsReply, 150, log, lang)
+        steps = [self._step(s.type, s.owner, s.when, call, s.turn) for s in steps_reply.steps]
+        summary = self._ask(system, context, "summary", SummaryReply, 260, log, lang)
+        decided = outcome_cues.decide(call.turns)
+        warnings: list[str] = []
+        if decided is not None:
+            outcome = decided.outcome
+            warnings.append(
+                f"outcome {outcome}: rule '{decided.rule}' (turn {(decided.turn or 0) + 1})"
+            )
+        else:
+            outcome = "follow_up" if any(s.type in BUSINESS_STEPS for s in steps) else "not_now"
+            warnings.append(f"outcome {outcome}: no phrase rule applied, decided by the steps")
         labels: list[ReasonLabel] = []
-        for code, index in list(candidates.items())[:MAX_CUE_CHECKS]:
-            reply = self._ask(system, context, "q_reason", YesNoTurn, 20, log, call.language,
-                              purpose=f"q_reason:{code}", code=code)  # fmt: skip
-            if not reply.answer:
-                continue
-            cited = _label_turn(call.turns, reply.turn)
-            text = call.turns[index if cited is None else cited].text
-            keywords = LEXICON.get(code, ()) + REASON_KEYWORDS.get(code, ())
-            quote = evidence.quote_from_turn(text, keywords)
-            labels.append(ReasonLabel(code=code, evidence=quote, confidence=0.6))  # type: ignore[arg-type]
-        return labels
+        if outcome != "not_reached":
+            found: dict[str, int] = {}
+            for index, turn in enumerate(call.turns):
+                if turn.speaker == "customer":  # the rep's words are no evidence (§1)
+                    for code in cues(turn.text):
+                        found.setdefault(code, index)
+            for code, index in found.items():
+                keywords = LEXICON.get(code, ()) + REASON_KEYWORDS.get(code, ())
+                quote = evidence.quote_from_turn(call.turns[index].text, keywords)
+                labels.append(ReasonLabel(code=code, evidence=quote, confidence=0.5))  # type: ignore[arg-type]
+        return self._finish(
+            call, summary.summary, labels, outcome, steps, mood.sentiment, mood.expectations,
+            warnings,
+        )  # fmt: skip
 
     def _plain(self, call: CallInput, system: Any, context: str, log: Asked) -> CallAnalysis:
         reply = self._ask(system, context, "plain", PlainReply, 700, log, call.language)

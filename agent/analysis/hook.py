@@ -129,7 +129,7 @@ analysis_hook = AnalysisHook()
 
 
 def register() -> None:
-    """Register :func:`analysis_hook` with the recording pipeline (idempotent)."""
+    """Register :data:`analysis_hook` with the recording pipeline (idempotent)."""
     from agent.calls.pipeline import register_analysis_hook
 
     register_analysis_hook(analysis_hook)

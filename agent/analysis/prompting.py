@@ -81,11 +81,11 @@ def context_messages(
 
 
 def task_messages(
-    system: SystemMessage, context: str, task: str, language: str, **variables: Any
+    system: SystemMessage, context: str, task: str, language: str
 ) -> list[BaseMessage]:
     """System message plus one user message: shared context, then the task text."""
     lang = language if language in ("de", "en") else "en"
-    task_text = render_prompt(f"analysis/{lang}/{task}", **variables)
+    task_text = render_prompt(f"analysis/{lang}/{task}")
     return [system, HumanMessage(content=f"{context}\n{task_text}")]
 
 

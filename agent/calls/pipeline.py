@@ -72,6 +72,9 @@ TRANSIENT_DB_ERRORS: tuple[type[BaseException], ...] = (OperationalError, Interf
 #: Pauses between the tries of one job-state transaction.
 DB_RETRY_DELAYS_S: tuple[float, ...] = (0.1, 0.5, 2.0)
 
+#: What opening and claiming raise while the database is unreachable.
+_UNREACHABLE_DB: tuple[type[BaseException], ...] = (*TRANSIENT_DB_ERRORS, ConfigError)
+
 T = TypeVar("T")
 
 #: A hook gets the settings, the session of the step's final transaction, the
@@ -205,8 +208,10 @@ def _db_retry(what: str, call: Callable[..., T], *args: Any, **kwargs: Any) -> T
 def _run_step(settings: Settings, recording_id: str, step: str) -> str:
     from agent.calls.queue import enqueue_step
 
-    store = open_store(settings.db_url)
     try:
+        # open_store() reports a database it cannot reach (or migrate) as ConfigError;
+        # the worker started with this database, so here that is an outage.
+        store = open_store(settings.db_url)
         owned = _db_retry(
             "claim",
             jobs.claim,
@@ -216,7 +221,7 @@ def _run_step(settings: Settings, recording_id: str, step: str) -> str:
             stale_s=settings.job_stale_s,
             max_attempts=settings.job_retries + 1,
         )
-    except TRANSIENT_DB_ERRORS as exc:
+    except _UNREACHABLE_DB as exc:
         # Nothing was claimed, and this message is used up: send another one
         # (if even that fails, recover() finds the step pending and requeues it).
         log.warning("step %s of %s: cannot claim (%s); trying again later", step, recording_id, exc)
@@ -470,17 +475,17 @@ STEP_RUNNERS: dict[str, Callable[[Settings, Store, Claim], StepResult]] = {
 
 
 def recover(settings: Settings) -> int:
-    """Re-enqueue steps whose queue message was lost (see :mod:`agent.calls.queue`).
+    """Re-enqueue steps and brief jobs whose message was lost (see :mod:`agent.calls.queue`).
 
-    Returns how many steps were enqueued again.
+    Returns how many steps and brief jobs were enqueued again.
     """
+    from agent.brief.jobs import recover_brief_jobs
     from agent.calls.queue import enqueue_step, queued_work
 
     store = open_store(settings.db_url)
-    lost = jobs.work_to_requeue(
-        store, queued_work(settings), stale_s=settings.job_stale_s, task_name=task_name
-    )
+    queued = queued_work(settings)
+    lost = jobs.work_to_requeue(store, queued, stale_s=settings.job_stale_s, task_name=task_name)
     for step, recording_id in lost:
         log.info("re-enqueueing %s of %s", step, recording_id)
         enqueue_step(settings, step, recording_id)
-    return len(lost)
+    return len(lost) + recover_brief_jobs(settings, queued)

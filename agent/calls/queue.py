@@ -41,16 +41,18 @@ def _queue_key(settings: Settings) -> tuple[str, str, str]:
 
 
 def get_queue(settings: Settings) -> Huey:
-    """The Huey instance for ``settings``, with the pipeline tasks registered on it."""
+    """The Huey instance for ``settings``, with the pipeline and brief tasks registered on it."""
     key = _queue_key(settings)
     with _lock:
         huey = _queues.get(key)
         if huey is None:
             huey = _make_huey(settings)
             # Imported here: the pipeline imports this module for enqueueing.
+            from agent.brief import jobs as brief_jobs
             from agent.calls.pipeline import register_tasks
 
             register_tasks(huey)
+            brief_jobs.register_tasks(huey)  # brief generations run on the same workers
             _queues[key] = huey
         return huey
 

@@ -4,18 +4,30 @@ By default one queue consumer runs in threads of the server process, so a
 single command is a complete installation (upload → transcript → draft
 note). With ``--no-worker`` the server only enqueues, for setups that run
 ``winback worker`` processes separately (e.g. on the Redis queue).
+
+``--workers N`` runs the web app in N uvicorn processes (one per core, for
+more requests/s). The embedded queue consumer then runs once, in the
+supervising process, never in the N web processes; the web processes get
+their settings from the environment (``--db`` / ``--tenant`` are passed on
+as ``WINBACK_DATABASE_URL`` / ``WINBACK_TENANT``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Annotated
+import os
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from agent.cli.common import DbOption, TenantOption, console, settings_for
 from agent.logs import configure_logging
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from agent.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +38,12 @@ def serve(
     worker: Annotated[
         bool, typer.Option("--worker/--no-worker", help="Run a queue worker in this process.")
     ] = True,
-    workers: Annotated[int, typer.Option("--workers", min=1, max=16, help="Worker threads.")] = 1,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=16, help="Web app processes (uvicorn workers).")
+    ] = 1,
+    queue_threads: Annotated[
+        int, typer.Option("--queue-threads", min=1, max=16, help="Threads of the queue worker.")
+    ] = 1,
     db: DbOption = None,
     tenant: TenantOption = None,
 ) -> None:
@@ -37,24 +54,69 @@ def serve(
 
     settings = settings_for(db, tenant)
     configure_logging(settings, "service")
-    app = create_app(settings)
+    app: FastAPI | str
+    if workers == 1:
+        app = create_app(settings)
+        url = str(app.state.store.url)
+    else:
+        app, url = _prepare_processes(settings, db, tenant)
     stack = contextlib.ExitStack()
     if worker:
         from agent.analysis.hook import install
         from agent.calls.queue import embedded_worker
 
         install(settings)
-        stack.enter_context(embedded_worker(settings, workers=workers))
-        console.print(f"Queue worker: {workers} thread(s) on the {settings.queue_backend} queue.")
+        stack.enter_context(embedded_worker(settings, workers=queue_threads))
+        console.print(
+            f"Queue worker: {queue_threads} thread(s) on the {settings.queue_backend} queue"
+            + (" (in the supervising process)." if workers > 1 else ".")
+        )
     else:
         console.print("No queue worker here: run 'winback worker' to process recordings.")
-    console.print(f"Winback on http://{host}:{port}/ (database {app.state.store.url})")
+    processes = f", {workers} web processes" if workers > 1 else ""
+    console.print(f"Winback on http://{host}:{port}/ (database {url}{processes})")
     with stack:
         # Uvicorn's loggers go through ours (text or JSON, agent/logs.py); its access
         # log is replaced by the app's, which knows the route template and the user.
         uvicorn.run(
-            app, host=host, port=port, log_config=None, access_log=False, proxy_headers=True
+            app,
+            host=host,
+            port=port,
+            workers=workers,
+            factory=workers > 1,
+            log_config=None,
+            access_log=False,
+            proxy_headers=True,
         )
+
+
+def _prepare_processes(settings: Settings, db: str | None, tenant: str | None) -> tuple[str, str]:
+    """Get ready for N web processes; return the app factory's import string and the DB URL.
+
+    The database is migrated and the cookie key file created here, once, so the
+    processes do not race for them; ``--db`` / ``--tenant`` go into the environment
+    the processes inherit.
+    """
+    from agent.crm.db import open_store
+    from api.security import load_secret_key
+
+    if db:
+        os.environ["WINBACK_DATABASE_URL"] = db
+    if tenant:
+        os.environ["WINBACK_TENANT"] = tenant
+    store = open_store(settings.db_url)
+    load_secret_key(settings)
+    return f"{__name__}:app_factory", store.url
+
+
+def app_factory() -> FastAPI:
+    """The app of one ``winback serve --workers N`` process (settings from the environment)."""
+    from agent.settings import get_settings
+    from api.app import create_app
+
+    settings = get_settings()
+    configure_logging(settings, "service")
+    return create_app(settings)
 
 
 def register(app: typer.Typer) -> None:

@@ -620,6 +620,42 @@ class Brief(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class BriefJobStatus(str, enum.Enum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+class BriefJob(Base):
+    """One request to generate a brief, run by a queue worker (see agent/brief/jobs.py).
+
+    The row is the source of truth; the queue message only says "look at
+    this row". ``heartbeat_at`` is stamped while a worker runs the job, so a
+    ``running`` job whose worker died can be recognised and run again.
+    """
+
+    __tablename__ = "brief_jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_uuid)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    as_of: Mapped[date] = mapped_column(Date)
+    status: Mapped[BriefJobStatus] = mapped_column(
+        _enum(BriefJobStatus, "brief_job_status"), default=BriefJobStatus.queued, index=True
+    )
+    brief_id: Mapped[int | None] = mapped_column(ForeignKey("briefs.id", ondelete="SET NULL"))
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class AuditEvent(Base):
     """Append-only record of who changed (or read/exported) what, before and after."""
 

@@ -1,17 +1,23 @@
-"""Briefs: start a generation, follow its progress, read stored versions."""
+"""Briefs: start a generation, follow its progress, read stored versions.
+
+A generation is a ``brief_jobs`` row run by a queue worker (agent/brief/jobs.py):
+this process only writes the row and the queue message, and any process of the
+app can answer the progress polls.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from agent.brief.generator import RULES_MODEL
-from agent.crm.models import Brief
+from agent.brief.jobs import job_out, start_brief_job
+from agent.crm.models import Account, Brief, BriefJob
 from agent.errors import NotFoundError
 from api.access import get_account, get_owned
 from api.deps import CurrentUser, IdPath, SessionDep, SettingsDep, StoreDep
@@ -64,29 +70,42 @@ def brief_out(row: Brief) -> dict[str, Any]:
 )
 def post_brief(
     account_id: IdPath,
-    request: Request,
     session: SessionDep,
     store: StoreDep,
     settings: SettingsDep,
     user: CurrentUser,
     as_of: date | None = Query(None, description="Brief as of this day (default: today)."),
 ) -> BriefJobOut:
-    """Start generating a new brief version; poll ``/api/brief-jobs/{id}`` for the result."""
+    """Queue a new brief version; poll ``/api/brief-jobs/{id}`` for the result.
+
+    While a job of the caller for the same account and day is unfinished, that
+    job is returned instead of a second one.
+    """
     account = get_account(session, user, account_id)
     day = plan_day(as_of)
-    job = request.app.state.brief_jobs.start(store, settings, user, account.id, day)
-    return BriefJobOut(**job.to_dict())
+    job = start_brief_job(
+        store,
+        settings,
+        tenant_id=user.tenant_id,
+        account_id=account.id,
+        user_id=user.user_id,
+        as_of=day,
+    )
+    return BriefJobOut(**job_out(job))
 
 
 @router.get("/brief-jobs/{job_id}", response_model=BriefJobOut, summary="Brief job status")
-def get_brief_job(job_id: str, request: Request, user: CurrentUser) -> BriefJobOut:
-    """The state of a brief job started by the caller's tenant."""
-    job = request.app.state.brief_jobs.get(job_id[:64])
+def get_brief_job(job_id: str, session: SessionDep, user: CurrentUser) -> BriefJobOut:
+    """The state of a brief job on an account the caller may see (404 otherwise)."""
+    job = session.get(BriefJob, job_id[:64])
     if job is None or job.tenant_id != user.tenant_id:
         raise NotFoundError("Brief job not found.")
-    if not user.sees_team and job.user_id != user.user_id:
-        raise NotFoundError("Brief job not found.")
-    return BriefJobOut(**job.to_dict())
+    if not user.sees_team:
+        # A rep sees the jobs on their own accounts; another rep's job does not exist for them.
+        owner = session.scalar(select(Account.owner_id).where(Account.id == job.account_id))
+        if owner != user.user_id:
+            raise NotFoundError("Brief job not found.")
+    return BriefJobOut(**job_out(job))
 
 
 @router.get("/accounts/{account_id}/briefs", summary="Brief versions of an account")

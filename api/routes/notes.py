@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Literal
 
 from fastapi import APIRouter, Body, Query
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from agent.analysis import review
 from agent.analysis.notes import EDITABLE_FIELDS, note_to_json
+from agent.analysis.schema import CallAnalysis
 from agent.auth import Principal
+from agent.crm.db import Store
 from agent.crm.models import Account, CallNote, NoteStatus, Transcript, User
 from agent.errors import ValidationError
 from api.access import get_owned, scoped
-from api.deps import CurrentUser, IdPath, ManagerUser, SessionDep
-from api.responses import json_response
+from api.deps import CurrentUser, IdPath, ManagerUser, SessionDep, StoreDep
+from api.reads import run_read
+from api.responses import json_bytes, raw_json_response
 from api.routes.recordings import transcript_out
 
 router = APIRouter(prefix="/api/notes", tags=["notes"])
@@ -131,20 +136,125 @@ def reject_note(session: Session, user: Principal, note_id: int, reason: str) ->
     return review.reject(session, user.tenant_id, note.id, _user(session, user), reason)
 
 
+# The note list is the most polled read. Each note's JSON is cached, encoded, under
+# (database, note id, updated_at, account number): every change of a note moves its
+# updated_at on, so a changed note is a cache miss in every process. A request then
+# selects four columns per note; only notes new to this process load their columns and
+# their stored analysis (which holds the model's raw output and can be large).
+_LIST = select(CallNote.id, CallNote.updated_at, Account.external_id).outerjoin(
+    Account, Account.id == CallNote.account_id
+)
+_FULL = select(
+    CallNote.id,
+    CallNote.account_id,
+    CallNote.status,
+    CallNote.call_date,
+    CallNote.language,
+    CallNote.summary,
+    CallNote.outcome,
+    CallNote.expectations,
+    CallNote.sentiment,
+    CallNote.field_sources,
+    CallNote.model,
+    CallNote.failure_reason,
+    CallNote.review_comment,
+    CallNote.reviewed_at,
+    CallNote.analysis,
+).where(CallNote.id.in_(bindparam("ids", expanding=True)))
+_note_cache: dict[tuple[object, ...], bytes] = {}
+_note_lock = threading.Lock()
+MAX_CACHED_NOTES = 20_000
+
+
+def _note_item(row: Any, external_id: str | None) -> dict[str, Any]:
+    """One list item: :func:`note_to_json` of the note plus its account_id."""
+    data = (row.analysis or {}).get("result")
+    analysis = CallAnalysis.model_validate(data) if data else None  # as note_analysis()
+    return {
+        "id": row.id,
+        "account": external_id if external_id is not None else row.account_id,
+        "status": row.status.value,
+        "call_date": row.call_date.isoformat() if row.call_date else None,
+        "language": row.language,
+        "summary": row.summary,
+        "outcome": row.outcome.value if row.outcome else None,
+        "churn_reasons": [r.model_dump(mode="json") for r in analysis.churn_reasons]
+        if analysis
+        else [],
+        "next_steps": [s.model_dump(mode="json") for s in analysis.next_steps] if analysis else [],
+        "expectations": row.expectations,
+        "sentiment": row.sentiment,
+        "warnings": analysis.warnings if analysis else [],
+        "field_sources": row.field_sources or {},
+        "model": row.model,
+        "failure_reason": row.failure_reason,
+        "review_comment": row.review_comment,
+        "reviewed_at": row.reviewed_at.isoformat() if row.reviewed_at else None,
+        "account_id": row.account_id,
+    }
+
+
+def notes_json(
+    session: Session, user: Principal, status: NoteStatus | None, limit: int, build: bool = True
+) -> bytes | None:
+    """The API's note list as JSON: :func:`note_to_json` of each note, plus its account_id.
+
+    Same scope and order as :func:`list_notes` (a rep: notes on own accounts; newest
+    first). With ``build=False`` it returns None instead of building the JSON of notes
+    this process has not cached yet (the caller then retries in the threadpool).
+    """
+    query = _LIST.where(CallNote.tenant_id == user.tenant_id)
+    if not user.sees_team:
+        query = query.where(Account.owner_id == user.user_id)
+    if status is not None:
+        query = query.where(CallNote.status == status)
+    # Core statements on the connection: the ORM layer of Session.execute is not needed.
+    connection = session.connection()
+    rows = connection.execute(query.order_by(CallNote.id.desc()).limit(limit)).all()
+    db = str(connection.engine.url)
+    keys = [(db, note_id, updated_at, external_id) for note_id, updated_at, external_id in rows]
+    with _note_lock:
+        items = [_note_cache.get(key) for key in keys]
+    missing = {key[1]: key for key, item in zip(keys, items, strict=True) if item is None}
+    if missing and not build:
+        return None
+    if missing:
+        fresh = {
+            row.id: json_bytes(_note_item(row, missing[row.id][3]))
+            for row in connection.execute(_FULL, {"ids": list(missing)})
+        }
+        with _note_lock:
+            if len(_note_cache) + len(fresh) > MAX_CACHED_NOTES:
+                _note_cache.clear()
+            for note_id, item in fresh.items():
+                _note_cache[missing[note_id]] = item
+        items = [item or fresh.get(key[1], b"") for key, item in zip(keys, items, strict=True)]
+    # A note deleted between the two queries is left out.
+    return b"[" + b",".join(item for item in items if item) + b"]"
+
+
+def _notes_json(
+    store: Store, user: Principal, status: NoteStatus | None, limit: int, build: bool
+) -> bytes | None:
+    with store.session() as session:
+        return notes_json(session, user, status, limit, build)
+
+
 @router.get("", summary="List call notes", response_model=list[dict[str, Any]])
-def get_notes(
-    session: SessionDep,
+async def get_notes(
+    store: StoreDep,
     user: CurrentUser,
     status: NoteStatus | None = Query(None, description="Only notes in this state."),
     limit: int = Query(100, ge=1, le=500),
 ) -> Response:
     """Call notes the caller may see (a rep: on own accounts), newest first."""
-    out = []
-    for note in list_notes(session, user, status, limit):
-        data = note_to_json(note, session.get(Account, note.account_id))
-        data["account_id"] = note.account_id
-        out.append(data)
-    return json_response(out)
+    # A hot read: async; one short read (api/reads.py) when every note's analysis is
+    # cached, else (new notes: validating their analyses) in the threadpool.
+    body = await run_read(store, _notes_json, store, user, status, limit, False)
+    if body is None:
+        body = await run_in_threadpool(_notes_json, store, user, status, limit, True)
+    assert body is not None
+    return raw_json_response(body)
 
 
 @router.get("/{note_id}", summary="A call note with its transcript")

@@ -6,13 +6,17 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from agent.auth import Principal
+from agent.crm.db import Store
 from agent.errors import ValidationError
-from api.deps import CurrentUser, SessionDep, TeamUser
-from api.planning import calls_for, tenant_plan
-from api.responses import json_response
+from api.deps import CurrentUser, SessionDep, StoreDep, TeamUser
+from api.planning import cached_plan_json, plan_json, tenant_plan
+from api.reads import run_read
+from api.responses import raw_json_response
 
 router = APIRouter(prefix="/api/plan", tags=["plan"])
 
@@ -64,9 +68,16 @@ def plan_day(as_of: date | None) -> date:
 AS_OF = Query(None, description="Plan as of this day (default: today).", examples=["2026-11-02"])
 
 
+def _plan_json(store: Store, user: Principal, day: date, days: int, build: bool) -> bytes | None:
+    with store.session() as session:
+        if build:
+            return plan_json(session, user, day, days)
+        return cached_plan_json(session, user, day, days)
+
+
 @router.get("", summary="Planned calls", response_model=PlanOut)
-def get_plan(
-    session: SessionDep,
+async def get_plan(
+    store: StoreDep,
     user: CurrentUser,
     as_of: date | None = AS_OF,
     days: int = Query(1, ge=1, le=31, description="Working days to plan, starting at as_of."),
@@ -76,8 +87,14 @@ def get_plan(
     Calls start on ``as_of`` (or the next working day) and fill ``days``
     working days, one or two per rep and day, in rank order.
     """
+    # A hot read: async; a cached plan costs one short read (api/reads.py), only
+    # building a plan (tens of ms or more) goes to the threadpool.
     day = plan_day(as_of)
-    return json_response({"as_of": day.isoformat(), "calls": calls_for(session, user, day, days)})
+    body = await run_read(store, _plan_json, store, user, day, days, False)
+    if body is None:
+        body = await run_in_threadpool(_plan_json, store, user, day, days, True)
+    assert body is not None
+    return raw_json_response(body)
 
 
 @router.get("/pareto", summary="Pareto curve of the plan")

@@ -251,60 +251,73 @@ def test_checklist_design_applies_the_guideline_order(checks: dict, outcome: str
 MOOD = json.dumps({"sentiment": "negative", "expectations": "Rabatt"})
 
 
-@pytest.mark.parametrize(
-    ("answers", "outcome"),
-    [
-        ([{"answer": False}], "not_reached"),
-        ([{"answer": True}, {"answer": True, "turn": 4}], "disqualified"),
-        ([{"answer": True}, {"answer": False}, {"answer": True, "turn": 6}], "reactivated"),
-        (
-            [{"answer": True}, {"answer": False}, {"answer": False}, {"answer": True, "turn": 4}],
-            "lost",
-        ),
-        (
-            [{"answer": True}, {"answer": False}, {"answer": False}, {"answer": False},
-             {"answer": True}],
-            "follow_up",
-        ),
-        (
-            [{"answer": True}, {"answer": False}, {"answer": False}, {"answer": False},
-             {"answer": False}],
-            "not_now",
-        ),
-    ],
-)  # fmt: skip
-def test_cascade_asks_in_the_guideline_order_and_stops_at_the_first_yes(
-    answers: list[dict], outcome: str
-) -> None:
-    # The cue "zu spät" in turn 4 proposes delivery_reliability; the model confirms it.
-    confirm = [json.dumps({"answer": True, "turn": 4})] if outcome != "not_reached" else []
-    rest = confirm + replies()[2:]
-    model = FakeChatModel().enqueue(MOOD, *(json.dumps(a) for a in answers), *rest)
-    result = analyzer(model, "cascade").analyze(CALL)
+def rules_replies(steps: list | None = None) -> list[str]:
+    out = replies(steps=steps)
+    return [MOOD, out[2], out[3]]  # mood, steps, summary
+
+
+def test_rules_design_takes_outcome_and_reasons_from_phrases() -> None:
+    call = CALL.model_copy(
+        update={
+            "turns": [
+                *CALL.turns[:4],
+                Turn(speaker="rep", text="Dann schicke ich Ihnen ein Angebot."),
+                Turn(speaker="customer", text="Gut. Schreiben Sie mit: zwanzig Kartons Flaschen."),
+            ]
+        }
+    )
+    model = FakeChatModel().enqueue(*rules_replies())
+    result = analyzer(model, "rules").analyze(call)
     a = result.analysis
     assert a is not None, result.failure_reason
-    assert a.outcome == outcome
+    assert len(model.history) == 3  # mood, steps, summary: no outcome or reason question
+    assert a.outcome == "reactivated"
+    assert any("rule 'order with a quantity' (turn 6)" in w for w in a.warnings)
+    # "zu spät" in the customer's turn 4 is the cue and the quote.
+    assert a.reason_codes == ["delivery_reliability"]
+    assert a.churn_reasons[0].evidence and "zu spät" in a.churn_reasons[0].evidence
     assert (a.sentiment, a.expectations) == ("negative", "Rabatt")
-    asked = [c.prompt.rsplit("Frage:", 1)[-1][:40] for c in model.history[1 : 1 + len(answers)]]
-    assert all(asked), "every outcome question is a focused 'Frage:'"
-    assert len(model.history) == 1 + len(answers) + len(rest)
-    if outcome != "not_reached":
-        assert a.reason_codes == ["delivery_reliability"]
-        assert a.churn_reasons[0].evidence and "zu spät" in a.churn_reasons[0].evidence
-        assert '"delivery_reliability"' in model.history[1 + len(answers)].prompt
 
 
-def test_cascade_does_not_believe_a_yes_that_points_at_no_customer_turn() -> None:
-    # "reactivated" citing the rep's turn 5 is not taken; the cascade goes on.
-    answers = [{"answer": True}, {"answer": False}, {"answer": True, "turn": 5},
-               {"answer": False}, {"answer": True}]  # fmt: skip
-    deny = json.dumps({"answer": False, "turn": 0})  # the model rejects the proposed reason
-    model = FakeChatModel().enqueue(MOOD, *(json.dumps(a) for a in answers), deny, *replies()[2:])
-    a = analyzer(model, "cascade").analyze(CALL).analysis
+@pytest.mark.parametrize(
+    ("steps", "outcome"),
+    [
+        ([{"type": "send_offer", "owner": "rep", "turn": 5, "when": "bis Freitag"}], "follow_up"),
+        ([{"type": "schedule_call", "owner": "rep", "turn": 5, "when": "bis Freitag"}], "not_now"),
+    ],
+)
+def test_rules_design_lets_the_steps_decide_when_no_phrase_rule_applies(
+    steps: list, outcome: str
+) -> None:
+    call = CALL.model_copy(
+        update={
+            "turns": [
+                *CALL.turns[:4],
+                Turn(speaker="rep", text="Das tut mir leid. Ich melde mich bis Freitag."),
+                Turn(speaker="customer", text="Hm."),
+            ]
+        }
+    )
+    model = FakeChatModel().enqueue(*rules_replies(steps))
+    a = analyzer(model, "rules").analyze(call).analysis
     assert a is not None
-    assert a.outcome == "follow_up"
-    assert a.churn_reasons == []
-    assert any("reactivated not taken: turn 5" in w for w in a.warnings)
+    assert a.outcome == outcome
+    assert any("decided by the steps" in w for w in a.warnings)
+
+
+def test_rules_design_ignores_reasons_only_the_rep_names() -> None:
+    call = CALL.model_copy(
+        update={
+            "turns": [
+                Turn(speaker="rep", text="Waren Ihnen unsere Preise zu teuer?"),
+                Turn(speaker="customer", text="Nein, daran lag es nicht. Rufen Sie nie wieder an."),
+            ]
+        }
+    )
+    model = FakeChatModel().enqueue(*rules_replies([]))
+    a = analyzer(model, "rules").analyze(call).analysis
+    assert a is not None
+    assert a.outcome == "lost" and a.reason_codes == []
 
 
 @pytest.mark.parametrize("redact_names", [True, False])

@@ -1,16 +1,27 @@
-"""Briefs: a background job per request, stored versions, access rules."""
+"""Briefs: a queued job per request, run by a real queue worker; stored versions; access."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
+import pytest
 from fastapi.testclient import TestClient
 
+from agent.calls.queue import embedded_worker
 from agent.crm.db import open_store
 from agent.crm.models import Account, AccountStatus
 from agent.settings import Settings
-from tests.api.conftest import bearer
+from api.app import create_app
+from tests.api.conftest import bearer, login
 from tests.api.world import World
+
+
+@pytest.fixture
+def worker(client: TestClient, api_settings: Settings) -> Iterator[None]:
+    """The queue worker that runs brief jobs (as ``winback serve`` embeds one)."""
+    with embedded_worker(api_settings):
+        yield
 
 
 def wait(client: TestClient, job_id: str, headers: dict[str, str]) -> dict:
@@ -24,7 +35,7 @@ def wait(client: TestClient, job_id: str, headers: dict[str, str]) -> dict:
 
 
 def test_brief_of_a_written_off_account(
-    client: TestClient, world: World, api_settings: Settings
+    client: TestClient, world: World, api_settings: Settings, worker: None
 ) -> None:
     # A lost account gets the short "don't call" brief written by code: no model involved.
     acc = world.objects["rep1"].account
@@ -45,7 +56,9 @@ def test_brief_of_a_written_off_account(
     assert page.status_code == 200 and "v2" in page.text
 
 
-def test_model_failure_ends_the_job_failed_with_reason(client: TestClient, world: World) -> None:
+def test_model_failure_ends_the_job_failed_with_reason(
+    client: TestClient, world: World, worker: None
+) -> None:
     # The fake chat model has no reply queued: the job must end "failed" with a message.
     acc = world.objects["rep1"].account
     h = bearer(world, "rep1")
@@ -54,12 +67,46 @@ def test_model_failure_ends_the_job_failed_with_reason(client: TestClient, world
         client.post(f"/api/accounts/{acc}/briefs?as_of=2026-11-02", headers=h).json()["id"],
         h,
     )
-    assert job["status"] in ("done", "failed")
-    if job["status"] == "failed":
-        assert job["error"]
+    assert job["status"] == "failed" and "no queued reply" in job["error"], job
+    assert job["brief_id"] is None
 
 
-def test_jobs_of_others_are_not_visible(client: TestClient, world: World) -> None:
+def test_job_is_queued_for_a_worker_and_visible_from_another_app(
+    client: TestClient, world: World, api_settings: Settings
+) -> None:
+    # The web process only queues: without a worker the job waits (the model is not loaded
+    # here). A second app instance (another uvicorn worker) answers the polls from the row.
+    with open_store(api_settings.db_url).session() as session:
+        session.get(Account, world.objects["rep1"].account).status = AccountStatus.lost
+    acc, h = world.objects["rep1"].account, bearer(world, "rep1")
+    posted = client.post(f"/api/accounts/{acc}/briefs?as_of=2026-11-02", headers=h)
+    assert posted.status_code == 202
+    job = posted.json()
+    assert set(job) == {"id", "account_id", "status", "brief_id", "error"}
+    assert (job["account_id"], job["status"], job["brief_id"]) == (acc, "queued", None)
+    time.sleep(0.5)
+    assert client.get(f"/api/brief-jobs/{job['id']}", headers=h).json()["status"] == "queued"
+    # Asking again while it waits gives the same job, not a second generation.
+    again = client.post(f"/api/accounts/{acc}/briefs?as_of=2026-11-02", headers=h).json()
+    assert again["id"] == job["id"]
+    with TestClient(create_app(api_settings)) as other, embedded_worker(api_settings):
+        done = wait(other, job["id"], h)
+    assert done["status"] == "done" and done["brief_id"], done
+    assert client.get(f"/api/briefs/{done['brief_id']}", headers=h).status_code == 200
+
+
+def test_bad_requests_are_clear_errors(client: TestClient, world: World) -> None:
+    acc, h = world.objects["rep1"].account, bearer(world, "rep1")
+    r = client.post(f"/api/accounts/{acc}/briefs?as_of=1900-01-01", headers=h)
+    assert r.status_code == 422 and "as_of" in r.json()["detail"]
+    assert client.post(f"/api/accounts/{acc}/briefs?as_of=soon", headers=h).status_code == 422
+    assert client.post("/api/accounts/999999/briefs", headers=h).status_code == 404
+    other = world.objects["rep2"].account
+    assert client.post(f"/api/accounts/{other}/briefs", headers=h).status_code == 403
+    assert client.get("/api/brief-jobs/" + "x" * 500, headers=h).status_code == 404
+
+
+def test_jobs_of_others_are_not_visible(client: TestClient, world: World, worker: None) -> None:
     acc = world.objects["rep1"].account
     job = client.post(
         f"/api/accounts/{acc}/briefs?as_of=2026-11-02", headers=bearer(world, "rep1")
@@ -76,3 +123,19 @@ def test_jobs_of_others_are_not_visible(client: TestClient, world: World) -> Non
     )
     assert client.get("/api/brief-jobs/nope", headers=bearer(world, "boss")).status_code == 404
     wait(client, job["id"], bearer(world, "rep1"))
+
+
+def test_the_account_page_flow_with_the_session_cookie(
+    client: TestClient, world: World, api_settings: Settings, worker: None
+) -> None:
+    # What api/static/app.js does: POST with the CSRF token, poll /api/brief-jobs/{id}, reload.
+    acc = world.objects["rep1"].account
+    with open_store(api_settings.db_url).session() as session:
+        session.get(Account, acc).status = AccountStatus.lost
+    csrf = login(client, "rep1")
+    page = client.get(f"/accounts/{acc}")
+    assert f'id="prepare-brief" data-account="{acc}"' in page.text
+    assert client.post(f"/api/accounts/{acc}/briefs").status_code == 403  # CSRF token missing
+    job = client.post(f"/api/accounts/{acc}/briefs", headers={"X-CSRF-Token": csrf}).json()
+    assert wait(client, job["id"], {})["status"] == "done"
+    assert "v2" in client.get(f"/accounts/{acc}").text

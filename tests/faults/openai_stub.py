@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -276,12 +275,3 @@ def completion(
         ],
         "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
     }
-
-
-def serve_forever_in_thread() -> Iterator[OpenAIStub]:
-    """Generator form for fixtures: ``yield from serve_forever_in_thread()``."""
-    stub = OpenAIStub().start()
-    try:
-        yield stub
-    finally:
-        stub.stop()

@@ -88,6 +88,7 @@ def harness(stub: OpenAIStub, sqlite_url: str, tmp_path: Path) -> Harness:
 # --- transient faults: retried, then a normal draft ----------------------------------
 
 
+@pytest.mark.slow
 def test_rate_limit_is_retried_after_retry_after(harness: Harness) -> None:
     # Three 429s: the client retries the first after Retry-After, gives up on the
     # second (max_retries=1), the analysis re-asks - also only after Retry-After.

@@ -32,6 +32,15 @@ def test_guard_blocks_model_endpoints_even_on_loopback() -> None:
         httpx.post("http://127.0.0.1:9/v1/chat/completions", json={})
 
 
+def test_guard_blocks_the_openai_client_itself() -> None:
+    # openai sends through httpx2 in current releases; the guard must cover that path too.
+    from openai import OpenAI
+
+    client = OpenAI(base_url="http://127.0.0.1:9/v1", api_key="x", max_retries=0)
+    with pytest.raises(pytest.fail.Exception, match="reached a network model"):
+        client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
+
+
 def test_guard_blocks_non_loopback_sockets() -> None:
     with pytest.raises(pytest.fail.Exception, match="network connection"):
         socket.create_connection(("192.0.2.1", 443), timeout=0.1)

@@ -1,0 +1,515 @@
+"""Brief jobs: a brief generation as a durable row plus a message on the job queue.
+
+A brief takes seconds to tens of seconds with the local model, too long for
+a request. :func:`start_brief_job` writes a ``brief_jobs`` row (status
+``queued``) and puts a ``winback.brief`` message on the same queue that
+carries the recording pipeline; a queue worker (``winback worker``, or the
+embedded worker of ``winback serve``) runs :func:`run_brief_job`. Any web
+process can then read the row, so a job started through one uvicorn worker
+can be polled through another, and the web process itself never needs to
+load the chat model.
+
+As in the pipeline (:mod:`agent.calls.jobs`) the row is the source of truth
+and the message only says "look at this row": a worker *claims* the job
+with a compare-and-set on ``(status, attempts)``, stamps ``heartbeat_at``
+while it runs, and stores the brief and the ``done`` status in one
+transaction, only if the job is still its own. A job whose worker died
+(``running`` with a stale heartbeat) or whose message was lost (``queued``
+with no message for ``job_stale_s``) is enqueued again by
+:func:`recover_brief_jobs`, which runs with the pipeline's recovery sweep.
+A job ends ``done`` or ``failed`` with a reason; it never just vanishes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
+
+from huey.api import Huey, TaskWrapper
+from sqlalchemy import Select, select, update
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+
+from agent.crm.db import Store, open_store
+from agent.crm.models import BriefJob, BriefJobStatus, Tenant
+from agent.errors import NotFoundError, StorageError, WinbackError
+from agent.logs import bind, log_context
+from agent.metrics import observe_job
+from agent.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+#: The Huey task name (stable: producers and workers must agree on it).
+TASK_NAME = "winback.brief"
+#: Job states in which a job still waits for, or is in, a worker.
+UNFINISHED = (BriefJobStatus.queued, BriefJobStatus.running)
+#: Longest error text stored on a job.
+MAX_ERROR_CHARS = 2000
+
+#: Database errors a new transaction may not meet again (dropped connection, busy file).
+_TRANSIENT_DB_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
+_DB_RETRY_DELAYS_S = (0.1, 0.5, 2.0)
+#: What opening the store and claiming raise while the database is unreachable
+#: (open_store() reports an unreachable database as ConfigError).
+_UNREACHABLE_DB: tuple[type[BaseException], ...] = (*_TRANSIENT_DB_ERRORS, WinbackError)
+
+T = TypeVar("T")
+
+
+def now_utc() -> datetime:
+    """Timezone-aware current time."""
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes even for timezone=True columns; they are UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def is_stale(job: BriefJob, stale_s: float, now: datetime | None = None) -> bool:
+    """Whether a ``running`` job has shown no sign of life for ``stale_s`` seconds."""
+    beat = _aware(job.heartbeat_at) or _aware(job.started_at)
+    return beat is None or (now or now_utc()) - beat > timedelta(seconds=stale_s)
+
+
+def job_out(job: BriefJob) -> dict[str, Any]:
+    """The API's JSON form of a job."""
+    return {
+        "id": job.id,
+        "account_id": job.account_id,
+        "status": job.status.value,
+        "brief_id": job.brief_id,
+        "error": job.error,
+    }
+
+
+# --- starting a job ---------------------------------------------------------
+
+
+def start_brief_job(
+    store: Store,
+    settings: Settings,
+    *,
+    tenant_id: int,
+    account_id: int,
+    user_id: int | None,
+    as_of: date,
+) -> BriefJob:
+    """Queue a brief of ``account_id`` as of ``as_of`` for ``user_id``; return the job row.
+
+    The caller has authorised the user for the account. A job of the same
+    user, account and day that has not finished yet is returned instead of a
+    new one (a double click starts one generation); if that job looks lost
+    (its worker died, or its message is gone) it is enqueued again, which is
+    harmless because a worker claims a job only once. The row is committed
+    before the message is sent, so a worker always finds it. Raises
+    :class:`StorageError` when the queue is unreachable; the new job is then
+    marked ``failed`` with that reason.
+    """
+    with store.session() as session:
+        job = session.scalar(
+            select(BriefJob)
+            .where(
+                BriefJob.tenant_id == tenant_id,
+                BriefJob.account_id == account_id,
+                BriefJob.user_id == user_id,
+                BriefJob.as_of == as_of,
+                BriefJob.status.in_(UNFINISHED),
+            )
+            .order_by(BriefJob.created_at.desc())
+            .limit(1)
+        )
+        created = job is None
+        if job is None:
+            job = BriefJob(
+                tenant_id=tenant_id,
+                account_id=account_id,
+                user_id=user_id,
+                as_of=as_of,
+                status=BriefJobStatus.queued,
+                attempts=0,
+                created_at=now_utc(),
+            )
+            session.add(job)
+            session.flush()
+    if not created and not _looks_lost(job, settings.job_stale_s):
+        return job
+    try:
+        enqueue_brief_job(settings, job.id)
+    except StorageError as exc:
+        if created:
+            with store.session() as session:
+                row = session.get(BriefJob, job.id)
+                if row is not None and row.status == BriefJobStatus.queued:
+                    _end(row, BriefJobStatus.failed, str(exc))
+        raise
+    return job
+
+
+def _looks_lost(job: BriefJob, stale_s: float, now: datetime | None = None) -> bool:
+    """Whether a job would wait forever without a new message (dead worker or lost message)."""
+    now = now or now_utc()
+    if job.status == BriefJobStatus.running:
+        return is_stale(job, stale_s, now)
+    created = _aware(job.created_at) or now
+    return now - created > timedelta(seconds=stale_s)
+
+
+def enqueue_brief_job(settings: Settings, job_id: str, delay: float = 0) -> None:
+    """Put the message of job ``job_id`` on the queue (after ``delay`` seconds).
+
+    Raises :class:`StorageError` when the queue backend cannot be reached.
+    """
+    from agent.calls.queue import get_queue
+
+    task = task_for(get_queue(settings))
+    try:
+        if delay > 0:
+            task.schedule(args=(job_id,), delay=delay)
+        else:
+            task(job_id)
+    except Exception as exc:  # noqa: BLE001 - redis/sqlite errors have no common base
+        raise StorageError(
+            f"The job queue ({settings.queue_backend}) is not reachable: {exc}"
+        ) from exc
+
+
+# --- the queue task -----------------------------------------------------------
+
+
+def brief_task(job_id: str) -> None:
+    """Run brief job ``job_id`` with the settings in effect in this worker."""
+    run_brief_job(get_settings(), job_id)
+
+
+def register_tasks(huey: Huey) -> None:
+    """Register the ``winback.brief`` task on ``huey`` (called by the queue's get_queue)."""
+    huey.winback_brief_task = huey.task(name=TASK_NAME)(brief_task)  # type: ignore[attr-defined]
+
+
+def task_for(huey: Huey) -> TaskWrapper:
+    """The brief task registered on ``huey``."""
+    return huey.winback_brief_task  # type: ignore[attr-defined,no-any-return]
+
+
+# --- running a job ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BriefClaim:
+    """A job this worker now owns, with the attempt number it set and what it needs."""
+
+    job_id: str
+    attempt: int
+    tenant_id: int
+    account_id: int
+    user_id: int | None
+    as_of: date
+
+
+def _db_retry(what: str, call: Callable[..., T], *args: Any) -> T:
+    """Run one job-state transaction, trying again after a dropped database connection."""
+    for delay in _DB_RETRY_DELAYS_S:
+        try:
+            return call(*args)
+        except _TRANSIENT_DB_ERRORS as exc:
+            log.warning("%s: database error, trying again in %.1f s: %s", what, delay, exc)
+            time.sleep(delay)
+    return call(*args)
+
+
+def claim(store: Store, job_id: str, *, stale_s: float, max_attempts: int) -> BriefClaim | None:
+    """Take ownership of job ``job_id`` if it is waiting, or running in a dead worker.
+
+    Returns ``None`` when there is nothing to do: the job is unknown,
+    finished, running in a live worker, or another worker won the race. A
+    job whose worker died ``max_attempts`` times is failed instead.
+    """
+    with store.session() as session:
+        job = session.get(BriefJob, job_id)
+        if job is None or job.status not in UNFINISHED:
+            return None
+        now = now_utc()
+        if job.status == BriefJobStatus.running:
+            if not is_stale(job, stale_s, now):
+                return None
+            if job.attempts >= max_attempts:
+                # The worker died in this job every time: a poison input, not bad luck.
+                _end(job, BriefJobStatus.failed, f"worker died {job.attempts} times on this job")
+                return None
+        attempt = job.attempts + 1
+        result = session.execute(
+            update(BriefJob)
+            .where(
+                BriefJob.id == job.id,
+                BriefJob.status == job.status,
+                BriefJob.attempts == job.attempts,
+            )
+            .values(
+                status=BriefJobStatus.running,
+                attempts=attempt,
+                started_at=now,
+                heartbeat_at=now,
+                finished_at=None,
+                error=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult
+            return None
+        return BriefClaim(
+            job_id=job.id,
+            attempt=attempt,
+            tenant_id=job.tenant_id,
+            account_id=job.account_id,
+            user_id=job.user_id,
+            as_of=job.as_of,
+        )
+
+
+def _owned(owned: BriefClaim) -> Select[Any]:
+    """The query of the job row, locked, that finds it only while this attempt owns it."""
+    return (
+        select(BriefJob)
+        .where(
+            BriefJob.id == owned.job_id,
+            BriefJob.status == BriefJobStatus.running,
+            BriefJob.attempts == owned.attempt,
+        )
+        .with_for_update()
+    )
+
+
+def _end(job: BriefJob, status: BriefJobStatus, error: str | None = None) -> None:
+    job.status = status
+    job.error = error[:MAX_ERROR_CHARS] if error else None
+    job.finished_at = now_utc()
+
+
+def finish(store: Store, owned: BriefClaim, brief: Any) -> bool:
+    """Store ``brief`` and mark the job done in one transaction, if this attempt owns it.
+
+    Returns ``False`` (and stores nothing) when the job was reclaimed by
+    another worker meanwhile: then that worker's brief is the job's brief.
+    """
+    from agent.brief.store import save_brief
+
+    with store.session() as session:
+        job: BriefJob | None = session.scalar(_owned(owned))
+        if job is None:
+            return False
+        row = save_brief(session, brief, created_by_id=owned.user_id)
+        job.brief_id = row.id
+        _end(job, BriefJobStatus.done)
+    return True
+
+
+def fail(store: Store, owned: BriefClaim, reason: str) -> bool:
+    """Mark the job failed with ``reason``, if this attempt still owns it."""
+    with store.session() as session:
+        job: BriefJob | None = session.scalar(_owned(owned))
+        if job is None:
+            return False
+        _end(job, BriefJobStatus.failed, reason)
+    return True
+
+
+class Heartbeat:
+    """Stamps ``heartbeat_at`` of an owned job every ``interval_s`` seconds."""
+
+    def __init__(self, store: Store, owned: BriefClaim, interval_s: float):
+        self.store = store
+        self.owned = owned
+        self.interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name=f"heartbeat-brief-{owned.job_id[:8]}", daemon=True
+        )
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                with self.store.session() as session:
+                    result = session.execute(
+                        update(BriefJob)
+                        .where(
+                            BriefJob.id == self.owned.job_id,
+                            BriefJob.status == BriefJobStatus.running,
+                            BriefJob.attempts == self.owned.attempt,
+                        )
+                        .values(heartbeat_at=now_utc())
+                        .execution_options(synchronize_session=False)
+                    )
+                if result.rowcount != 1:  # type: ignore[attr-defined]
+                    return  # reclaimed elsewhere; our result will be dropped
+            except Exception:  # noqa: BLE001 - a missed beat must not kill the job
+                log.warning("heartbeat of brief job %s failed", self.owned.job_id, exc_info=True)
+
+
+def run_brief_job(settings: Settings, job_id: str) -> str:
+    """Run brief job ``job_id`` if it is this worker's to run; return the outcome.
+
+    Outcomes: ``done``, ``failed`` (the reason is on the row), ``skipped``
+    (finished already, running elsewhere, or unknown) or ``retry`` (the
+    database was unreachable; the message was sent again). Idempotent: a
+    duplicate message for a finished job does nothing.
+    """
+    with log_context(brief_job_id=job_id):
+        started = time.monotonic()
+        outcome = _run(settings, job_id)
+        if outcome != "skipped":
+            elapsed = time.monotonic() - started
+            observe_job("brief", outcome, elapsed)
+            log.info("brief job %s in %.2f s", outcome, elapsed)
+        return outcome
+
+
+def _run(settings: Settings, job_id: str) -> str:
+    try:
+        store = open_store(settings.db_url)
+        owned = _db_retry(
+            "claim",
+            lambda: claim(
+                store,
+                job_id,
+                stale_s=settings.job_stale_s,
+                max_attempts=settings.job_retries + 1,
+            ),
+        )
+    except _UNREACHABLE_DB as exc:
+        # Nothing was claimed and this message is used up: send another one (if that
+        # fails too, the recovery sweep finds the job queued without a message).
+        log.warning("brief job %s: cannot claim (%s); trying again later", job_id, exc)
+        try:
+            enqueue_brief_job(settings, job_id, delay=settings.job_retry_delay_s)
+        except StorageError:
+            log.warning("brief job %s left to the recovery sweep", job_id)
+        return "retry"
+    if owned is None:
+        return "skipped"
+    bind(attempt=owned.attempt, account_id=owned.account_id)
+    try:
+        with Heartbeat(store, owned, settings.job_heartbeat_s):
+            brief = _generate(store, settings, owned)
+    except WinbackError as exc:
+        log.warning("brief job %s failed: %s", job_id, exc)
+        return _fail_or_leave(store, owned, str(exc))
+    except Exception as exc:  # noqa: BLE001 - a job must end with a state, not vanish
+        log.exception("brief job %s failed", job_id)
+        return _fail_or_leave(store, owned, f"Internal error: {type(exc).__name__}")
+    try:
+        finished = _store_brief(store, owned, brief)
+    except Exception as exc:  # noqa: BLE001
+        log.exception("brief job %s: storing the brief failed", job_id)
+        return _fail_or_leave(store, owned, f"Internal error: {type(exc).__name__}")
+    return "done" if finished else "skipped"
+
+
+def _store_brief(store: Store, owned: BriefClaim, brief: Any) -> bool:
+    # Two generations for one account may race for the next version number (unique
+    # per account); a new transaction takes the next free one.
+    for _ in range(2):
+        try:
+            return _db_retry("finish", finish, store, owned, brief)
+        except IntegrityError as exc:
+            log.warning("brief job %s: version taken, storing again: %s", owned.job_id, exc)
+    return _db_retry("finish", finish, store, owned, brief)
+
+
+def _fail_or_leave(store: Store, owned: BriefClaim, reason: str) -> str:
+    try:
+        _db_retry("fail", fail, store, owned, reason)
+    except _TRANSIENT_DB_ERRORS:
+        # The row still says "running" under this attempt; once its heartbeat is
+        # older than job_stale_s the recovery sweep hands it to the next worker.
+        log.error("brief job %s: database unreachable, left to the recovery sweep", owned.job_id)
+    return "failed"
+
+
+def _generate(store: Store, settings: Settings, owned: BriefClaim) -> Any:
+    """The brief of the claimed job (a :class:`agent.brief.Brief`), not yet stored."""
+    from agent.brief.generator import generate_brief
+
+    index = _index(store, settings, owned.tenant_id)
+    with store.session() as session:
+        slug = session.scalar(select(Tenant.slug).where(Tenant.id == owned.tenant_id))
+        if slug is None:
+            raise NotFoundError(f"Tenant {owned.tenant_id} no longer exists.")
+        run = generate_brief(
+            session, slug, owned.account_id, as_of=owned.as_of, index=index, settings=settings
+        )
+    return run.brief
+
+
+def _index(store: Store, settings: Settings, tenant_id: int) -> Any:
+    """The history index for semantic hits, built on first use; None when unavailable.
+
+    A brief without semantic hits still has every CRM fact, so a missing
+    embeddings model degrades the brief instead of failing it.
+    """
+    try:
+        from agent.history.index import open_index
+        from agent.history.sync import rebuild
+
+        index = open_index(settings)
+        if index.count(tenant_id) == 0:
+            with store.session() as session:
+                rebuild(session, index, tenant_id)
+        return index
+    except WinbackError as exc:
+        log.warning("history index unavailable, brief without semantic hits: %s", exc)
+        return None
+
+
+# --- recovery -------------------------------------------------------------------
+
+
+def jobs_to_requeue(store: Store, queued: set[tuple[str, str]], *, stale_s: float) -> list[str]:
+    """Ids of unfinished jobs whose message is lost and that must be enqueued again.
+
+    ``running`` with a stale heartbeat (the worker died), or ``queued`` for
+    more than ``stale_s`` seconds (the grace period covers a worker that
+    took the message but has not claimed the row yet); either only when no
+    message for it waits in ``queued`` (the queue's and schedule's
+    ``(task name, argument)`` pairs).
+    """
+    now = now_utc()
+    with store.session() as session:
+        rows = session.scalars(select(BriefJob).where(BriefJob.status.in_(UNFINISHED))).all()
+    return [
+        job.id
+        for job in rows
+        if (TASK_NAME, job.id) not in queued and _looks_lost(job, stale_s, now)
+    ]
+
+
+def recover_brief_jobs(settings: Settings, queued: set[tuple[str, str]] | None = None) -> int:
+    """Enqueue again every brief job whose message was lost; return how many.
+
+    ``queued`` is what :func:`agent.calls.queue.queued_work` returned, when
+    the caller (the pipeline's sweep) has it already.
+    """
+    if queued is None:
+        from agent.calls.queue import queued_work
+
+        queued = queued_work(settings)
+    store = open_store(settings.db_url)
+    lost = jobs_to_requeue(store, queued, stale_s=settings.job_stale_s)
+    for job_id in lost:
+        log.info("re-enqueueing brief job %s", job_id)
+        enqueue_brief_job(settings, job_id)
+    return len(lost)
