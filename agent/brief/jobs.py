@@ -23,7 +23,6 @@ A job ends ``done`` or ``failed`` with a reason; it never just vanishes.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from agent.crm.db import Store, open_store
 from agent.crm.models import BriefJob, BriefJobStatus, Tenant
 from agent.errors import NotFoundError, StorageError, WinbackError
+from agent.heartbeat import Heartbeat
 from agent.logs import bind, log_context
 from agent.metrics import observe_job
 from agent.settings import Settings, get_settings
@@ -320,44 +320,24 @@ def fail(store: Store, owned: BriefClaim, reason: str) -> bool:
     return True
 
 
-class Heartbeat:
-    """Stamps ``heartbeat_at`` of an owned job every ``interval_s`` seconds."""
+def heartbeat(store: Store, owned: BriefClaim, interval_s: float) -> Heartbeat:
+    """A heartbeat that stamps ``heartbeat_at`` of the owned brief job while it runs."""
 
-    def __init__(self, store: Store, owned: BriefClaim, interval_s: float):
-        self.store = store
-        self.owned = owned
-        self.interval_s = interval_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, name=f"heartbeat-brief-{owned.job_id[:8]}", daemon=True
-        )
+    def beat() -> bool:
+        with store.session() as session:
+            result = session.execute(
+                update(BriefJob)
+                .where(
+                    BriefJob.id == owned.job_id,
+                    BriefJob.status == BriefJobStatus.running,
+                    BriefJob.attempts == owned.attempt,
+                )
+                .values(heartbeat_at=now_utc())
+                .execution_options(synchronize_session=False)
+            )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
-    def __enter__(self) -> Heartbeat:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            try:
-                with self.store.session() as session:
-                    result = session.execute(
-                        update(BriefJob)
-                        .where(
-                            BriefJob.id == self.owned.job_id,
-                            BriefJob.status == BriefJobStatus.running,
-                            BriefJob.attempts == self.owned.attempt,
-                        )
-                        .values(heartbeat_at=now_utc())
-                        .execution_options(synchronize_session=False)
-                    )
-                if result.rowcount != 1:  # type: ignore[attr-defined]
-                    return  # reclaimed elsewhere; our result will be dropped
-            except Exception:  # noqa: BLE001 - a missed beat must not kill the job
-                log.warning("heartbeat of brief job %s failed", self.owned.job_id, exc_info=True)
+    return Heartbeat(beat, interval_s, f"heartbeat-brief-{owned.job_id[:8]}")
 
 
 def run_brief_job(settings: Settings, job_id: str) -> str:
@@ -403,7 +383,7 @@ def _run(settings: Settings, job_id: str) -> str:
         return "skipped"
     bind(attempt=owned.attempt, account_id=owned.account_id)
     try:
-        with Heartbeat(store, owned, settings.job_heartbeat_s):
+        with heartbeat(store, owned, settings.job_heartbeat_s):
             brief = _generate(store, settings, owned)
     except WinbackError as exc:
         log.warning("brief job %s failed: %s", job_id, exc)

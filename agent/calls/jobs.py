@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from agent.crm.db import Store
 from agent.crm.models import CallRecording, JobStatus, PipelineJob, RecordingStatus
+from agent.heartbeat import Heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -239,36 +239,18 @@ def release_for_retry(store: Store, owned: Claim, reason: str, *, delay_s: float
     return True
 
 
-class Heartbeat:
-    """Stamps ``details.heartbeat_at`` of an owned job every ``interval_s`` seconds."""
+def heartbeat(store: Store, owned: Claim, interval_s: float) -> Heartbeat:
+    """A heartbeat that stamps ``details.heartbeat_at`` of the owned job while it runs."""
 
-    def __init__(self, store: Store, owned: Claim, interval_s: float):
-        self.store = store
-        self.owned = owned
-        self.interval_s = interval_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, name=f"heartbeat-{owned.recording_id[:8]}", daemon=True
-        )
+    def beat() -> bool:
+        with store.session() as session:
+            job = _owned(session, owned)
+            if job is None:
+                return False
+            job.details = {**(job.details or {}), "heartbeat_at": now_utc().isoformat()}
+        return True
 
-    def __enter__(self) -> Heartbeat:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            try:
-                with self.store.session() as session:
-                    job = _owned(session, self.owned)
-                    if job is None:
-                        return  # reclaimed elsewhere; our result will be dropped
-                    job.details = {**(job.details or {}), "heartbeat_at": now_utc().isoformat()}
-            except Exception:  # noqa: BLE001 - a missed beat must not kill the step
-                log.warning("heartbeat of job %s failed", self.owned.job_id, exc_info=True)
+    return Heartbeat(beat, interval_s, f"heartbeat-{owned.recording_id[:8]}")
 
 
 def work_to_requeue(

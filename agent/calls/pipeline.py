@@ -241,7 +241,7 @@ def _run_step(settings: Settings, recording_id: str, step: str) -> str:
     bind(job_id=owned.job_id, attempt=owned.attempt)
     started = time.monotonic()
     try:
-        with jobs.Heartbeat(store, owned, settings.job_heartbeat_s):
+        with jobs.heartbeat(store, owned, settings.job_heartbeat_s):
             details, apply, after = STEP_RUNNERS[step](settings, store, owned)
     except PERMANENT_ERRORS as exc:
         log.warning("step %s of %s failed: %s", step, recording_id, exc)

@@ -141,12 +141,42 @@ def consumer_options(settings: Settings, workers: int, worker_type: str) -> dict
     }
 
 
+def maintenance_loop(stop: threading.Event, interval_s: float) -> None:
+    """Until ``stop`` is set: re-queue lost work and purge what retention says is due.
+
+    Run by every ``winback worker`` and by the embedded worker of ``winback
+    serve``, so a job lost with a killed process is picked up again within
+    ``recover_interval_s`` wherever the queue runs.
+    """
+    from agent.calls.pipeline import recover
+    from agent.crm.db import open_store
+    from agent.privacy.retention import purge_due
+    from agent.settings import get_settings
+
+    while True:
+        settings = get_settings()
+        try:
+            requeued = recover(settings)
+            if requeued:
+                log.warning("recovered %d lost jobs", requeued)
+            # Audio every sweep, transcripts/notes retention at most hourly (docs/privacy.md).
+            purge_due(open_store(settings.db_url), settings)
+        except Exception:  # noqa: BLE001 - keep sweeping; the next round may succeed
+            log.exception("maintenance sweep failed")
+        if stop.wait(interval_s):
+            return
+
+
 @contextlib.contextmanager
-def embedded_worker(settings: Settings, workers: int = 1) -> Iterator[Consumer]:
+def embedded_worker(
+    settings: Settings, workers: int = 1, *, sweep: bool = False
+) -> Iterator[Consumer]:
     """Run a consumer in threads of this process for the duration of the block.
 
-    Used by ``winback calls upload --wait`` and tests; a crashed step still
-    goes through the same claim/retry logic as in ``winback worker``.
+    Used by ``winback serve``, ``winback calls upload --wait`` and tests; a
+    crashed step still goes through the same claim/retry logic as in
+    ``winback worker``. Lost work is re-queued at start, and with ``sweep``
+    (long-running hosts such as ``serve``) every ``recover_interval_s``.
     """
     huey = get_queue(settings)
     consumer = _EmbeddedConsumer(huey, **consumer_options(settings, workers, "thread"))
@@ -154,7 +184,16 @@ def embedded_worker(settings: Settings, workers: int = 1) -> Iterator[Consumer]:
 
     recover(settings)
     consumer.start()
+    stop = threading.Event()
+    if sweep:
+        threading.Thread(
+            target=maintenance_loop,
+            args=(stop, settings.recover_interval_s),
+            name="winback-maintenance",
+            daemon=True,
+        ).start()
     try:
         yield consumer
     finally:
+        stop.set()
         consumer.stop(graceful=True)

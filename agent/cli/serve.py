@@ -66,7 +66,7 @@ def serve(
         from agent.calls.queue import embedded_worker
 
         install(settings)
-        stack.enter_context(embedded_worker(settings, workers=queue_threads))
+        stack.enter_context(embedded_worker(settings, workers=queue_threads, sweep=True))
         console.print(
             f"Queue worker: {queue_threads} thread(s) on the {settings.queue_backend} queue"
             + (" (in the supervising process)." if workers > 1 else ".")

@@ -15,31 +15,12 @@ from typing import Annotated
 
 import typer
 
+from agent.calls.queue import maintenance_loop
 from agent.cli.common import DbOption, console, settings_for
 from agent.errors import ConfigError, ValidationError
 from agent.logs import configure_logging
 
 log = logging.getLogger(__name__)
-
-
-def _maintenance(stop: threading.Event, interval_s: float) -> None:
-    from agent.calls.pipeline import recover
-    from agent.crm.db import open_store
-    from agent.privacy.retention import purge_due
-    from agent.settings import get_settings
-
-    while True:
-        settings = get_settings()
-        try:
-            requeued = recover(settings)
-            if requeued:
-                log.warning("recovered %d lost pipeline steps", requeued)
-            # Audio every sweep, transcripts/notes retention at most hourly (docs/privacy.md).
-            purge_due(open_store(settings.db_url), settings)
-        except Exception:  # noqa: BLE001 - keep sweeping; the next round may succeed
-            log.exception("maintenance sweep failed")
-        if stop.wait(interval_s):
-            return
 
 
 def worker(
@@ -126,7 +107,7 @@ def worker(
         )
     stop = threading.Event()
     sweeper = threading.Thread(
-        target=_maintenance, args=(stop, settings.recover_interval_s), daemon=True
+        target=maintenance_loop, args=(stop, settings.recover_interval_s), daemon=True
     )
     sweeper.start()
     health = time.monotonic()

@@ -253,6 +253,32 @@ def test_embedded_worker_runs_the_chain_through_the_queue(
     assert transcripts(store) == 1
 
 
+@pytest.mark.parametrize("sweep", [False, True])
+def test_serve_s_embedded_worker_sweeps_for_lost_work_while_it_runs(
+    store: Store,
+    fake_settings: Settings,
+    consent: dict,
+    tmp_path: Path,
+    scripted: FakeTranscriber,
+    sweep: bool,
+) -> None:
+    settings = configure(
+        **{**fake_settings.model_dump(), "job_stale_s": 1.0, "recover_interval_s": 0.3}
+    )
+    recording = upload(store, settings, tmp_path, consent)
+    get_queue(settings).flush()  # the message is lost just before the worker starts
+    with embedded_worker(settings, sweep=sweep):
+        # At start the step is not yet stale, so only a later sweep can re-queue it.
+        deadline = time.monotonic() + 6
+        while time.monotonic() < deadline:
+            view = get_recording(store, "default", recording.id)
+            if all(j.status == "done" for j in view.jobs):
+                break
+            time.sleep(0.1)
+    assert all(j.status == "done" for j in view.jobs) is sweep
+    assert transcripts(store) == (1 if sweep else 0)
+
+
 def test_hooks_run_in_the_step_transaction(
     store: Store, fake_settings: Settings, consent: dict, tmp_path: Path, scripted: FakeTranscriber
 ) -> None:
