@@ -167,6 +167,10 @@ class Settings(BaseSettings):
     local_only: bool = Field(
         default=False, description="Refuse any model that is not local (data protection)."
     )
+    analysis_design: Literal["rules", "decomposed", "checklist", "plain"] = Field(
+        default="rules",
+        description="How calls are analysed (agent/analysis/analyzer.py; figures in evals/).",
+    )
     redact_names: bool = Field(
         default=True,
         description="Also replace the contact's names before text goes to a non-local model.",

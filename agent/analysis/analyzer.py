@@ -1,15 +1,23 @@
 """The analysis flow: transcript turns + account context → :class:`CallAnalysis`.
 
-Two designs, both kept so the eval can compare them:
+Four designs, all kept so the eval can compare them (``analysis_design``
+setting; ``rules`` by default, the best with the small local model):
 
+* ``rules`` - the outcome by the guidelines' phrase rules
+  (:mod:`agent.analysis.outcome_cues`) and churn reasons by the shared cue
+  lexicon on customer turns (:mod:`agent.reason_lexicon`); the model only
+  answers mood, next steps and the summary;
 * ``plain`` - one question asking for everything at once, the model writes
   its own evidence quotes (the first design; quotes are then checked);
+* ``checklist`` - like ``decomposed``, but the outcome from five yes/no
+  answers put in the guidelines' order by code;
 * ``decomposed`` - four short, grammar-constrained questions on a shared
   prompt prefix (outcome; reasons as numbers of customer turns; next steps
   with their time words; summary). Code does what code does well: it copies
   evidence verbatim from the named customer turn (grounded by construction),
   resolves due dates from the time words (:mod:`agent.analysis.dates`) and
-  applies the rules of GUIDELINES.md that need no judgement.
+  applies the rules of GUIDELINES.md that need no judgement. Meant for a
+  capable model behind an OpenAI-compatible endpoint.
 
 A call without any customer words gets an honest "no analysis" result with
 no model call. A model that fails after bounded retries gives a ``failed``
@@ -230,15 +238,16 @@ class Analyzer:
         self,
         model: BaseChatModel,
         *,
-        design: Design = "decomposed",
+        design: Design | None = None,
         settings: Settings | None = None,
         redact: bool | None = None,
     ) -> None:
+        self.settings = settings or get_settings()
+        design = design or self.settings.analysis_design
         if design not in DESIGNS:
             raise ValueError(f"unknown design {design!r}")
         self.model = model
         self.design = design
-        self.settings = settings or get_settings()
         self.redact = needs_redaction(self.settings) if redact is None else redact
         self.model_name = str(getattr(model, "model_name", "") or type(model).__name__)
 
@@ -283,7 +292,7 @@ class Analyzer:
             raw=log.raw, redaction_map=mapping,
         )  # fmt: skip
 
-    # --- the two designs ----------------------------------------------------------
+    # --- the designs ---------------------------------------------------------------
 
     def _ask(self, system: Any, context: str, task: str, schema: Any, tokens: int, log: Asked,
              language: str) -> Any:  # fmt: skip

@@ -45,7 +45,10 @@ def analyze(
     call_date: Annotated[
         str | None, typer.Option("--date", help="Call date YYYY-MM-DD (default: file, or today).")
     ] = None,
-    design: Annotated[str, typer.Option("--design", help="decomposed or plain.")] = "decomposed",
+    design: Annotated[
+        str | None,
+        typer.Option("--design", help="rules, decomposed, checklist or plain (default: setting)."),
+    ] = None,
     db: DbOption = None,
     tenant: TenantOption = None,
     as_json: JsonOption = False,
@@ -66,7 +69,7 @@ def analyze(
 
     if (transcript is None) == (recording is None):
         raise ValidationError("Give either a TRANSCRIPT file or --recording ID (exactly one).")
-    if design not in DESIGNS:
+    if design is not None and design not in DESIGNS:
         raise ValidationError(f"--design must be one of {', '.join(DESIGNS)}.")
     try:
         day = date.fromisoformat(call_date) if call_date else None

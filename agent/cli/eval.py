@@ -71,17 +71,22 @@ def calls(
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Per-call results JSONL.")] = None,
     design: Annotated[
-        str, typer.Option("--design", help="Analysis design: decomposed (default) or plain.")
-    ] = "decomposed",
+        str | None,
+        typer.Option(
+            "--design",
+            help="Analysis design: rules, decomposed, checklist or plain (default: setting).",
+        ),
+    ] = None,
 ) -> None:
     """Analyse every call of FILE and grade it against its gold labels."""
     from agent.analysis.analyzer import DESIGNS, Analyzer
     from agent.llm import get_chat_model
     from evals.calls import load_calls, rows_with_audio, run_calls
 
+    settings = settings_for()
+    design = design or settings.analysis_design
     if design not in DESIGNS:
         raise ValidationError(f"--design must be one of {', '.join(DESIGNS)}, not {design!r}.")
-    settings = settings_for()
     rows = load_calls(file, limit)
     transcribe = None
     if audio is not None:

@@ -85,7 +85,7 @@ def test_hook_stores_one_draft(store: Store, stored, monkeypatch: pytest.MonkeyP
         json.dumps({"summary": "Mehl verklumpt; Muster morgen."}),
     )
     monkeypatch.setattr(agent.llm, "get_chat_model", lambda *a, **k: model)
-    settings = Settings(chat_backend="fake")
+    settings = Settings(chat_backend="fake", analysis_design="decomposed")
     for _ in range(2):  # a retried step must not create a second note
         with store.session() as s:
             rec = s.get(CallRecording, stored["recording"])

@@ -46,6 +46,7 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 def fake_model(monkeypatch: pytest.MonkeyPatch) -> FakeChatModel:
     model = FakeChatModel()
     monkeypatch.setattr(agent.llm, "get_chat_model", lambda *a, **k: model)
+    monkeypatch.setenv("WINBACK_ANALYSIS_DESIGN", "decomposed")  # REPLIES answer its questions
     return model
 
 

@@ -43,7 +43,7 @@ def test_harness_end_to_end_with_fake_model(tmp_path: Path) -> None:
     model = FakeChatModel()
     for row in rows:
         model.enqueue(*_replies_for(row))
-    analyzer = Analyzer(model, settings=Settings(chat_backend="fake"))  # type: ignore[arg-type]
+    analyzer = Analyzer(model, settings=Settings(chat_backend="fake", analysis_design="decomposed"))  # type: ignore[arg-type]
     out = tmp_path / "run.jsonl"
     metrics, path = run_calls(rows, analyzer.analyze, model="fake", out_path=out)
     assert path == out
@@ -66,7 +66,7 @@ def test_harness_end_to_end_with_fake_model(tmp_path: Path) -> None:
 def test_harness_scores_a_bad_model_low(tmp_path: Path) -> None:
     rows = load_calls(DATASET, limit=2)
     model = FakeChatModel().enqueue(*(["not json"] * 6))
-    analyzer = Analyzer(model, settings=Settings(chat_backend="fake"))  # type: ignore[arg-type]
+    analyzer = Analyzer(model, settings=Settings(chat_backend="fake", analysis_design="decomposed"))  # type: ignore[arg-type]
     metrics, _ = run_calls(rows, analyzer.analyze, model="fake", out_path=tmp_path / "r.jsonl")
     assert metrics["failed"] == 2
     assert metrics["outcome"]["accuracy"] == 0.0
@@ -117,7 +117,7 @@ def test_saved_run_can_be_regraded(tmp_path: Path) -> None:
     model = FakeChatModel()
     for row in rows:
         model.enqueue(*_replies_for(row))
-    analyzer = Analyzer(model, settings=Settings(chat_backend="fake"))  # type: ignore[arg-type]
+    analyzer = Analyzer(model, settings=Settings(chat_backend="fake", analysis_design="decomposed"))  # type: ignore[arg-type]
     metrics, path = run_calls(rows, analyzer.analyze, model="fake", out_path=tmp_path / "r.jsonl")
     again = summarise_run(path, "fake")
     assert again["churn_reasons"] == metrics["churn_reasons"]
@@ -133,7 +133,7 @@ def test_replay_reuses_the_saved_model_answers(tmp_path: Path) -> None:
     model = FakeChatModel()
     for row in rows:
         model.enqueue(*_replies_for(row))
-    analyzer = Analyzer(model, settings=Settings(chat_backend="fake"))  # type: ignore[arg-type]
+    analyzer = Analyzer(model, settings=Settings(chat_backend="fake", analysis_design="decomposed"))  # type: ignore[arg-type]
     metrics, path = run_calls(rows, analyzer.analyze, model="fake", out_path=tmp_path / "r.jsonl")
     replayed = replay_run(path, rows, tmp_path / "replay.jsonl")
     assert replayed["churn_reasons"] == metrics["churn_reasons"]

@@ -41,6 +41,8 @@ def pipeline_settings(**overrides: Any) -> dict[str, Any]:
         "transcriber_backend": "fake",
         "analyze_after_transcription": True,
         "chat_backend": "openai",
+        # The stub's scripted answers follow the decomposed design's four questions.
+        "analysis_design": "decomposed",
         "local_only": False,
         "openai_timeout_s": 2.0,
         "openai_max_retries": 1,
