@@ -34,7 +34,7 @@ from typing import Annotated, Any, Literal
 from langchain_core.language_models.chat_models import BaseChatModel
 from pydantic import BaseModel, Field, StringConstraints
 
-from agent.analysis import evidence, outcome_cues
+from agent.analysis import evidence, outcome_cues, step_cues
 from agent.analysis.dates import resolve_due_date
 from agent.analysis.prompting import Asked, ask, context_messages, task_messages
 from agent.analysis.redaction import Redactor, name_parts, needs_redaction, restore
@@ -342,7 +342,15 @@ class Analyzer:
         lang = call.language
         mood = self._ask(system, context, "mood", MoodReply, 60, log, lang)
         steps_reply = self._ask(system, context, "steps", StepsReply, 150, log, lang)
-        steps = [self._step(s.type, s.owner, s.when, call, s.turn) for s in steps_reply.steps]
+        said = [
+            self._step(s.type, s.owner, s.when, call, s.turn)
+            for s in steps_reply.steps
+            if step_cues.said(call.turns, s.type)
+        ]
+        steps = said + [
+            self._step(step_type, "rep", "", call, index + 1)
+            for step_type, index in step_cues.found(call.turns)
+        ]
         summary = self._ask(system, context, "summary", SummaryReply, 260, log, lang)
         decided = outcome_cues.decide(call.turns)
         warnings: list[str] = []
@@ -352,7 +360,9 @@ class Analyzer:
                 f"outcome {outcome}: rule '{decided.rule}' (turn {(decided.turn or 0) + 1})"
             )
         else:
-            outcome = "follow_up" if any(s.type in BUSINESS_STEPS for s in steps) else "not_now"
+            # Whether the model heard a step towards business at all (before the word check).
+            heard = {s.type for s in steps_reply.steps}
+            outcome = "follow_up" if heard & BUSINESS_STEPS else "not_now"
             warnings.append(f"outcome {outcome}: no phrase rule applied, decided by the steps")
         labels: list[ReasonLabel] = []
         if outcome != "not_reached":
