@@ -335,7 +335,7 @@ class Analyzer:
         """Outcome and churn reasons by the guidelines' phrase rules; the model writes the rest.
 
         The small local model labels outcomes and reasons worse than plain phrase
-        rules do (see evals/README.md), but it extracts next steps with their time
+        rules do (figures in evals/README.md), but it extracts next steps with their time
         words and writes the summary well enough. Where no outcome rule applies, the
         steps decide between ``follow_up`` (a step towards business) and ``not_now``.
         """
