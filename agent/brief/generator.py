@@ -29,7 +29,7 @@ from agent.brief.facts import build_facts, fmt_date
 from agent.brief.grounding import check_claim
 from agent.brief.language import is_language
 from agent.brief.reasons import call_decision, hypotheses, incentive
-from agent.brief.schema import Brief, BriefDraft, Claim, DraftSentence, Flag, KeyFact
+from agent.brief.schema import Brief, BriefDraft, Claim, DraftSentence, Flag, KeyFact, Redo
 from agent.crm.db import get_tenant
 from agent.errors import ModelError, StructuredOutputError
 from agent.history.index import HistoryIndex
@@ -194,7 +194,12 @@ def _write_language(
     }
 
     if failing:
-        problems = "\n".join(f"- {n}: {'; '.join(p)}" for n, p in failing.items())
+        # Only the rejected sentences are written again (in order), not the whole draft:
+        # on this CPU the full draft costs several times the few sentences that failed.
+        problems = "\n".join(
+            f'{i}. {n}: "{parts[n].text}" - {"; ".join(p)}'
+            for i, (n, p) in enumerate(failing.items(), 1)
+        )
         retry = [
             *messages,
             AIMessage(content=first.raw),
@@ -204,13 +209,16 @@ def _write_language(
             second = generate_structured(
                 model,
                 retry,
-                BriefDraft,
-                max_tokens=DRAFT_MAX_TOKENS,
+                Redo,
+                max_tokens=60 + 70 * len(failing),
                 purpose="brief-retry",
                 settings=settings,
             )
             usages.append(second.usage)
-            again = _parts(second.value, facts)
+            again = {
+                name: _claim(sentence, facts)
+                for name, sentence in zip(failing, second.value.sentences, strict=False)
+            }
         except ModelError as exc:  # incl. a context overflow: keep what passed, flag the rest
             again = {}
             brief.flags.append(Flag(part="regeneration", reason=f"failed: {exc}"))

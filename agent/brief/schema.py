@@ -170,3 +170,9 @@ class BriefDraft(BaseModel):
     situation: list[DraftSentence] = Field(min_length=3, max_length=5)
     opening_question: DraftSentence
     talking_points: list[DraftSentence] = Field(min_length=3, max_length=5)
+
+
+class Redo(BaseModel):
+    """New versions of the sentences the grounding check rejected, in the order asked."""
+
+    sentences: list[DraftSentence] = Field(min_length=1, max_length=13)

@@ -80,11 +80,16 @@ def test_failing_parts_are_regenerated_once(store: Store, crm: Crm) -> None:
         "text": "Letzte Bestellung am 21.05.2025 über 5.000,00 €.",
         "facts": [last.id],
     }
-    model = FakeChatModel().enqueue(json.dumps(bad), good_draft(facts))
+    fixed = json.loads(good_draft(facts))["situation"][1]
+    model = FakeChatModel().enqueue(json.dumps(bad), json.dumps({"sentences": [fixed]}))
     brief = run(store, "K-100", model).brief
     assert len(model.history) == 2
     assert "situation[1]" in model.history[1].prompt
     assert "5.000,00 is not in the cited records" in model.history[1].prompt
+    # Only the rejected sentence is asked for again, not the whole draft.
+    assert "sentences" in model.history[1].prompt and "talking_points[0]" not in (
+        model.history[1].messages[-1].content
+    )
     assert brief.situation[1].text.startswith("Letzte Bestellung am 20.05.2025")
     assert brief.flags == []
     assert brief.usage["calls"] == 2
@@ -99,7 +104,8 @@ def test_parts_failing_twice_are_removed_and_flagged(store: Store, crm: Crm) -> 
         "text": "The delivery was late and it was not complete.",
         "facts": [],
     }
-    model = FakeChatModel().enqueue(json.dumps(bad), json.dumps(bad))
+    again = [bad["situation"][2], bad["opening_question"], bad["talking_points"][0]]
+    model = FakeChatModel().enqueue(json.dumps(bad), json.dumps({"sentences": again}))
     brief = run(store, "K-100", model).brief
     parts = {f.part: f.reason for f in brief.flags}
     assert "cites fact:F99, which does not exist" in parts["situation[2]"]
