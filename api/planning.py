@@ -47,8 +47,10 @@ T = TypeVar("T")
 
 #: Only a safety net (see the module docstring): the data version keeps plans fresh.
 TTL_S = 300.0
-MAX_ENTRIES = 512
+MAX_ENTRIES = 256
 _cache: dict[tuple[object, ...], tuple[float, object]] = {}
+#: The newest data version seen per (database, tenant).
+_versions: dict[tuple[str, int], tuple[object, ...]] = {}
 #: One lock per key being built, so that concurrent misses build a plan once.
 _building: dict[tuple[object, ...], threading.Lock] = {}
 _lock = threading.Lock()
@@ -120,12 +122,23 @@ def _cached(key: tuple[object, ...], build: Callable[[], T]) -> T:
 
 
 def _key(session: Session, tenant_id: int) -> tuple[object, ...]:
-    """The cache key prefix: database, tenant, data version and the settings the plan uses."""
+    """The cache key prefix: database, tenant, data version and the settings the plan uses.
+
+    A new data version drops the tenant's entries of older versions, so plans of
+    outdated data do not pile up in memory.
+    """
     settings = get_settings()
+    url = str(session.get_bind().engine.url)
+    version = data_version(session, tenant_id)
+    with _lock:
+        if _versions.get((url, tenant_id)) != version:
+            _versions[(url, tenant_id)] = version
+            for stale in [k for k in _cache if k[:2] == (url, tenant_id) and k[2] != version]:
+                del _cache[stale]
     return (
-        str(session.get_bind().engine.url),
+        url,
         tenant_id,
-        data_version(session, tenant_id),
+        version,
         settings.inactive_months,
         settings.pareto_value_share,
         settings.calls_per_rep_per_day,

@@ -29,6 +29,7 @@ p99 <= 100 ms.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -300,10 +301,8 @@ def tree_pids(pid: int) -> list[int]:
         current = todo.pop()
         pids.append(current)
         for task in Path(f"/proc/{current}/task").glob("*"):
-            try:
+            with contextlib.suppress(OSError):  # the process ended meanwhile
                 todo.extend(int(c) for c in (task / "children").read_text().split())
-            except OSError:
-                pass
     return pids
 
 
@@ -341,6 +340,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=24, help="JFK clips in the recording.")
     parser.add_argument("--fake-transcriber", action="store_true", help="Quick check only.")
     parser.add_argument("--threads", action="store_true", help="Python threads, not wrk.")
+    parser.add_argument(
+        "--worker-nice", type=int, default=0, help="Run the worker at this nice level (0-19)."
+    )
     args = parser.parse_args()
 
     use_wrk = not args.threads and shutil.which("wrk") is not None
@@ -372,7 +374,11 @@ def main() -> None:
     server_log = (tmp / "server.log").open("w")
     server = subprocess.Popen(serve, env=env, stdout=server_log, stderr=subprocess.STDOUT)
     worker = subprocess.Popen(
-        [*WINBACK, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [*WINBACK, "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=(lambda: os.nice(args.worker_nice)) if args.worker_nice else None,
     )
     paths = [
         ("plan", "/api/plan?as_of=2026-11-03"),
@@ -428,7 +434,7 @@ def main() -> None:
     print(
         f"recording: {duration:.0f} s of audio, transcriber "
         f"{'fake' if args.fake_transcriber else 'local Whisper'} in a separate worker process "
-        f"(used {worker_cores:.2f} cores during the windows)"
+        f"(nice {args.worker_nice}; used {worker_cores:.2f} cores during the windows)"
     )
     print(f"server log: {tmp / 'server.log'}")
     print(f"recording status at start/end of the windows: {state_before} / {state_after}")
@@ -445,7 +451,9 @@ def main() -> None:
     total_rps = run["requests"] / run["elapsed"]
     print(f"mixed load: {args.clients} connections, {run['elapsed']:.1f} s, errors {run['errors']}")
     for name, (rps, p50, p95, p99) in run["per_path"].items():
-        print(f"  {name:<8} {rps:7.1f} req/s  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  p99 {p99:6.1f} ms")
+        print(
+            f"  {name:<8} {rps:7.1f} req/s  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  p99 {p99:6.1f} ms"
+        )
     print(
         f"  {'total':<8} {total_rps:7.1f} req/s  p50 {run['p50']:6.1f} ms  "
         f"p95 {run['p95']:6.1f} ms  p99 {run['p99']:6.1f} ms  mean {run['mean']:.1f} ms  "

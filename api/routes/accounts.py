@@ -326,7 +326,7 @@ def _detail_json(store: Store, user: Principal, account_id: int) -> bytes:
 async def get_account_detail(account_id: IdPath, store: StoreDep, user: CurrentUser) -> Response:
     """The account, its order totals per year, notes, call notes, recordings, tasks, briefs."""
     # A hot read: async, its database work in one short read (api/reads.py).
-    return raw_json_response(await run_read(store, _detail_json, store, user, account_id))
+    return raw_json_response(await run_read(store, _detail_json, user, account_id))
 
 
 @router.put("/{account_id}/owner", response_model=AccountOut, summary="Assign the owner")

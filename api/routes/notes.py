@@ -163,7 +163,8 @@ _FULL = select(
 ).where(CallNote.id.in_(bindparam("ids", expanding=True)))
 _note_cache: dict[tuple[object, ...], bytes] = {}
 _note_lock = threading.Lock()
-MAX_CACHED_NOTES = 20_000
+#: About 1-3 KB each: a few MB per process at most.
+MAX_CACHED_NOTES = 5_000
 
 
 def _note_item(row: Any, external_id: str | None) -> dict[str, Any]:
@@ -250,7 +251,7 @@ async def get_notes(
     """Call notes the caller may see (a rep: on own accounts), newest first."""
     # A hot read: async; one short read (api/reads.py) when every note's analysis is
     # cached, else (new notes: validating their analyses) in the threadpool.
-    body = await run_read(store, _notes_json, store, user, status, limit, False)
+    body = await run_read(store, _notes_json, user, status, limit, False)
     if body is None:
         body = await run_in_threadpool(_notes_json, store, user, status, limit, True)
     assert body is not None

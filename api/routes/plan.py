@@ -68,11 +68,14 @@ def plan_day(as_of: date | None) -> date:
 AS_OF = Query(None, description="Plan as of this day (default: today).", examples=["2026-11-02"])
 
 
-def _plan_json(store: Store, user: Principal, day: date, days: int, build: bool) -> bytes | None:
+def _cached_plan(store: Store, user: Principal, day: date, days: int) -> bytes | None:
     with store.session() as session:
-        if build:
-            return plan_json(session, user, day, days)
         return cached_plan_json(session, user, day, days)
+
+
+def _built_plan(store: Store, user: Principal, day: date, days: int) -> bytes:
+    with store.session() as session:
+        return plan_json(session, user, day, days)
 
 
 @router.get("", summary="Planned calls", response_model=PlanOut)
@@ -90,10 +93,9 @@ async def get_plan(
     # A hot read: async; a cached plan costs one short read (api/reads.py), only
     # building a plan (tens of ms or more) goes to the threadpool.
     day = plan_day(as_of)
-    body = await run_read(store, _plan_json, store, user, day, days, False)
+    body = await run_read(store, _cached_plan, user, day, days)
     if body is None:
-        body = await run_in_threadpool(_plan_json, store, user, day, days, True)
-    assert body is not None
+        body = await run_in_threadpool(_built_plan, store, user, day, days)
     return raw_json_response(body)
 
 

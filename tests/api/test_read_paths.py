@@ -11,6 +11,7 @@ SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -18,7 +19,8 @@ from typing import Any
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.orm import sessionmaker
 
 import api.planning as planning
 from agent.analysis.notes import note_to_json
@@ -27,7 +29,7 @@ from agent.crm.db import Store, open_store
 from agent.crm.models import Account, AccountStatus, CallNote, Order, User
 from agent.settings import Settings
 from api.app import create_app
-from api.deps import forget_principals
+from api.deps import SessionDep, forget_principals
 from api.planning import forget_plans, plan_json
 from api.routes.accounts import account_detail
 from tests.api.conftest import bearer, make_settings
@@ -220,3 +222,43 @@ def test_concurrent_misses_build_the_plan_once(
     for t in threads:
         t.join()
     assert len(builds) == 1 and len(results) == 4 and len(set(results)) == 1
+
+
+def test_reads_on_the_loop_never_wait_for_the_app_pool(settings: Settings, world: World) -> None:
+    """A request served in a thread holds the pool's only connection: the note list still works.
+
+    Regression: the reads on the event loop used the app's pool; when requests in
+    threads held every connection, the loop waited for one, and those requests
+    needed the loop to give theirs back - 30 s stalls and 500s under load.
+    """
+    if not settings.db_url.startswith("sqlite"):
+        pytest.skip("reads run on the event loop only for SQLite")
+    forget_principals()
+    app = create_app(settings)
+    engine = create_engine(settings.db_url, pool_size=1, max_overflow=0, pool_timeout=3)
+    app.state.store = Store(engine=engine, factory=sessionmaker(engine, expire_on_commit=False))
+    held, release = threading.Event(), threading.Event()
+
+    @app.get("/test/hold")
+    def hold(session: SessionDep) -> dict[str, int]:
+        session.execute(text("SELECT 1"))  # checks out the pool's only connection
+        held.set()
+        release.wait(5)
+        return {}
+
+    answers: dict[str, int] = {}
+    with TestClient(app) as client:
+        client.get("/api/notes", headers=bearer(world, "boss"))  # the user is cached now
+        holder = threading.Thread(
+            target=lambda: answers.update(hold=client.get("/test/hold").status_code)
+        )
+        holder.start()
+        assert held.wait(5)
+        threading.Timer(0.5, release.set).start()
+        started = time.monotonic()
+        answers["notes"] = client.get("/api/notes", headers=bearer(world, "boss")).status_code
+        elapsed = time.monotonic() - started
+        holder.join(10)
+    engine.dispose()
+    assert answers == {"hold": 200, "notes": 200}
+    assert elapsed < 2.5
