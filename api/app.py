@@ -8,11 +8,12 @@ runs it with uvicorn.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.crm.db import open_store
 from agent.metrics import watch_queue
@@ -47,6 +48,33 @@ upload rate limit is reached.
 """
 
 
+class SecurityHeaders:
+    """Add :data:`SECURITY_HEADERS` (and ``no-store`` on HTML) to every HTTP response.
+
+    A plain ASGI middleware: Starlette's ``@app.middleware("http")`` runs the app in
+    a second task with memory streams, which cost more CPU than a cached read.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                if "text/html" in headers.get("content-type", ""):
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app for ``settings`` (default: the settings in effect)."""
     settings = settings or get_settings()
@@ -66,16 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.secret = load_secret_key(settings)
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if "text/html" in response.headers.get("content-type", ""):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(SecurityHeaders)
 
     from api.pages import auth as auth_pages
     from api.pages import manager, rep
