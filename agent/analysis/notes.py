@@ -116,7 +116,7 @@ def store_draft(
     return note
 
 
-def note_analysis(note: CallNote) -> CallAnalysis | None:
+def note_analysis(note: CallNote | Any) -> CallAnalysis | None:
     """The (possibly edited) analysis held by a note, or None for a failed note."""
     data = (note.analysis or {}).get("result")
     return CallAnalysis.model_validate(data) if data else None
@@ -146,12 +146,20 @@ def list_notes(
     return list(session.scalars(query.order_by(CallNote.id.desc()).limit(limit)))
 
 
-def note_to_json(note: CallNote, account: Account | None = None) -> dict[str, Any]:
-    """The note as shown by ``winback notes show --json`` (never the redaction mapping)."""
+def note_to_json(
+    note: CallNote | Any, account: Account | None = None, *, account_ref: str | None = None
+) -> dict[str, Any]:
+    """The note as shown by ``winback notes show --json`` (never the redaction mapping).
+
+    ``note`` is a :class:`CallNote` or a row with the same columns (the API's list
+    query selects only those); the account is named by ``account``'s external id,
+    else ``account_ref``, else the note's account id.
+    """
     analysis = note_analysis(note)
+    ref = account.external_id if account else account_ref
     return {
         "id": note.id,
-        "account": account.external_id if account else note.account_id,
+        "account": ref if ref is not None else note.account_id,
         "status": note.status.value,
         "call_date": note.call_date.isoformat() if note.call_date else None,
         "language": note.language,

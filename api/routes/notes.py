@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from agent.analysis import review
 from agent.analysis.notes import EDITABLE_FIELDS, note_to_json
-from agent.analysis.schema import CallAnalysis
 from agent.auth import Principal
 from agent.crm.db import Store
 from agent.crm.models import Account, CallNote, NoteStatus, Transcript, User
@@ -169,30 +168,7 @@ MAX_CACHED_NOTES = 5_000
 
 def _note_item(row: Any, external_id: str | None) -> dict[str, Any]:
     """One list item: :func:`note_to_json` of the note plus its account_id."""
-    data = (row.analysis or {}).get("result")
-    analysis = CallAnalysis.model_validate(data) if data else None  # as note_analysis()
-    return {
-        "id": row.id,
-        "account": external_id if external_id is not None else row.account_id,
-        "status": row.status.value,
-        "call_date": row.call_date.isoformat() if row.call_date else None,
-        "language": row.language,
-        "summary": row.summary,
-        "outcome": row.outcome.value if row.outcome else None,
-        "churn_reasons": [r.model_dump(mode="json") for r in analysis.churn_reasons]
-        if analysis
-        else [],
-        "next_steps": [s.model_dump(mode="json") for s in analysis.next_steps] if analysis else [],
-        "expectations": row.expectations,
-        "sentiment": row.sentiment,
-        "warnings": analysis.warnings if analysis else [],
-        "field_sources": row.field_sources or {},
-        "model": row.model,
-        "failure_reason": row.failure_reason,
-        "review_comment": row.review_comment,
-        "reviewed_at": row.reviewed_at.isoformat() if row.reviewed_at else None,
-        "account_id": row.account_id,
-    }
+    return {**note_to_json(row, account_ref=external_id), "account_id": row.account_id}
 
 
 def notes_json(
