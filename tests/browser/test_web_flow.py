@@ -166,6 +166,8 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     settings = configure(
         database_url=f"sqlite:///{tmp_path / 'web.db'}",
         chat_backend="fake",
+        # the scripted chat replies answer the decomposed design's questions
+        analysis_design="decomposed",
         embeddings_backend="fake",
         transcriber_backend="fake",
         # the fake transcriber labels its one segment with the first channel's speaker
