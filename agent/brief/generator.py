@@ -193,6 +193,7 @@ def _write_language(
         n: p for n, p in ((n, _problems(n, v, book, names, lang)) for n, v in parts.items()) if p
     }
 
+    rejected = {name: "; ".join(problems) for name, problems in failing.items()}
     if failing:
         # Only the rejected sentences are written again (in order), not the whole draft:
         # on this CPU the full draft costs several times the few sentences that failed.
@@ -244,6 +245,8 @@ def _write_language(
         "model_latency_s": round(sum(u.latency_s for u in usages), 3),
         "calls": len(usages),
         "attempts": sum(u.attempts for u in usages),
+        # What the check rejected in the first draft (for evals and tuning the prompt).
+        "rejected": rejected,
     }
 
 

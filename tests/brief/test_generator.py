@@ -93,6 +93,7 @@ def test_failing_parts_are_regenerated_once(store: Store, crm: Crm) -> None:
     assert brief.situation[1].text.startswith("Letzte Bestellung am 20.05.2025")
     assert brief.flags == []
     assert brief.usage["calls"] == 2
+    assert "5.000,00 is not in the cited records" in brief.usage["rejected"]["situation[1]"]
 
 
 def test_parts_failing_twice_are_removed_and_flagged(store: Store, crm: Crm) -> None:
