@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import urllib.error
 import urllib.request
@@ -85,7 +86,7 @@ def test_request_counter_is_labelled_by_route_template(api: tuple[TestClient, Wo
     text = client.get("/metrics").text
     assert scraped(text, "winback_http_requests_total", **labels) == before + 3
     assert scraped(text, "winback_http_request_duration_seconds_count", **labels) == before + 3
-    assert "910001" not in text  # raw paths never become labels
+    assert not re.search(r'="[^"]*91000\d', text)  # raw paths never become label values
     client.get("/no/such/page/910004")
     assert scraped(client.get("/metrics").text, "winback_http_requests_total", route="<unmatched>")
 

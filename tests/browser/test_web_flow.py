@@ -202,7 +202,9 @@ def _login(page: Any, base: str, username: str, password: str) -> None:
     page.fill("input[name=tenant]", "demo")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    # A click that navigates: wait for the new page, not for the old one to be idle.
+    with page.expect_navigation():
+        page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
 
 
@@ -243,7 +245,8 @@ def test_rep_and_manager_in_chromium(server: str) -> None:
             page.screenshot(path=str(SHOTS / "03_rep_upload_done.png"), full_page=True)
             note_url = page.get_attribute("#note-link", "href")
             assert note_url and note_url.startswith("/notes/")
-            page.click("button:has-text('Abmelden')")
+            with page.expect_navigation():
+                page.click("button:has-text('Abmelden')")
             page.wait_for_load_state("networkidle")
 
             # manager: analytics before, review queue, approve, analytics after
@@ -260,7 +263,8 @@ def test_rep_and_manager_in_chromium(server: str) -> None:
                 page.inner_text("#transcript"),
             )
             page.screenshot(path=str(SHOTS / "05_manager_note.png"), full_page=True)
-            page.click("#approve")
+            with page.expect_navigation():
+                page.click("#approve")
             page.wait_for_load_state("networkidle")
             assert "freigegeben" in page.inner_text("#note-status")
             page.goto(f"{server}/analytics")

@@ -25,7 +25,9 @@ def test_run_eval_over_a_tenant_without_ground_truth(
         "text": "Ask them how the last deliveries went for them.",
         "facts": [],
     }
-    model = FakeChatModel().enqueue(json.dumps(english), json.dumps(english))
+    # The regenerated sentence is English again, so it is removed and flagged.
+    again = {"sentences": [english["talking_points"][0]]}
+    model = FakeChatModel().enqueue(json.dumps(english), json.dumps(again))
     out = tmp_path / "rows.jsonl"
     metrics = run_eval(
         store, "acme", AS_OF, index=None, model=model, accounts=["K-100", "K-400", "K-300"], out=out
