@@ -150,7 +150,15 @@ def _assemble(brief: Brief, parts: dict[str, Claim]) -> None:
             (k for k in parts if k.startswith(prefix + "[")),
             key=lambda k: int(k[len(prefix) + 1 : -1]),
         )
-        return [parts[k] for k in keys]
+        seen: set[str] = set()
+        kept = []
+        for key in keys:
+            # The small model sometimes writes the same sentence twice: show it once.
+            text = " ".join(re.findall(r"\w+", parts[key].text.lower()))
+            if text not in seen:
+                seen.add(text)
+                kept.append(parts[key])
+        return kept
 
     brief.situation = ordered("situation")[:5]
     brief.opening_question = parts.get("opening_question")

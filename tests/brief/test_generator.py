@@ -173,3 +173,13 @@ def test_instructions_in_a_note_change_neither_structure_nor_facts(store: Store,
         h.code for h in clean.churn_hypotheses
     ]
     assert INJECTION not in json.dumps(with_injection.model_dump(mode="json"), ensure_ascii=False)
+
+
+def test_a_sentence_the_model_wrote_twice_is_shown_once(store: Store, crm: Crm) -> None:
+    facts = facts_of(store, "acme", "K-100", "de")
+    draft = json.loads(good_draft(facts))
+    draft["talking_points"][1] = dict(draft["talking_points"][0])
+    draft["talking_points"][1]["text"] = draft["talking_points"][0]["text"].upper() + "!"
+    brief = run(store, "K-100", FakeChatModel().enqueue(json.dumps(draft))).brief
+    texts = [c.text for c in brief.talking_points]
+    assert len(texts) == 2 and texts[0] == draft["talking_points"][0]["text"]
