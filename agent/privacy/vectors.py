@@ -13,8 +13,9 @@ the file.
 The vector segment files need care too: hnswlib allocates its element
 array with ``malloc`` and writes it to ``data_level0.bin`` whole, so the
 unused slots on disk hold whatever was in the process heap at allocation
-time, which tests found to include document text. The unused slots (past
-the header's element count) are zeroed. A process whose index buffer was
+time, which tests found to include document text; ``length.bin`` (one
+link-list size per possible element) is written the same way. The unused
+slots of both (past the header's element count) are zeroed. A process whose index buffer was
 allocated while that text was in its heap can write such fragments again on
 its next flush; docs/privacy.md describes this residual risk.
 
@@ -184,21 +185,34 @@ def _hnsw_header(header: bytes) -> tuple[int, int, int] | None:
 
 
 def zero_unused_hnsw_slots(chroma_dir: Path) -> int:
-    """Zero the slots past the element count in every ``data_level0.bin``; return bytes zeroed."""
+    """Zero the slots past the element count of every HNSW segment; return bytes zeroed.
+
+    Two files hold one slot per possible element and are written whole:
+    ``data_level0.bin`` (``bytes per element`` each) and ``length.bin`` (the
+    link-list sizes, 4 bytes each). Both can carry heap garbage in the unused
+    slots; a file whose size does not match the header is left alone.
+    """
     zeroed = 0
     for header_file in chroma_dir.glob("*/header.bin"):
-        data_file = header_file.with_name("data_level0.bin")
         parsed = _hnsw_header(header_file.read_bytes())
-        if parsed is None or not data_file.is_file():
+        if parsed is None:
             continue
         max_elements, count, per_element = parsed
-        size = data_file.stat().st_size
-        if size != max_elements * per_element:
-            log.warning("unexpected HNSW layout in %s; not zeroed", data_file)
-            continue
-        start = count * per_element
-        with data_file.open("r+b") as fh:
-            fh.seek(start)
-            fh.write(bytes(size - start))
-        zeroed += size - start
+        for name, slot in (("data_level0.bin", per_element), ("length.bin", 4)):
+            zeroed += _zero_tail(header_file.with_name(name), max_elements, count, slot)
     return zeroed
+
+
+def _zero_tail(path: Path, max_elements: int, count: int, slot: int) -> int:
+    """Zero ``path`` from slot ``count`` on, if it holds exactly ``max_elements`` slots."""
+    if not path.is_file():
+        return 0
+    size = path.stat().st_size
+    if size != max_elements * slot:
+        log.warning("unexpected HNSW layout in %s; not zeroed", path)
+        return 0
+    start = count * slot
+    with path.open("r+b") as fh:
+        fh.seek(start)
+        fh.write(bytes(size - start))
+    return size - start

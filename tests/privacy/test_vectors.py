@@ -25,6 +25,14 @@ def test_heap_garbage_in_unused_slots_is_zeroed(tmp_path: Path) -> None:
     assert data_file.read_bytes() == used + bytes(48)
 
 
+def test_heap_garbage_in_unused_link_list_sizes_is_zeroed(tmp_path: Path) -> None:
+    data_file = _segment(tmp_path, 4, 1, 16, b"V" * 64)
+    lengths = data_file.with_name("length.bin")
+    lengths.write_bytes(b"\x02\x00\x00\x00" + b"+49 89 1234567"[:12])  # 4 slots of 4 bytes
+    assert zero_unused_hnsw_slots(tmp_path) == 48 + 12
+    assert lengths.read_bytes() == b"\x02\x00\x00\x00" + bytes(12)
+
+
 def test_unexpected_layout_is_left_alone(tmp_path: Path) -> None:
     data_file = _segment(tmp_path, 4, 1, 16, b"x" * 10)  # size does not match the header
     assert zero_unused_hnsw_slots(tmp_path) == 0
