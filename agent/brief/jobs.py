@@ -166,18 +166,9 @@ def enqueue_brief_job(settings: Settings, job_id: str, delay: float = 0) -> None
 
     Raises :class:`StorageError` when the queue backend cannot be reached.
     """
-    from agent.calls.queue import get_queue
+    from agent.calls.queue import get_queue, send
 
-    task = task_for(get_queue(settings))
-    try:
-        if delay > 0:
-            task.schedule(args=(job_id,), delay=delay)
-        else:
-            task(job_id)
-    except Exception as exc:  # noqa: BLE001 - redis/sqlite errors have no common base
-        raise StorageError(
-            f"The job queue ({settings.queue_backend}) is not reachable: {exc}"
-        ) from exc
+    send(settings, task_for(get_queue(settings)), job_id, delay)
 
 
 # --- the queue task -----------------------------------------------------------

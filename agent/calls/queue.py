@@ -89,13 +89,19 @@ def enqueue_step(settings: Settings, step: str, recording_id: str, delay: float 
     """
     from agent.calls.pipeline import task_for
 
-    huey = get_queue(settings)
-    task = task_for(huey, step)
+    send(settings, task_for(get_queue(settings), step), recording_id, delay)
+
+
+def send(settings: Settings, task: Any, argument: str, delay: float = 0) -> None:
+    """Call the Huey ``task`` with ``argument`` now, or schedule it ``delay`` seconds ahead.
+
+    Raises :class:`StorageError` when the queue backend cannot be reached.
+    """
     try:
         if delay > 0:
-            task.schedule(args=(recording_id,), delay=delay)
+            task.schedule(args=(argument,), delay=delay)
         else:
-            task(recording_id)
+            task(argument)
     except Exception as exc:  # noqa: BLE001 - redis/sqlite errors have no common base
         raise StorageError(
             f"The job queue ({settings.queue_backend}) is not reachable: {exc}"
