@@ -17,7 +17,7 @@ phrasings need adding here when reviewers correct outcomes.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 
 from agent.analysis.schema import Turn
@@ -98,12 +98,14 @@ class CueOutcome:
 
 
 def _text(turn: Turn) -> str:
+    """The turn's words in lower case, single-spaced (what the phrase lists are matched on)."""
     return " ".join(turn.text.lower().split())
 
 
-def _find(
-    turns: Sequence[Turn], phrases: Sequence[str], speakers: set[str], start: int = 0
+def find_turn(
+    turns: Sequence[Turn], phrases: Sequence[str], speakers: Set[str], start: int = 0
 ) -> int | None:
+    """Index of the first turn from ``start`` on, said by ``speakers``, containing a phrase."""
     for index in range(start, len(turns)):
         if turns[index].speaker in speakers and any(p in _text(turns[index]) for p in phrases):
             return index
@@ -125,7 +127,7 @@ def _order_turn(turns: Sequence[Turn]) -> int | None:
 
 
 def _absent_turn(turns: Sequence[Turn]) -> int | None:
-    voicemail = _find(turns, VOICEMAIL, {"rep", "customer"})
+    voicemail = find_turn(turns, VOICEMAIL, {"rep", "customer"})
     if voicemail is not None:
         return voicemail
     for index, turn in enumerate(turns):
@@ -145,7 +147,7 @@ def decide(turns: Sequence[Turn]) -> CueOutcome | None:
     turn = _absent_turn(turns)
     if turn is not None and order is None:
         return CueOutcome("not_reached", "no decision-maker reached", turn)
-    turn = _find(turns, CANNOT_BUY, {"customer"})
+    turn = find_turn(turns, CANNOT_BUY, {"customer"})
     if turn is None:
         turn = next(
             (i for i, t in enumerate(turns)
@@ -156,15 +158,15 @@ def decide(turns: Sequence[Turn]) -> CueOutcome | None:
         return CueOutcome("disqualified", "cannot buy any more", turn)
     if order is not None:
         return CueOutcome("reactivated", "order with a quantity", order)
-    turn = _find(turns, REFUSES, {"customer"})
+    turn = find_turn(turns, REFUSES, {"customer"})
     if turn is not None:
         return CueOutcome("lost", "lasting refusal", turn)
     # "State at the end of the call": steps and "not now" count only in its last third.
     end = max(0, len(turns) - max(3, len(turns) // 3))
-    turn = _find(turns, STEP, {"rep", "customer"}, start=end)
+    turn = find_turn(turns, STEP, {"rep", "customer"}, start=end)
     if turn is not None:
         return CueOutcome("follow_up", "step towards business agreed", turn)
-    turn = _find(turns, NOT_NOW, {"customer"}, start=end)
+    turn = find_turn(turns, NOT_NOW, {"customer"}, start=end)
     if turn is not None:
         return CueOutcome("not_now", "not now, door open", turn)
     return None

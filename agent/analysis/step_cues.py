@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from agent.analysis.outcome_cues import find_turn
 from agent.analysis.schema import Turn
 
 #: Words without which a step type cannot have been agreed in the call.
@@ -59,24 +60,18 @@ FIND: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
 }  # fmt: skip
 
 
-def _text(turn: Turn) -> str:
-    return " ".join(turn.text.lower().split())
-
-
 def said(turns: Sequence[Turn], step_type: str) -> bool:
     """Whether the call contains a word without which ``step_type`` cannot have been agreed."""
     words = GATE.get(step_type)
     if words is None:
         return True  # types without a gate (fix_issue, incentives, contacts, none)
-    return any(w in _text(t) for t in turns for w in words)
+    return find_turn(turns, words, {"rep", "customer"}) is not None
 
 
 def found(turns: Sequence[Turn]) -> list[tuple[str, int]]:
     """``(step type, 0-based turn)`` of every step the words alone show (owner: rep)."""
-    hits: list[tuple[str, int]] = []
-    for step_type, (speakers, words) in FIND.items():
-        for index, turn in enumerate(turns):
-            if turn.speaker in speakers and any(w in _text(turn) for w in words):
-                hits.append((step_type, index))
-                break
-    return hits
+    hits = (
+        (step_type, find_turn(turns, words, speakers))
+        for step_type, (speakers, words) in FIND.items()
+    )
+    return [(step_type, index) for step_type, index in hits if index is not None]
