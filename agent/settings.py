@@ -63,6 +63,13 @@ class Settings(BaseSettings):
         description="Chroma server URL (HttpClient); default: embedded store in data_dir/chroma.",
     )
     brief_semantic_hits: int = Field(default=8, ge=0, le=50)
+    brief_design: Literal["auto", "compact", "full"] = Field(
+        default="auto",
+        description="Who writes a brief's sentences. compact: code writes the situation and "
+        "talking points from the records, the model the opening question (about 10 s with the "
+        "local model on 2 cores); full: the model writes all three (for a capable endpoint). "
+        "auto: compact with the local backend, full otherwise.",
+    )
 
     # --- plan (method from the articles; see DESIGN.md) ---------------------
     inactive_months: int = Field(default=12, ge=1, le=120)
@@ -178,6 +185,13 @@ class Settings(BaseSettings):
     # Local model choice: a bundled model name (see agent/model_store.py) or a file/dir path.
     local_chat_model: str = "qwen2.5-coder-1.5b"
     local_chat_ctx: int = Field(default=4096, ge=512, le=131072)
+    local_prompt_cache_mb: int = Field(
+        default=1024,
+        ge=0,
+        le=65536,
+        description="RAM for evaluated prompt states of the local chat model (0: off). A new "
+        "prompt resumes from the longest cached prefix, e.g. its task's system prompt.",
+    )
     chat_max_tokens: int = Field(default=512, ge=1, le=32768)
     chat_temperature: float = Field(default=0.0, ge=0, le=2)
     chat_repeat_penalty: float = Field(default=1.1, ge=1, le=2)

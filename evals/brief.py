@@ -45,16 +45,23 @@ from agent.brief.schema import Brief
 from agent.crm.db import Store, get_tenant, open_store
 from agent.crm.models import Note
 from agent.history.index import HistoryIndex
+from agent.settings import Settings
 
 RUNS_DIR = Path(__file__).parent / "runs"
 
 
 def model_text(brief: Brief) -> str:
-    """The text the model wrote (situation, opening question, talking points)."""
-    parts = [c.text for c in brief.situation]
-    if brief.opening_question:
+    """The text the model wrote: of situation, opening question and talking points, those
+    ``brief.authored`` does not give to code (briefs stored before it existed: all three)."""
+
+    def by_model(part: str) -> bool:
+        return brief.authored.get(part, "model") == "model"
+
+    parts = [c.text for c in brief.situation] if by_model("situation") else []
+    if brief.opening_question and by_model("opening_question"):
         parts.append(brief.opening_question.text)
-    parts += [c.text for c in brief.talking_points]
+    if by_model("talking_points"):
+        parts += [c.text for c in brief.talking_points]
     return "\n".join(parts)
 
 
@@ -207,6 +214,7 @@ def run_eval(
     limit: int = 15,
     seed: int = 7,
     out: Path | None = None,
+    settings: Settings | None = None,
 ) -> dict[str, Any]:
     """Generate and grade briefs; write per-account rows to ``out``; return the metrics."""
     with store.session() as session:
@@ -230,7 +238,9 @@ def run_eval(
     for account in accounts:
         started = time.perf_counter()
         with store.session() as session:
-            run = generate_brief(session, tenant, account, as_of=as_of, index=index, model=model)
+            run = generate_brief(
+                session, tenant, account, as_of=as_of, index=index, model=model, settings=settings
+            )
             known = truth.get(account)
             if known is not None:
                 complaint, cause = known["main_complaint"], known["cause"]
@@ -263,8 +273,17 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--limit", type=int, default=15)
     parser.add_argument("--account", action="append", help="Only these accounts (repeatable).")
     parser.add_argument("--rebuild-index", action="store_true")
+    parser.add_argument(
+        "--design",
+        choices=["auto", "compact", "full"],
+        default=None,
+        help="Brief design (default: the configured one; see WINBACK_BRIEF_DESIGN).",
+    )
     args = parser.parse_args(argv)
-    settings = configure(database_url=args.db) if args.db else get_settings()
+    overrides = {"database_url": args.db} if args.db else {}
+    if args.design:
+        overrides["brief_design"] = args.design
+    settings = configure(**overrides) if overrides else get_settings()
     from agent.demo import DEMO_AS_OF
 
     as_of = date.fromisoformat(args.as_of) if args.as_of else DEMO_AS_OF
@@ -285,6 +304,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         accounts=args.account,
         limit=args.limit,
         out=out,
+        settings=settings,
     )
     metrics["results_file"] = str(out)
     print(json.dumps(metrics, ensure_ascii=False, indent=2))

@@ -6,9 +6,17 @@
    (:mod:`agent.brief.facts`, :mod:`agent.brief.reasons`, :mod:`agent.brief.playbook`).
 3. Accounts not to call, or without any history, get a short brief written by
    code alone - there is nothing for a model to add and nothing to invent.
-4. Otherwise the model writes the bounded :class:`BriefDraft` (situation,
-   opening question, talking points) in the account's language, citing fact
-   ids; CRM text reaches it only fenced as data.
+4. Otherwise, by ``settings.brief_design``:
+
+   * ``compact`` (the default with the local model): code writes the situation
+     and the talking points from the records (:mod:`agent.brief.compose`) and
+     the model only the opening question (:class:`DraftSentence`), which takes
+     about 10 s on two cores instead of 45-110 s for a whole draft;
+   * ``full``: the model writes the bounded :class:`BriefDraft` (situation,
+     opening question, talking points).
+
+   The model writes in the account's language and cites fact ids; CRM text
+   reaches it only fenced as data.
 5. The grounding checker tests every sentence; failing parts are regenerated
    once (the model sees the problems), then removed and flagged.
 """
@@ -24,12 +32,22 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from sqlalchemy.orm import Session
 
-from agent.brief import playbook
+from agent.brief import compose, playbook
 from agent.brief.facts import build_facts, fmt_date
 from agent.brief.grounding import check_claim
 from agent.brief.language import is_language
 from agent.brief.reasons import call_decision, hypotheses, incentive
-from agent.brief.schema import Brief, BriefDraft, Claim, DraftSentence, Flag, KeyFact, Redo
+from agent.brief.schema import (
+    RULES_MODEL,
+    Brief,
+    BriefDraft,
+    Claim,
+    DraftSentence,
+    Flag,
+    KeyFact,
+    QuestionDraft,
+    Redo,
+)
 from agent.crm.db import get_tenant
 from agent.errors import ModelError, StructuredOutputError
 from agent.history.index import HistoryIndex
@@ -39,9 +57,10 @@ from agent.history.sync import sync_account
 from agent.prompts import fence, render_prompt
 from agent.settings import Settings, get_settings
 
-RULES_MODEL = "rules (no language model)"
 #: Room for the bounded draft; German text costs the Qwen tokenizer about 1.5x English.
 DRAFT_MAX_TOKENS = 600
+#: Room for the opening question alone (at most 30 words plus its JSON).
+QUESTION_MAX_TOKENS = 120
 STANDARD_OPENING = {
     "de": "Wir haben lange nichts mehr von Ihnen gehört – was können wir tun, damit Sie wieder "
     "gerne bei uns einkaufen?",
@@ -115,7 +134,66 @@ def _messages(brief: Brief, history: AccountHistory) -> list[BaseMessage]:
     return [SystemMessage(content=system), HumanMessage(content=data)]
 
 
-def _claim(sentence: DraftSentence, facts: dict[str, KeyFact]) -> Claim:
+def design_of(settings: Settings) -> str:
+    """The brief design in effect: ``auto`` is ``compact`` for the local model, else ``full``."""
+    if settings.brief_design != "auto":
+        return settings.brief_design
+    return "compact" if settings.chat_backend == "local" else "full"
+
+
+def _topic(brief: Brief, history: AccountHistory, lang: str) -> str:
+    """The main topic the opening question should take up, with its fact id."""
+    by_topic: dict[str, KeyFact] = {}
+    for fact in brief.key_facts:
+        by_topic.setdefault(fact.topic, fact)
+    if "complaint" in by_topic and history.open_complaints:
+        note = history.open_complaints[0].fields
+        subject = " ".join(str(note.get("subject") or note.get("body") or "").split())[:80]
+        label = "offene Reklamation „{}“" if lang == "de" else 'open complaint "{}"'
+        return f"{label.format(subject)} ({by_topic['complaint'].id})"
+    if brief.churn_hypotheses:
+        return compose.REASON_NAMES[lang][brief.churn_hypotheses[0].code]
+    if history.top_products:
+        # The item's name without its code and pack size: the question names no numbers.
+        name = compose.item_name(history.top_products[0].description)
+        label = "meistgekaufter Artikel" if lang == "de" else "item bought most"
+        product = by_topic.get("product")
+        return f"{label}: {name}" + (f" ({product.id})" if product else "")
+    return "-"
+
+
+def _question_messages(brief: Brief, history: AccountHistory) -> list[BaseMessage]:
+    """The short prompt for the opening question alone (``compact`` design)."""
+    lang = brief.language
+    shown: list[KeyFact] = []
+    seen: set[str] = set()
+    for fact in brief.key_facts:
+        if fact.topic in ("account", "last_order", "complaint", "call", "product", "contact") and (
+            fact.topic not in seen or fact.topic == "complaint"
+        ):
+            seen.add(fact.topic)
+            shown.append(fact)
+    lines = []
+    for f in shown:
+        text = _PHONE.sub("", f.text)
+        if f.topic == "product" and history.top_products:
+            # The item by its plain name: copied into the question, codes and sizes jar.
+            text = (
+                text.split(":")[0] + ": " + compose.item_name(history.top_products[0].description)
+            )
+        lines.append(f"{f.id}: {text}")
+    facts = "\n".join(lines)
+    system = render_prompt(f"brief/question_system_{lang}")
+    data = render_prompt(
+        f"brief/question_data_{lang}",
+        facts=fence(facts),
+        # The topic quotes a complaint's subject: CRM text, so it is fenced as data too.
+        topic=fence(_topic(brief, history, lang)),
+    )
+    return [SystemMessage(content=system), HumanMessage(content=data)]
+
+
+def _claim(sentence: DraftSentence | QuestionDraft, facts: dict[str, KeyFact]) -> Claim:
     sources: list[str] = []
     for fid in sentence.facts:
         # An unknown fact id becomes a citation of a record that does not exist,
@@ -165,6 +243,31 @@ def _assemble(brief: Brief, parts: dict[str, Claim]) -> None:
     brief.talking_points = ordered("talking_points")[:5]
 
 
+def _code_parts(
+    brief: Brief, history: AccountHistory, book: RecordBook, names: list[str]
+) -> dict[str, Claim]:
+    """The situation and talking points written by code, checked like any other sentence.
+
+    A composed sentence that fails the check is a bug; it is removed and flagged
+    so that it shows, never sent to the model.
+    """
+    hyps = brief.churn_hypotheses
+    parts: dict[str, Claim] = {}
+    for prefix, claims in (
+        ("situation", compose.situation(history, hyps, brief.language)),
+        ("talking_points", compose.talking_points(history, hyps, brief.language)),
+    ):
+        for i, claim in enumerate(claims):
+            problems = check_claim(claim, book, names, require_source=prefix == "situation")
+            if problems:
+                brief.flags.append(
+                    Flag(part=f"{prefix}[{i}]", reason="; ".join(problems), text=claim.text)
+                )
+            else:
+                parts[f"{prefix}[{i}]"] = claim
+    return parts
+
+
 def _write_language(
     brief: Brief,
     history: AccountHistory,
@@ -178,28 +281,57 @@ def _write_language(
 
     lang = brief.language
     facts = {f.id: f for f in brief.key_facts}
-    messages = _messages(brief, history)
+    compact = design_of(settings) == "compact"
+    parts: dict[str, Claim] = {}
+    if compact:
+        parts = _code_parts(brief, history, book, names)
+        brief.authored = {
+            "situation": "code",
+            "talking_points": "code",
+            "opening_question": "model",
+        }
+        messages = _question_messages(brief, history)
+    else:
+        brief.authored = {k: "model" for k in ("situation", "opening_question", "talking_points")}
+        messages = _messages(brief, history)
     try:
-        first = generate_structured(
-            model,
-            messages,
-            BriefDraft,
-            max_tokens=DRAFT_MAX_TOKENS,
-            purpose="brief",
-            settings=settings,
-        )
+        if compact:
+            question = generate_structured(
+                model,
+                messages,
+                QuestionDraft,
+                max_tokens=QUESTION_MAX_TOKENS,
+                purpose="brief-question",
+                settings=settings,
+            )
+            first_raw, usages = question.raw, [question.usage]
+            written = {"opening_question": _claim(question.value, facts)}
+        else:
+            draft = generate_structured(
+                model,
+                messages,
+                BriefDraft,
+                max_tokens=DRAFT_MAX_TOKENS,
+                purpose="brief",
+                settings=settings,
+            )
+            first_raw, usages = draft.raw, [draft.usage]
+            written = _parts(draft.value, facts)
     except StructuredOutputError as exc:
         # The facts, reasons and decision stand without the model; say what is missing.
-        brief.situation = _rule_situation(brief)
+        _assemble(brief, parts)
+        if not brief.situation:
+            brief.situation = _rule_situation(brief)
+            brief.authored["situation"] = "code"
         brief.opening_question = Claim(text=STANDARD_OPENING[lang])
+        brief.authored["opening_question"] = "code"
         brief.flags.append(Flag(part="language", reason=f"model gave no valid draft: {exc}"))
         brief.model = f"{getattr(model, 'model_name', 'model')} (failed; parts by code)"
         return
-    usages = [first.usage]
-    parts = _parts(first.value, facts)
     failing = {
-        n: p for n, p in ((n, _problems(n, v, book, names, lang)) for n, v in parts.items()) if p
+        n: p for n, p in ((n, _problems(n, v, book, names, lang)) for n, v in written.items()) if p
     }
+    parts.update(written)
 
     rejected = {name: "; ".join(problems) for name, problems in failing.items()}
     if failing:
@@ -209,27 +341,41 @@ def _write_language(
             f'{i}. {n}: "{parts[n].text}" - {"; ".join(p)}'
             for i, (n, p) in enumerate(failing.items(), 1)
         )
+        retry_prompt = "question_retry" if compact else "retry"
         retry = [
             *messages,
-            AIMessage(content=first.raw),
-            HumanMessage(content=render_prompt(f"brief/retry_{lang}", problems=problems)),
+            AIMessage(content=first_raw),
+            HumanMessage(content=render_prompt(f"brief/{retry_prompt}_{lang}", problems=problems)),
         ]
         try:
-            second = generate_structured(
-                model,
-                retry,
-                Redo,
-                max_tokens=60 + 70 * len(failing),
-                purpose="brief-retry",
-                settings=settings,
-            )
-            usages.append(second.usage)
-            again = {
-                name: _claim(sentence, facts)
-                for name, sentence in zip(failing, second.value.sentences, strict=False)
-            }
+            again: dict[str, Claim] = {}
+            if compact:
+                # Only the question can fail here: ask for one sentence, not a list.
+                redone = generate_structured(
+                    model,
+                    retry,
+                    QuestionDraft,
+                    max_tokens=QUESTION_MAX_TOKENS,
+                    purpose="brief-retry",
+                    settings=settings,
+                )
+                usages.append(redone.usage)
+                again = {"opening_question": _claim(redone.value, facts)}
+            else:
+                second = generate_structured(
+                    model,
+                    retry,
+                    Redo,
+                    max_tokens=60 + 70 * len(failing),
+                    purpose="brief-retry",
+                    settings=settings,
+                )
+                usages.append(second.usage)
+                again = {
+                    name: _claim(sentence, facts)
+                    for name, sentence in zip(failing, second.value.sentences, strict=False)
+                }
         except ModelError as exc:  # incl. a context overflow: keep what passed, flag the rest
-            again = {}
             brief.flags.append(Flag(part="regeneration", reason=f"failed: {exc}"))
         for name in list(failing):
             candidate = again.get(name)
@@ -241,13 +387,16 @@ def _write_language(
         brief.flags.append(Flag(part=name, reason="; ".join(reasons), text=removed.text))
     if "opening_question" not in parts:
         parts["opening_question"] = Claim(text=STANDARD_OPENING[lang])
+        brief.authored["opening_question"] = "code"
         brief.flags.append(Flag(part="opening_question", reason="standard question used"))
     _assemble(brief, parts)
     if not brief.situation:
         brief.situation = _rule_situation(brief)
+        brief.authored["situation"] = "code"
         brief.flags.append(Flag(part="situation", reason="written by code after the check"))
     brief.model = usages[0].model
     brief.usage = {
+        "design": "compact" if compact else "full",
         "prompt_tokens": sum(u.prompt_tokens for u in usages),
         "completion_tokens": sum(u.completion_tokens for u in usages),
         "model_latency_s": round(sum(u.latency_s for u in usages), 3),

@@ -6,7 +6,7 @@ import html
 import json
 from typing import Any
 
-from agent.brief.schema import Brief, Claim
+from agent.brief.schema import RULES_MODEL, Brief, Claim
 
 HEAD: dict[str, dict[str, str]] = {
     "de": {
@@ -30,6 +30,7 @@ HEAD: dict[str, dict[str, str]] = {
         "avoid": "Vermeiden",
         "flags": "Hinweise der Prüfung",
         "footer": "Erstellt von {model} am {created}. Quellen in [eckigen Klammern].",
+        "by_code": "Aus den CRM-Daten berechnet, nicht vom Sprachmodell: {parts}.",
     },
     "en": {
         "title": "Call brief",
@@ -52,6 +53,7 @@ HEAD: dict[str, dict[str, str]] = {
         "avoid": "Avoid",
         "flags": "Grounding check notes",
         "footer": "Written by {model} on {created}. Sources in [square brackets].",
+        "by_code": "Computed from the CRM data, not by the language model: {parts}.",
     },
 }
 
@@ -114,9 +116,22 @@ def to_markdown(brief: Brief) -> str:
     ]
     if brief.flags:
         out += ["", f"## {h['flags']}", ""] + [f"- {f.part}: {f.reason}" for f in brief.flags]
-    created = brief.created_at.strftime("%Y-%m-%d %H:%M UTC")
-    out += ["", "---", h["footer"].format(model=brief.model, created=created)]
+    out += ["", "---", footer(brief)]
     return "\n".join(out) + "\n"
+
+
+def footer(brief: Brief) -> str:
+    """Who wrote the brief and when, and which sentence parts code wrote."""
+    h = HEAD[brief.language]
+    created = brief.created_at.strftime("%Y-%m-%d %H:%M UTC")
+    text = h["footer"].format(model=brief.model, created=created)
+    by_code = [h[_PART_HEAD[p]] for p, who in brief.authored.items() if who == "code"]
+    if by_code and brief.model != RULES_MODEL:
+        text += " " + h["by_code"].format(parts=", ".join(by_code))
+    return text
+
+
+_PART_HEAD = {"situation": "situation", "opening_question": "opening", "talking_points": "points"}
 
 
 def _e(text: Any) -> str:
@@ -170,8 +185,7 @@ def to_html(brief: Brief) -> str:
     if brief.flags:
         flags = "".join(f"<li>{_e(f.part)}: {_e(f.reason)}</li>" for f in brief.flags)
         parts.append(f"<h2>{_e(h['flags'])}</h2><ul>{flags}</ul>")
-    created = brief.created_at.strftime("%Y-%m-%d %H:%M UTC")
-    parts.append(f"<footer>{_e(h['footer'].format(model=brief.model, created=created))}</footer>")
+    parts.append(f"<footer>{_e(footer(brief))}</footer>")
     parts.append("</article>")
     return "\n".join(parts) + "\n"
 

@@ -50,6 +50,8 @@ STRATEGIES: dict[str, dict[str, str]] = {
 }
 
 Language = Literal["de", "en"]
+#: ``Brief.model`` of a brief written without a language model.
+RULES_MODEL = "rules (no language model)"
 FactId = Annotated[str, Field(pattern=r"^F[0-9]{1,2}$")]
 
 
@@ -130,6 +132,8 @@ class Brief(BaseModel):
     avoid: list[Claim] = Field(default_factory=list, max_length=4)
     flags: list[Flag] = Field(default_factory=list)
     model: str
+    #: Who wrote the sentence parts ("situation" -> "code" or "model"), shown in the footer.
+    authored: dict[str, str] = Field(default_factory=dict)
     created_at: datetime
     usage: dict[str, Any] = Field(default_factory=dict)
 
@@ -161,6 +165,13 @@ class DraftSentence(BaseModel):
     """One sentence and the ids of the facts it uses."""
 
     text: str = Field(min_length=3, max_length=180)
+    facts: list[FactId] = Field(default_factory=list, max_length=3)
+
+
+class QuestionDraft(BaseModel):
+    """The opening question alone (``compact`` design); longer than a draft sentence."""
+
+    text: str = Field(min_length=3, max_length=260)
     facts: list[FactId] = Field(default_factory=list, max_length=3)
 
 

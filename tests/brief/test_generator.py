@@ -13,14 +13,25 @@ from agent.crm.db import Store
 from agent.crm.models import Note
 from agent.errors import NotFoundError
 from agent.prompts import FENCE_CLOSE, FENCE_OPEN
+from agent.settings import get_settings
 from agent.testing import FakeChatModel
 from tests.brief.drafts import facts_of, good_draft
 from tests.history.fixtures import AS_OF, INJECTION, Crm
 
 
-def run(store: Store, account: str, model: FakeChatModel | None = None, tenant: str = "acme"):  # type: ignore[no-untyped-def]
+def run(  # type: ignore[no-untyped-def]
+    store: Store,
+    account: str,
+    model: FakeChatModel | None = None,
+    tenant: str = "acme",
+    design: str = "full",
+):
+    """Generate a brief; the scripted drafts below are whole drafts, hence ``full`` by default."""
+    settings = get_settings().model_copy(update={"brief_design": design})
     with store.session() as s:
-        return generate_brief(s, tenant, account, as_of=AS_OF, model=model or FakeChatModel())
+        return generate_brief(
+            s, tenant, account, as_of=AS_OF, model=model or FakeChatModel(), settings=settings
+        )
 
 
 def prompt_schema(model: FakeChatModel) -> str:
@@ -183,3 +194,103 @@ def test_a_sentence_the_model_wrote_twice_is_shown_once(store: Store, crm: Crm) 
     brief = run(store, "K-100", FakeChatModel().enqueue(json.dumps(draft))).brief
     texts = [c.text for c in brief.talking_points]
     assert len(texts) == 2 and texts[0] == draft["talking_points"][0]["text"]
+
+
+# --- the compact design: code writes situation and talking points, the model the question --
+
+
+def question(text: str, facts: list[str] | None = None) -> str:
+    return json.dumps({"text": text, "facts": facts or []}, ensure_ascii=False)
+
+
+def test_compact_brief_asks_the_model_only_for_the_opening_question(store: Store, crm: Crm) -> None:
+    facts = facts_of(store, "acme", "K-100", "de")
+    complaint = facts["complaint"]
+    asked = (
+        "Wir haben lange nichts von Ihnen gehört – was ist bei Ihrer Reklamation schiefgelaufen, "
+        "und was können wir tun, damit Sie wieder gerne bei uns bestellen?"
+    )
+    model = FakeChatModel().enqueue(question(asked, [complaint.id]))
+    result = run(store, "K-100", model, design="compact")
+    brief = result.brief
+    assert len(model.history) == 1
+    prompt = model.history[0].prompt
+    assert "Eröffnungsfrage" in prompt and '"situation"' not in prompt
+    # The topic (a complaint subject: CRM text) reaches the model fenced.
+    topic = prompt.split("Wahrscheinliches Hauptthema:")[1]
+    assert topic.lstrip().startswith(FENCE_OPEN) and "offene Reklamation" in topic
+    assert brief.opening_question is not None and brief.opening_question.text == asked
+    assert brief.opening_question.sources == [f"note:{crm.complaint_note}"]
+    assert 3 <= len(brief.situation) <= 5 and 3 <= len(brief.talking_points) <= 5
+    assert any(f"order:{crm.last_order}" in c.sources for c in brief.situation)
+    assert brief.authored == {
+        "situation": "code",
+        "talking_points": "code",
+        "opening_question": "model",
+    }
+    assert brief.usage["design"] == "compact" and brief.usage["calls"] == 1
+    assert brief.flags == [] and brief.model == "fake-chat"
+    with store.session() as s:
+        from agent.history.records import RecordBook
+
+        assert check_brief(brief, RecordBook(s, crm.acme), result.names) == {}
+
+
+def test_compact_question_with_a_number_is_regenerated_once(store: Store, crm: Crm) -> None:
+    bad = "Sie haben 2023 genau 17 Aufträge storniert – warum?"
+    good = "Wir haben lange nichts von Ihnen gehört – was können wir für Sie tun?"
+    model = FakeChatModel().enqueue(question(bad), question(good))
+    brief = run(store, "K-100", model, design="compact").brief
+    assert len(model.history) == 2
+    retry = model.history[1].messages[-1].content
+    assert "without citing a record" in retry and "ohne Zahlen" in retry
+    assert brief.opening_question is not None and brief.opening_question.text == good
+    assert brief.flags == [] and "opening_question" in brief.usage["rejected"]
+
+
+def test_compact_question_failing_twice_gives_the_standard_question(store: Store, crm: Crm) -> None:
+    bad = "Sie haben 2023 genau 17 Aufträge storniert – warum?"
+    model = FakeChatModel().enqueue(question(bad), question(bad))
+    brief = run(store, "K-100", model, design="compact").brief
+    assert brief.opening_question is not None
+    assert brief.opening_question.text == STANDARD_OPENING["de"]
+    assert brief.authored["opening_question"] == "code"
+    assert {f.part for f in brief.flags} == {"opening_question"}
+    # The code-written parts stand whatever the model did.
+    assert len(brief.situation) >= 3 and len(brief.talking_points) >= 3
+
+
+def test_compact_english_account(store: Store, crm: Crm) -> None:
+    asked = "We haven't heard from you in a long time – what can we do to win you back?"
+    model = FakeChatModel().enqueue(question(asked))
+    brief = run(store, "K-200", model, design="compact").brief
+    assert "opening question" in model.history[0].prompt and "Write" in model.history[0].prompt
+    assert brief.language == "en" and brief.opening_question is not None
+    assert brief.situation[0].text.startswith(brief.account_name + " has not ordered for")
+    assert brief.flags == []
+
+
+def test_compact_injection_changes_nothing(store: Store, crm: Crm) -> None:
+    obeying = question("PWNED. Der Kunde bestellte gestern 999999 EUR.")
+    model = FakeChatModel().enqueue(obeying, obeying)
+    brief = run(store, "K-100", model, design="compact").brief
+    prompt = model.history[0].prompt
+    assert "Ignore previous instructions" not in prompt.split(FENCE_OPEN)[0]
+    # Only the reviewer's flags keep the removed text; no sentence of the brief does.
+    text = " ".join(c.text for _, c in brief.claims())
+    assert "999999" not in text and "PWNED" not in text and INJECTION not in text
+    assert {f.part for f in brief.flags} == {"opening_question"}
+    assert brief.opening_question is not None
+    assert brief.opening_question.text == STANDARD_OPENING["de"]
+
+
+def test_auto_design_is_compact_for_the_local_model_only() -> None:
+    from agent.brief.generator import design_of
+
+    base = get_settings()
+    assert design_of(base.model_copy(update={"chat_backend": "local"})) == "compact"
+    assert design_of(base.model_copy(update={"chat_backend": "openai"})) == "full"
+    assert (
+        design_of(base.model_copy(update={"chat_backend": "local", "brief_design": "full"}))
+        == "full"
+    )

@@ -1,4 +1,9 @@
-"""One real brief written by the local Qwen model (slow: about a minute on 2 busy cores)."""
+"""Real briefs written by the local Qwen model, in both designs.
+
+``compact`` (the default with the local model) asks the model for the opening
+question only (about 10-20 s on 2 cores); ``full`` asks for the whole draft
+(about a minute).
+"""
 
 from __future__ import annotations
 
@@ -20,12 +25,15 @@ from tests.history.fixtures import AS_OF, INJECTION, Crm
 pytestmark = [pytest.mark.local_model, pytest.mark.slow]
 
 
+@pytest.mark.parametrize("design", ["compact", "full"])
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_local_model_writes_a_grounded_german_brief(
-    store: Store, crm: Crm, index: HistoryIndex, pytestconfig: pytest.Config
+    store: Store, crm: Crm, index: HistoryIndex, pytestconfig: pytest.Config, design: str
 ) -> None:
     cache = Path(pytestconfig.cache.mkdir("winback-models"))
-    settings = get_settings().model_copy(update={"model_cache_dir": cache, "chat_backend": "local"})
+    settings = get_settings().model_copy(
+        update={"model_cache_dir": cache, "chat_backend": "local", "brief_design": design}
+    )
     model = get_chat_model(settings)
     with store.session() as s:
         rebuild(s, index, crm.acme)
@@ -41,3 +49,8 @@ def test_local_model_writes_a_grounded_german_brief(
     assert guess_language(text) in ("de", None)
     assert "PWNED" not in text and INJECTION not in text
     assert brief.usage["calls"] in (1, 2) and brief.usage["completion_tokens"] > 0
+    assert brief.usage["design"] == design
+    question = brief.opening_question.text
+    assert "PWNED" not in question and guess_language(question) in ("de", None)
+    if design == "compact":
+        assert brief.authored["situation"] == "code" and len(brief.situation) >= 3

