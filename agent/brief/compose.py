@@ -125,6 +125,54 @@ REASON_POINTS: dict[str, dict[str, str]] = {
     },
 }
 
+#: The question to the customer behind each churn reason (Sie-form), for the opening question.
+REASON_QUESTIONS: dict[str, dict[str, str]] = {
+    "delivery_speed": {
+        "de": "welche Lieferzeit brauchen Sie heute, und wer bietet sie Ihnen?",
+        "en": "which lead time do you need today, and who offers it to you?",
+    },
+    "delivery_reliability": {
+        "de": "welche Lieferung hat Ihnen damals am meisten geschadet?",
+        "en": "which delivery caused you the most trouble back then?",
+    },
+    "product_quality": {
+        "de": "was hat Sie an der Qualität unserer Ware gestört?",
+        "en": "what bothered you about the quality of our goods?",
+    },
+    "service_neglect": {
+        "de": "wie wünschen Sie sich die Betreuung durch uns?",
+        "en": "how would you like us to look after you?",
+    },
+    "poor_treatment": {
+        "de": "was ist damals im Umgang mit Ihnen schiefgelaufen?",
+        "en": "what went wrong in how we treated you back then?",
+    },
+    "price_terms": {
+        "de": "welche Konditionen haben Sie heute, und woran messen Sie ein gutes Angebot?",
+        "en": "which terms do you have today, and what makes a good offer for you?",
+    },
+    "competitor_offer": {
+        "de": "was macht Ihr neuer Lieferant besser, und wo überzeugt er Sie noch nicht?",
+        "en": "what does your new supplier do better, and where does it fall short?",
+    },
+    "buyer_change": {
+        "de": "worauf legen Sie im Einkauf heute besonderen Wert?",
+        "en": "what matters most to you in purchasing today?",
+    },
+    "insolvency": {
+        "de": "wie ist Ihr Unternehmen heute aufgestellt, und wer entscheidet über den Einkauf?",
+        "en": "how is your company set up today, and who decides on purchasing?",
+    },
+    "need_gone": {
+        "de": "was fertigen Sie heute, und welche unserer Artikel könnten dazu passen?",
+        "en": "what do you make today, and which of our items could fit?",
+    },
+    "other": {
+        "de": "was hat den Ausschlag gegeben, weniger bei uns zu bestellen?",
+        "en": "what made you order less from us?",
+    },
+}
+
 T: dict[str, dict[str, str]] = {
     "de": {
         "gap_months": "mehreren Monaten",

@@ -152,7 +152,14 @@ def _topic(brief: Brief, history: AccountHistory, lang: str) -> str:
         label = "offene Reklamation „{}“" if lang == "de" else 'open complaint "{}"'
         return f"{label.format(subject)} ({by_topic['complaint'].id})"
     if brief.churn_hypotheses:
-        return compose.REASON_NAMES[lang][brief.churn_hypotheses[0].code]
+        # The reason and the question behind it (reviewed, per code); the model phrases the
+        # opening question around it. Asked for the reason alone, the 1.5B model wrote
+        # "wie decken Sie heute Ihren Bedarf an Preise und Konditionen".
+        code = brief.churn_hypotheses[0].code
+        core = "Kernfrage" if lang == "de" else "core question"
+        return (
+            f"{compose.REASON_NAMES[lang][code]} – {core}: {compose.REASON_QUESTIONS[code][lang]}"
+        )
     if history.top_products:
         # The item's name without its code and pack size: the question names no numbers.
         name = compose.item_name(history.top_products[0].description)

@@ -264,7 +264,11 @@ def test_compact_english_account(store: Store, crm: Crm) -> None:
     asked = "We haven't heard from you in a long time – what can we do to win you back?"
     model = FakeChatModel().enqueue(question(asked))
     brief = run(store, "K-200", model, design="compact").brief
-    assert "opening question" in model.history[0].prompt and "Write" in model.history[0].prompt
+    prompt = model.history[0].prompt
+    assert "opening question" in prompt and "Write" in prompt
+    # No open complaint: the topic is the leading reason with its reviewed core question.
+    topic = prompt.split("Likely main topic:")[1]
+    assert "price and terms – core question: which terms do you have today" in topic
     assert brief.language == "en" and brief.opening_question is not None
     assert brief.situation[0].text.startswith(brief.account_name + " has not ordered for")
     assert brief.flags == []
