@@ -70,6 +70,12 @@ class Settings(BaseSettings):
         "local model on 2 cores); full: the model writes all three (for a capable endpoint). "
         "auto: compact with the local backend, full otherwise.",
     )
+    brief_warm_up: bool = Field(
+        default=True,
+        description="Long-running workers (winback worker, serve) load the local chat model at "
+        "start and cache the opening question's system prompts, so the first brief is as fast "
+        "as later ones.",
+    )
 
     # --- plan (method from the articles; see DESIGN.md) ---------------------
     inactive_months: int = Field(default=12, ge=1, le=120)

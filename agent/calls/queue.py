@@ -198,6 +198,10 @@ def embedded_worker(
             name="winback-maintenance",
             daemon=True,
         ).start()
+        # A long-running host: have the brief model ready before the first rep asks.
+        from agent.brief.generator import start_warm_up
+
+        start_warm_up(settings)
     try:
         yield consumer
     finally:

@@ -110,6 +110,10 @@ def worker(
         target=maintenance_loop, args=(stop, settings.recover_interval_s), daemon=True
     )
     sweeper.start()
+    if settings.worker_type == "thread":  # forked workers would each load their own model
+        from agent.brief.generator import start_warm_up
+
+        start_warm_up(settings)
     health = time.monotonic()
     try:
         while True:

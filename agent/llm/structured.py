@@ -109,7 +109,8 @@ def _instruction(schema: dict[str, Any]) -> str:
     )
 
 
-def _with_instruction(messages: list[BaseMessage], schema: dict[str, Any]) -> list[BaseMessage]:
+def with_instruction(messages: list[BaseMessage], schema: dict[str, Any]) -> list[BaseMessage]:
+    """``messages`` with the schema instruction appended to the system message (as sent)."""
     text = _instruction(schema)
     if messages and isinstance(messages[0], SystemMessage):
         first = SystemMessage(content=f"{messages[0].content}\n\n{text}")
@@ -159,7 +160,7 @@ def generate_structured(
     if isinstance(messages, str):
         messages = [HumanMessage(content=messages)]
     json_schema = bounded_schema(schema.model_json_schema())
-    conversation = _with_instruction(list(messages), json_schema)
+    conversation = with_instruction(list(messages), json_schema)
     kwargs: dict[str, Any] = {
         "response_format": response_format_for(model, schema.__name__, json_schema, settings)
     }

@@ -41,6 +41,23 @@ def today(
     return render(request, "today.html", calls=calls, day=day, tasks=tasks)
 
 
+#: The parts of a brief a language model can write (objections and "avoid" are the playbook's).
+MODEL_PARTS = ("situation", "opening_question", "talking_points")
+
+
+def ai_parts(brief_row: Brief | None) -> set[str]:
+    """The parts of the brief to mark as AI-generated: those a model wrote.
+
+    Briefs by code alone (written-off accounts, no history) have none; with the
+    ``compact`` design only the opening question is the model's. Briefs stored
+    before ``authored`` existed count every model part as the model's.
+    """
+    if not (brief_row and brief_row.model and brief_row.model != RULES_MODEL):
+        return set()
+    authored = (brief_row.content or {}).get("authored") or {}
+    return {part for part in MODEL_PARTS if authored.get(part, "model") == "model"}
+
+
 @router.get("/accounts/{account_id}")
 def account_page(
     account_id: IdPath, request: Request, session: SessionDep, user: CurrentUser
@@ -56,8 +73,7 @@ def account_page(
         account=account_detail(session, account),
         brief=brief_row.content if brief_row else None,
         brief_row=brief_row,
-        # Parts written by code only (written-off accounts, no history) are not AI text.
-        brief_ai=bool(brief_row and brief_row.model and brief_row.model != RULES_MODEL),
+        brief_ai=ai_parts(brief_row),
         now=date.today().isoformat(),
     )
 

@@ -5,6 +5,11 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from agent.brief.schema import RULES_MODEL
+from agent.crm.db import open_store
+from agent.crm.models import Brief
+from agent.settings import Settings
+from api.pages.rep import ai_parts
 from tests.api.conftest import login
 from tests.api.world import World
 
@@ -91,3 +96,44 @@ def test_static_files_and_no_inline_script(client: TestClient) -> None:
     assert client.get("/static/app.js").status_code == 200
     assert client.get("/static/app.css").status_code == 200
     assert client.get("/static/../app.py").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("authored", "marked"),
+    [
+        ({"situation": "code", "talking_points": "code", "opening_question": "model"}, 1),
+        ({}, 3),  # stored before `authored` existed: every model part counts as the model's
+    ],
+)
+def test_brief_marks_only_the_parts_a_model_wrote(
+    client: TestClient, world: World, api_settings: Settings, authored: dict[str, str], marked: int
+) -> None:
+    store = open_store(api_settings.db_url)
+    with store.session() as s:
+        row = s.get(Brief, world.objects["rep1"].brief)
+        assert row is not None
+        row.model = "qwen2.5-coder-1.5b"
+        row.content = {
+            "account_name": "Kunde rep1 GmbH",
+            "language": "de",
+            "as_of": "2026-11-02",
+            "should_call": True,
+            "situation": [{"text": "Lage vom Code.", "sources": []}],
+            "opening_question": {"text": "Was können wir tun?", "sources": []},
+            "talking_points": [{"text": "Punkt vom Code.", "sources": []}],
+            "objections": [{"objection": "Zu teuer.", "answer": "Nachfragen."}],
+            "avoid": [{"text": "Nicht drängen.", "sources": []}],
+            "authored": authored,
+        }
+    login(client, "rep1")
+    page = client.get(f"/accounts/{world.objects['rep1'].account}")
+    section = page.text.split('id="brief-section"')[1].split("</section>")[0]
+    assert "Was können wir tun?" in section
+    assert section.count('class="ai"') == marked
+
+
+def test_briefs_by_rules_alone_are_not_marked() -> None:
+    row = Brief(model=RULES_MODEL, content={"authored": {}})
+    assert ai_parts(row) == set() and ai_parts(None) == set()
+    row = Brief(model="m", content={"authored": {"situation": "code"}})
+    assert ai_parts(row) == {"opening_question", "talking_points"}

