@@ -352,28 +352,20 @@ def _write_language(
         brief.authored = {k: "model" for k in ("situation", "opening_question", "talking_points")}
         messages = _messages(brief, history)
     try:
-        if compact:
-            question = generate_structured(
-                model,
-                messages,
-                QuestionDraft,
-                max_tokens=QUESTION_MAX_TOKENS,
-                purpose="brief-question",
-                settings=settings,
-            )
-            first_raw, usages = question.raw, [question.usage]
-            written = {"opening_question": _claim(question.value, facts)}
+        first = generate_structured(
+            model,
+            messages,
+            QuestionDraft if compact else BriefDraft,
+            max_tokens=QUESTION_MAX_TOKENS if compact else DRAFT_MAX_TOKENS,
+            purpose="brief-question" if compact else "brief",
+            settings=settings,
+        )
+        first_raw, usages = first.raw, [first.usage]
+        if isinstance(first.value, QuestionDraft):
+            written = {"opening_question": _claim(first.value, facts)}
         else:
-            draft = generate_structured(
-                model,
-                messages,
-                BriefDraft,
-                max_tokens=DRAFT_MAX_TOKENS,
-                purpose="brief",
-                settings=settings,
-            )
-            first_raw, usages = draft.raw, [draft.usage]
-            written = _parts(draft.value, facts)
+            assert isinstance(first.value, BriefDraft)
+            written = _parts(first.value, facts)
     except StructuredOutputError as exc:
         # The facts, reasons and decision stand without the model; say what is missing.
         _assemble(brief, parts)
