@@ -180,8 +180,8 @@ class Settings(BaseSettings):
     local_only: bool = Field(
         default=False, description="Refuse any model that is not local (data protection)."
     )
-    analysis_design: Literal["rules", "decomposed", "checklist", "plain"] = Field(
-        default="rules",
+    analysis_design: Literal["learned", "decomposed", "checklist", "plain"] = Field(
+        default="learned",
         description="How calls are analysed (agent/analysis/analyzer.py; figures in evals/).",
     )
     redact_names: bool = Field(

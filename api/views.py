@@ -16,6 +16,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from agent.catalogue.vocabulary import vocabulary
 from agent.errors import PayloadTooLargeError
 from api.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
 from api.security import LANG_COOKIE, csrf_token
@@ -42,8 +43,24 @@ def page_language(request: Request) -> str:
     return DEFAULT_LANGUAGE
 
 
+def code_namer(language: str) -> Any:
+    """``name(kind, code)`` for templates: a domain code as a person reads it (the catalogue)."""
+    vocab = vocabulary()
+
+    def name(kind: str, code: str | None) -> str:
+        if not code:
+            return "–"
+        if kind == "reason":
+            return vocab.reason_name(code, language)
+        if kind == "outcome":
+            return vocab.outcome_name(code, language)
+        return vocab.step_name(code, language)
+
+    return name
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """Render ``template`` with the user, the CSRF token and the translator."""
+    """Render ``template`` with the user, the CSRF token, the translator and code names."""
     lang = page_language(request)
     data = getattr(request.state, "session_data", None)
     csrf = csrf_token(request.app.state.secret, data) if data is not None else ""
@@ -53,6 +70,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         csrf=csrf,
         lang=lang,
         t=translator(lang),
+        name=code_namer(lang),
         **context,
     )
     return HTMLResponse(html, status_code=status_code)

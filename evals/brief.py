@@ -40,11 +40,11 @@ from sqlalchemy.orm import Session
 from agent.brief.facts import fmt_date
 from agent.brief.generator import BriefRun, generate_brief
 from agent.brief.grounding import grounding_rate
-from agent.brief.language import guess_language
 from agent.brief.schema import Brief
 from agent.crm.db import Store, get_tenant, open_store
 from agent.crm.models import Note
 from agent.history.index import HistoryIndex
+from agent.language import guess_language
 from agent.settings import Settings
 
 RUNS_DIR = Path(__file__).parent / "runs"

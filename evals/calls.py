@@ -95,6 +95,7 @@ def run_calls(
     audio_dir: Path | None = None,
     transcribe: TranscribeFn | None = None,
     progress: Callable[[int, int, dict[str, Any]], None] | None = None,
+    injection_ids: set[str] | None = None,
 ) -> tuple[dict[str, Any], Path]:
     """Analyse every row, write per-call results as JSONL, return (metrics, results path).
 
@@ -135,7 +136,7 @@ def run_calls(
             results.append(line)
             if progress:
                 progress(i, len(rows), line)
-    metrics = summarise(results, model)
+    metrics = summarise(results, model, injection_ids)
     metrics["results_file"] = str(out_path)
     out_path.with_suffix(".metrics.json").write_text(
         json.dumps(metrics, ensure_ascii=False, indent=2), encoding="utf-8"
@@ -202,7 +203,6 @@ def replay_run(
         design = (
             "plain" if "plain" in raw
             else "checklist" if "checks" in raw
-            else "rules" if "mood" in raw
             else "decomposed"
         )  # fmt: skip
         model = FakeChatModel().enqueue(*answers)

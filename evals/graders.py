@@ -13,6 +13,14 @@ from typing import Any
 
 from agent.analysis.evidence import is_grounded, normalise
 from agent.analysis.schema import Turn
+from evals.trust import (
+    abstention,
+    calibration,
+    false_claims,
+    outcome_at_coverage,
+    outcome_choice,
+    reason_probabilities,
+)
 
 FACT_METHOD = (
     "code: a gold fact counts as covered when at least half of its key tokens (numbers "
@@ -176,22 +184,32 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return round(ordered[low] + (ordered[high] - ordered[low]) * (pos - low), 3)
 
 
-def summarise(results: Sequence[dict[str, Any]], model: str) -> dict[str, Any]:
+def summarise(
+    results: Sequence[dict[str, Any]], model: str, injection_ids: set[str] | None = None
+) -> dict[str, Any]:
     """Metrics dict of a run from its per-call results (see evals/calls.py for their shape).
 
     A call whose analysis failed counts with an empty prediction (no reasons,
     no outcome, no steps, empty summary), so failures lower the scores
-    instead of disappearing from them.
+    instead of disappearing from them. Churn-reason figures are of the
+    reasons the note *asserts*; ``with_candidates`` also counts those it
+    leaves to the reviewer. Outcome ``accuracy`` is of the note's best
+    choice, an undecided note's top candidate included; the decided ones are
+    in ``accuracy_at_coverage``. ``injection_ids`` (hard-case tag h) lets
+    ``false_claims`` report the prompt-injection calls separately.
     """
     gold_reasons, pred_reasons, gold_out, pred_out = [], [], [], []
     gold_steps, pred_steps, recalls, latencies = [], [], [], []
+    with_candidates: list[list[str]] = []
+    prompt_tokens: list[int] = []
     ok_quotes = all_quotes = 0
     for r in results:
         gold, pred = r["gold"], r.get("prediction") or {}
         gold_reasons.append(gold["churn_reasons"])
         pred_reasons.append([c["code"] for c in pred.get("churn_reasons", [])])
         gold_out.append(gold["outcome"])
-        pred_out.append(pred.get("outcome"))
+        pred_out.append(outcome_choice(pred)[0])
+        with_candidates.append(list(reason_probabilities(pred)) or pred_reasons[-1])
         gold_steps.append(gold["next_steps"])
         pred_steps.append(pred.get("next_steps", []))
         recalls.append(fact_recall(gold["summary_facts"], pred.get("summary", "")))
@@ -200,7 +218,9 @@ def summarise(results: Sequence[dict[str, Any]], model: str) -> dict[str, Any]:
         ok_quotes, all_quotes = ok_quotes + ok, all_quotes + total
         if r.get("latency_s") is not None:
             latencies.append(float(r["latency_s"]))
+        prompt_tokens.append(int(r.get("prompt_tokens") or 0))
     reasons = prf_sets(gold_reasons, pred_reasons)
+    candidates = prf_sets(gold_reasons, with_candidates)
     steps = grade_next_steps(gold_steps, pred_steps)
     return {
         "n": len(results),
@@ -212,6 +232,7 @@ def summarise(results: Sequence[dict[str, Any]], model: str) -> dict[str, Any]:
             "precision": reasons["precision"],
             "recall": reasons["recall"],
             "per_label": reasons["per_label"],
+            "with_candidates": {k: candidates[k] for k in ("micro_f1", "precision", "recall")},
         },
         "outcome": {"accuracy": accuracy(gold_out, pred_out) if results else 0.0},
         "next_steps": steps,
@@ -224,4 +245,11 @@ def summarise(results: Sequence[dict[str, Any]], model: str) -> dict[str, Any]:
             "method": FACT_METHOD,
         },
         "latency_s": {"p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95)},
+        "prompt_tokens_per_call": round(sum(prompt_tokens) / len(prompt_tokens), 1)
+        if prompt_tokens
+        else 0.0,
+        "calibration": calibration(results),
+        "abstained": abstention(results),
+        "accuracy_at_coverage": outcome_at_coverage(results),
+        "false_claims": false_claims(results, injection_ids),
     }

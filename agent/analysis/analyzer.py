@@ -1,12 +1,11 @@
 """The analysis flow: transcript turns + account context → :class:`CallAnalysis`.
 
 Four designs, all kept so the eval can compare them (``analysis_design``
-setting; ``rules`` by default, the best with the small local model):
+setting; ``learned`` by default, the best measured on writers it never saw):
 
-* ``rules`` - the outcome by the guidelines' phrase rules
-  (:mod:`agent.analysis.outcome_cues`) and churn reasons by the shared cue
-  lexicon on customer turns (:mod:`agent.reason_lexicon`); the model only
-  answers mood, next steps and the summary;
+* ``learned`` - no chat model: classifiers trained on labelled sentences
+  score every sentence, calibrated probabilities decide or leave a field to
+  the reviewer, code writes the summary (:mod:`agent.analysis.learned`);
 * ``plain`` - one question asking for everything at once, the model writes
   its own evidence quotes (the first design; quotes are then checked);
 * ``checklist`` - like ``decomposed``, but the outcome from five yes/no
@@ -21,20 +20,24 @@ setting; ``rules`` by default, the best with the small local model):
 
 A call without any customer words gets an honest "no analysis" result with
 no model call. A model that fails after bounded retries gives a ``failed``
-result with the reason, never a half-filled analysis.
+result with the reason, never a half-filled analysis. A summary a chat
+model wrote keeps only the sentences the decided fields support
+(:mod:`agent.analysis.support`).
 """
 
 from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from pydantic import BaseModel, Field, StringConstraints
 
-from agent.analysis import evidence, outcome_cues, step_cues
+from agent.analysis import evidence
+from agent.analysis.bank import Example
 from agent.analysis.dates import resolve_due_date
 from agent.analysis.prompting import Asked, ask, context_messages, task_messages
 from agent.analysis.redaction import Redactor, name_parts, needs_redaction, restore
@@ -51,31 +54,26 @@ from agent.analysis.schema import (
     Turn,
     no_analysis,
 )
-from agent.errors import ModelError
-from agent.reason_lexicon import LEXICON, cues
+from agent.analysis.support import supported_text
+from agent.catalogue.vocabulary import vocabulary
+from agent.errors import ModelError, WinbackError
+from agent.language import language_scores
 from agent.settings import Settings, get_settings
 
-Design = Literal["plain", "decomposed", "checklist", "rules"]
-DESIGNS: tuple[str, ...] = ("rules", "decomposed", "checklist", "plain")
+Design = Literal["learned", "plain", "decomposed", "checklist"]
+DESIGNS: tuple[str, ...] = ("learned", "decomposed", "checklist", "plain")
+#: Designs that ask a chat model; ``learned`` does not need one.
+CHAT_DESIGNS: frozenset[str] = frozenset({"decomposed", "checklist", "plain"})
 
 Short = Annotated[str, StringConstraints(max_length=200)]
-#: Step types that are a step towards business (GUIDELINES §2.5: follow_up, not not_now).
-BUSINESS_STEPS = {"send_offer", "send_sample", "schedule_visit", "fix_issue", "offer_incentive"}
 
-#: Word stems used to cut the most telling sentence out of a long customer turn.
-REASON_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "delivery_speed": ("lieferzeit", "wochen", "dauer", "lead time", "weeks", "long", "schnell"),
-    "delivery_reliability": ("spät", "termin", "liefer", "late", "deliver", "missing", "fehlt"),
-    "product_quality": ("qualität", "reklam", "defekt", "mangel", "quality", "defect", "fail"),
-    "service_neglect": ("niemand", "keiner", "gemeldet", "besuch", "nobody", "no one", "contact"),
-    "poor_treatment": ("behandelt", "unverschämt", "schuld", "treated", "rude", "blamed"),
-    "price_terms": ("preis", "teuer", "euro", "mindest", "price", "expensive", "cost"),
-    "competitor_offer": ("angebot", "wettbewerb", "günstiger", "offer", "cheaper", "competitor"),
-    "buyer_change": ("neue", "übernom", "einkauf", "konzern", "new", "merged", "group"),
-    "insolvency": ("insolvenz", "schließ", "aufgeben", "liquid", "closes", "bank", "lenders"),
-    "need_gone": ("brauchen", "umgestellt", "nicht mehr", "no longer", "need", "switched"),
-    "other": (),
-}
+
+def reason_keywords(code: str, language: str) -> tuple[str, ...]:
+    """The catalogue's cue words of a reason as plain stems, to pick the telling sentence."""
+    reason = vocabulary().reasons.get(code)
+    if reason is None:
+        return ()
+    return tuple(c.replace("*", "") for c in reason.cues.get(language, ()))
 
 
 class OutcomeReply(BaseModel):
@@ -115,13 +113,6 @@ class OutcomeChecks(BaseModel):
         if self.next_step_agreed:
             return "follow_up"
         return "not_now"
-
-
-class MoodReply(BaseModel):
-    """The customer's mood and expectations (the ``rules`` design's only outcome-side question)."""
-
-    sentiment: Sentiment = "neutral"
-    expectations: Short = ""
 
 
 class ReasonPick(BaseModel):
@@ -236,20 +227,28 @@ class Analyzer:
 
     def __init__(
         self,
-        model: BaseChatModel,
+        model: BaseChatModel | None = None,
         *,
         design: Design | None = None,
         settings: Settings | None = None,
         redact: bool | None = None,
+        examples: Sequence[Example] = (),
     ) -> None:
         self.settings = settings or get_settings()
         design = design or self.settings.analysis_design
         if design not in DESIGNS:
             raise ValueError(f"unknown design {design!r}")
+        if model is None and design in CHAT_DESIGNS:
+            raise ValueError(f"the {design!r} design needs a chat model")
         self.model = model
         self.design = design
+        #: The tenant's confirmed sentences (``learned`` design): they refit its classifiers.
+        self.examples = list(examples)
         self.redact = needs_redaction(self.settings) if redact is None else redact
-        self.model_name = str(getattr(model, "model_name", "") or type(model).__name__)
+        if model is None:
+            self.model_name = "learned classifiers (no language model)"
+        else:
+            self.model_name = str(getattr(model, "model_name", "") or type(model).__name__)
 
     # --- public ---------------------------------------------------------------
 
@@ -262,6 +261,14 @@ class Analyzer:
                 "no_analysis", no_analysis(call.language, reason), self.model_name, self.design,
                 time.perf_counter() - started,
             )  # fmt: skip
+        if unsupported_language(call.turns):
+            reason = "the call is in neither German nor English: no analysis possible"
+            return AnalysisResult(
+                "no_analysis", no_analysis(call.language, reason), self.model_name, self.design,
+                time.perf_counter() - started,
+            )  # fmt: skip
+        if self.design == "learned":
+            return self._learned(call, started)
         log = Asked()
         shown_turns, account, mapping = self._model_view(call)
         system, context = context_messages(
@@ -294,16 +301,33 @@ class Analyzer:
 
     # --- the designs ---------------------------------------------------------------
 
+    def _learned(self, call: CallInput, started: float) -> AnalysisResult:
+        from agent.analysis.learned import LearnedAnalysis
+        from agent.analysis.tenant_bank import with_examples
+        from agent.analysis.trained import analysis_model
+
+        try:
+            model, featurizer = analysis_model(self.settings)
+            model = with_examples(model, featurizer, self.examples)
+            analysis = LearnedAnalysis(model, featurizer).analyze(call)
+        except WinbackError as exc:  # e.g. the embedding model cannot be loaded
+            return AnalysisResult(
+                "failed", None, self.model_name, self.design, time.perf_counter() - started,
+                failure_reason=str(exc),
+            )  # fmt: skip
+        return AnalysisResult(
+            "ok", analysis, self.model_name, self.design, time.perf_counter() - started
+        )
+
     def _ask(self, system: Any, context: str, task: str, schema: Any, tokens: int, log: Asked,
              language: str) -> Any:  # fmt: skip
         messages = task_messages(system, context, task, language)
+        assert self.model is not None  # checked in __init__ for the chat designs
         return ask(self.model, messages, schema, settings=self.settings, max_tokens=tokens,
                    purpose=task, log=log)  # fmt: skip
 
     def _decomposed(self, call: CallInput, system: Any, context: str, log: Asked) -> CallAnalysis:
         lang = call.language
-        if self.design == "rules":
-            return self._rules(call, system, context, log)
         outcome: Any
         warnings: list[str] = []
         if self.design == "checklist":
@@ -320,7 +344,7 @@ class Analyzer:
                     warnings.append(f"dropped {pick.code}: turn {pick.turn} is not a customer turn")
                     continue
                 quote = evidence.quote_from_turn(
-                    call.turns[index].text, REASON_KEYWORDS.get(pick.code, ())
+                    call.turns[index].text, reason_keywords(pick.code, call.language)
                 )
                 labels.append(ReasonLabel(code=pick.code, evidence=quote, confidence=0.7))
         steps_reply = self._ask(system, context, "steps", StepsReply, 150, log, lang)
@@ -329,55 +353,6 @@ class Analyzer:
         return self._finish(
             call, summary.summary, labels, outcome.outcome, steps, outcome.sentiment,
             outcome.expectations, warnings,
-        )  # fmt: skip
-
-    def _rules(self, call: CallInput, system: Any, context: str, log: Asked) -> CallAnalysis:
-        """Outcome and churn reasons by the guidelines' phrase rules; the model writes the rest.
-
-        The small local model labels outcomes and reasons worse than plain phrase
-        rules do (figures in evals/README.md), but it extracts next steps with their time
-        words and writes the summary well enough. Where no outcome rule applies, the
-        steps decide between ``follow_up`` (a step towards business) and ``not_now``.
-        """
-        lang = call.language
-        mood = self._ask(system, context, "mood", MoodReply, 60, log, lang)
-        steps_reply = self._ask(system, context, "steps", StepsReply, 150, log, lang)
-        said = [
-            self._step(s.type, s.owner, s.when, call, s.turn)
-            for s in steps_reply.steps
-            if step_cues.said(call.turns, s.type)
-        ]
-        steps = said + [
-            self._step(step_type, "rep", "", call, index + 1)
-            for step_type, index in step_cues.found(call.turns)
-        ]
-        summary = self._ask(system, context, "summary", SummaryReply, 260, log, lang)
-        decided = outcome_cues.decide(call.turns)
-        warnings: list[str] = []
-        if decided is not None:
-            outcome = decided.outcome
-            warnings.append(
-                f"outcome {outcome}: rule '{decided.rule}' (turn {(decided.turn or 0) + 1})"
-            )
-        else:
-            # Whether the model heard a step towards business at all (before the word check).
-            heard = {s.type for s in steps_reply.steps}
-            outcome = "follow_up" if heard & BUSINESS_STEPS else "not_now"
-            warnings.append(f"outcome {outcome}: no phrase rule applied, decided by the steps")
-        labels: list[ReasonLabel] = []
-        if outcome != "not_reached":
-            found: dict[str, int] = {}
-            for index, turn in enumerate(call.turns):
-                if turn.speaker == "customer":  # the rep's words are no evidence (§1)
-                    for code in cues(turn.text):
-                        found.setdefault(code, index)
-            for code, index in found.items():
-                keywords = LEXICON.get(code, ()) + REASON_KEYWORDS.get(code, ())
-                quote = evidence.quote_from_turn(call.turns[index].text, keywords)
-                labels.append(ReasonLabel(code=code, evidence=quote, confidence=0.5))  # type: ignore[arg-type]
-        return self._finish(
-            call, summary.summary, labels, outcome, steps, mood.sentiment, mood.expectations,
-            warnings,
         )  # fmt: skip
 
     def _plain(self, call: CallInput, system: Any, context: str, log: Asked) -> CallAnalysis:
@@ -443,6 +418,14 @@ class Analyzer:
             steps = [s for s in steps if s.type == "update_contact"]
         if not [s for s in steps if s.type != "none"]:
             steps = [NextStep(type="none", owner="rep")]
+        draft = CallAnalysis(
+            language=call.language,
+            churn_reasons=kept,
+            outcome=outcome,  # type: ignore[arg-type]
+            next_steps=steps[:8],
+        )
+        summary, unsupported = supported_text(summary.strip(), call.language, draft, call.turns)
+        warnings.extend(unsupported)
         return CallAnalysis(
             language=call.language,
             summary=summary.strip()[:1500],
@@ -470,13 +453,45 @@ class Analyzer:
         return turns, account, dict(redactor.mapping)
 
 
-def guess_language(turns: list[dict[str, Any]] | list[Turn]) -> Literal["de", "en"]:
-    """Guess German or English from common function words (for transcripts without a language)."""
-    text = " ".join(
+def analyzer_for(
+    settings: Settings, design: str | None = None, examples: Sequence[Example] = ()
+) -> Analyzer:
+    """An :class:`Analyzer` for ``design`` (default: the setting); a chat model only if needed."""
+    design = design or settings.analysis_design
+    model = None
+    if design in CHAT_DESIGNS:
+        from agent.llm import get_chat_model
+
+        model = get_chat_model(settings)
+    return Analyzer(model, design=design, settings=settings, examples=examples)  # type: ignore[arg-type]
+
+
+def _text(turns: Sequence[dict[str, Any]] | Sequence[Turn]) -> str:
+    return " ".join(
         t.text if isinstance(t, Turn) else str(t.get("text", "")) if isinstance(t, dict) else ""
         for t in turns
     )
-    words = text.lower().split()
-    de = sum(w in {"und", "ich", "nicht", "das", "wir", "ist", "sie", "haben"} for w in words)
-    en = sum(w in {"and", "the", "you", "we", "is", "not", "that", "have"} for w in words)
-    return "de" if de >= en else "en"
+
+
+def guess_language(turns: list[dict[str, Any]] | list[Turn]) -> Literal["de", "en"]:
+    """German or English by stop-word count (for transcripts without a language); ties: German."""
+    scores = language_scores(_text(turns))
+    return "de" if scores["de"] >= scores["en"] else "en"
+
+
+#: Below this share of German or English stop words, a long text is in another language.
+MIN_STOPWORD_SHARE = 0.08
+MIN_WORDS_TO_JUDGE = 25
+
+
+def unsupported_language(turns: Sequence[Turn]) -> bool:
+    """True when the customer's words are plainly neither German nor English.
+
+    The classifiers learned German and English; on another language they
+    would still find "reasons". Short texts are not judged.
+    """
+    text = _text([t for t in turns if t.speaker == "customer"])
+    words = len(text.split())
+    if words < MIN_WORDS_TO_JUDGE:
+        return False
+    return max(language_scores(text).values()) < MIN_STOPWORD_SHARE * words

@@ -1,130 +1,133 @@
-"""A supervised baseline on the multilingual sentence embeddings: churn reasons and outcome.
+"""Learned models of the call analysis: sentence classifiers and call-level calibrators.
 
-Each call is represented by its customer turns, embedded one by one with the
-configured embedder (USE-m-v3 locally: German and English in one space).
-Two simple, transparent models that need no GPU and no tuning library:
+Two small, transparent model types, both logistic regressions:
 
-* churn reasons, one-vs-rest nearest centroid: a call's score for a code is
-  the best cosine similarity of any of its customer turns to the centroid of
-  the training calls with that code, minus the similarity to the centroid of
-  the calls without it; a code is predicted when the margin exceeds
-  ``threshold``. A reason is usually said in one turn, so the best turn, not
-  the average, carries the signal.
-* outcome, nearest centroid of the mean customer-turn vectors.
-
-With 24 labelled calls this is a baseline, evaluated by leave-one-out only
-(:func:`leave_one_out`); it is not used by the analyzer unless the numbers
-say so.
+* :class:`SentenceModel` - multinomial logistic regression over sentence
+  features (:mod:`agent.analysis.features`), one per task (churn reason,
+  outcome signal, next step), ``none`` being one of its classes. Fitted with
+  scikit-learn; prediction is a matrix product in numpy, so a trained model
+  is a few arrays.
+* :class:`Calibrator` - a logistic regression on a handful of call-level
+  features (e.g. the noisy-OR of a code's sentence probabilities). It turns
+  "some sentence looks like price" into a probability that the *call* has
+  the reason, fitted on out-of-fold scores so it is honest about how often
+  such scores were right on calls the sentence model had not seen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from agent.codes import REASON_CODES
+#: Probabilities are clipped to this distance from 0 and 1 before taking logits.
+EPS = 1e-4
+
+
+def logit(p: np.ndarray | float) -> np.ndarray:
+    """log(p / (1 - p)) with p clipped to [EPS, 1 - EPS]."""
+    q = np.clip(np.asarray(p, dtype=np.float64), EPS, 1 - EPS)
+    return np.asarray(np.log(q / (1 - q)))
+
+
+def noisy_or(probs: np.ndarray) -> np.ndarray:
+    """1 - prod(1 - p) over axis 0: the chance that at least one sentence carries the label."""
+    if probs.shape[0] == 0:
+        return np.zeros(probs.shape[1:], dtype=np.float64)
+    return np.asarray(1.0 - np.prod(1.0 - np.asarray(probs, dtype=np.float64), axis=0))
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return np.asarray(e / e.sum(axis=1, keepdims=True))
 
 
 @dataclass
-class CallVectors:
-    """The embedded customer turns of one call (rows are unit vectors)."""
+class SentenceModel:
+    """Multinomial logistic regression over sentence features."""
 
-    turns: np.ndarray
+    classes: tuple[str, ...]
+    coef: np.ndarray
+    intercept: np.ndarray
 
-    @property
-    def mean(self) -> np.ndarray:
-        vec = self.turns.mean(axis=0)
-        norm = float(np.linalg.norm(vec))
-        return vec / norm if norm else vec
-
-
-def embed_calls(rows: Sequence[dict[str, Any]], embedder: Any) -> list[CallVectors]:
-    """Embed the customer turns of every call (a call without any gets one empty-text row)."""
-    texts: list[str] = []
-    spans: list[tuple[int, int]] = []
-    for row in rows:
-        customer = [t["text"] for t in row["turns"] if t["speaker"] == "customer"] or [""]
-        spans.append((len(texts), len(texts) + len(customer)))
-        texts.extend(customer)
-    matrix = np.asarray(embedder.embed(texts), dtype=np.float32)
-    return [CallVectors(matrix[a:b]) for a, b in spans]
-
-
-def _unit(vec: np.ndarray) -> np.ndarray:
-    norm = float(np.linalg.norm(vec))
-    return vec / norm if norm else vec
-
-
-class CentroidClassifier:
-    """Nearest-centroid models for churn reasons (multi-label) and outcome (single label)."""
-
-    def __init__(self, threshold: float = 0.02) -> None:
-        self.threshold = threshold
-        self.reason_pos: dict[str, np.ndarray] = {}
-        self.reason_neg: dict[str, np.ndarray] = {}
-        self.outcomes: dict[str, np.ndarray] = {}
-
+    @classmethod
     def fit(
-        self,
-        calls: Sequence[CallVectors],
-        reasons: Sequence[Sequence[str]],
-        outcomes: Sequence[str],
-    ) -> CentroidClassifier:
-        """Learn the centroids from labelled calls."""
-        means = np.stack([c.mean for c in calls])
-        for code in REASON_CODES:
-            has = np.array([code in r for r in reasons])
-            if has.any() and (~has).any():
-                self.reason_pos[code] = _unit(means[has].mean(axis=0))
-                self.reason_neg[code] = _unit(means[~has].mean(axis=0))
-        for outcome in sorted(set(outcomes)):
-            mask = np.array([o == outcome for o in outcomes])
-            self.outcomes[outcome] = _unit(means[mask].mean(axis=0))
-        return self
+        cls,
+        features: np.ndarray,
+        labels: Sequence[str],
+        classes: Sequence[str],
+        weights: Sequence[float] | None = None,
+        c: float = 1.0,
+    ) -> SentenceModel:
+        """Fit on labelled rows; every class of ``classes`` gets a row of weights.
 
-    def reason_scores(self, call: CallVectors) -> dict[str, float]:
-        """Margin per code: best turn similarity to the positive minus the negative centroid."""
-        scores = {}
-        for code, pos in self.reason_pos.items():
-            scores[code] = float((call.turns @ pos - call.turns @ self.reason_neg[code]).max())
-        return scores
+        A class without any training example keeps zero weights and a very
+        low intercept, so it is never predicted instead of failing the fit.
+        """
+        from sklearn.linear_model import LogisticRegression
 
-    def predict_reasons(self, call: CallVectors) -> list[str]:
-        """The codes whose margin exceeds the threshold, best first."""
-        scores = self.reason_scores(call)
-        return [c for c, s in sorted(scores.items(), key=lambda kv: -kv[1]) if s > self.threshold]
+        index = {label: i for i, label in enumerate(classes)}
+        y = np.array([index[label] for label in labels])
+        present = sorted(set(y.tolist()))
+        model = LogisticRegression(C=c, max_iter=3000)
+        model.fit(features, y, sample_weight=None if weights is None else np.asarray(weights))
+        coef = np.zeros((len(classes), features.shape[1]), dtype=np.float32)
+        intercept = np.full(len(classes), -20.0, dtype=np.float32)
+        if len(present) == 2:  # scikit-learn fits one row for a binary problem
+            coef[present[1]], intercept[present[1]] = model.coef_[0], model.intercept_[0]
+            intercept[present[0]] = 0.0
+        else:
+            for row, k in enumerate(model.classes_):
+                coef[k], intercept[k] = model.coef_[row], model.intercept_[row]
+        return cls(tuple(classes), coef, intercept)
 
-    def predict_outcome(self, call: CallVectors) -> str | None:
-        """The outcome whose centroid is nearest to the call's mean customer vector."""
-        if not self.outcomes:
-            return None
-        return max(self.outcomes, key=lambda o: float(call.mean @ self.outcomes[o]))
+    def proba(self, features: np.ndarray) -> np.ndarray:
+        """Class probabilities per row, columns in the order of :attr:`classes`."""
+        if features.shape[0] == 0:
+            return np.zeros((0, len(self.classes)), dtype=np.float64)
+        return _softmax(features.astype(np.float64) @ self.coef.T.astype(np.float64)
+                        + self.intercept.astype(np.float64))  # fmt: skip
 
 
-def leave_one_out(
-    rows: Sequence[dict[str, Any]], calls: Sequence[CallVectors], threshold: float = 0.02
-) -> list[dict[str, Any]]:
-    """Predict every call with a model trained on all the other calls.
+@dataclass
+class Calibrator:
+    """P(label | call-level features) by logistic regression; falls back to a base rate."""
 
-    Returns one dict per call (``id``, ``reasons``, ``outcome``) in the shape
-    the graders read, so the baseline is scored exactly like the LLM.
-    """
-    out = []
-    for i, row in enumerate(rows):
-        train = [j for j in range(len(rows)) if j != i]
-        model = CentroidClassifier(threshold).fit(
-            [calls[j] for j in train],
-            [rows[j]["gold"]["churn_reasons"] for j in train],
-            [rows[j]["gold"]["outcome"] for j in train],
-        )
-        out.append(
-            {
-                "id": row["id"],
-                "reasons": model.predict_reasons(calls[i]),
-                "outcome": model.predict_outcome(calls[i]),
-            }
-        )
-    return out
+    coef: np.ndarray
+    intercept: float
+
+    @classmethod
+    def fit(cls, features: np.ndarray, outcomes: Sequence[bool], c: float = 1.0) -> Calibrator:
+        """Fit on call-level features and whether the label was gold for that call."""
+        y = np.asarray(outcomes, dtype=bool)
+        if y.all() or not y.any() or len(y) < 4:
+            rate = (y.sum() + 0.5) / (len(y) + 1.0)
+            return cls(np.zeros(features.shape[1]), float(logit(rate)))
+        from sklearn.linear_model import LogisticRegression
+
+        model = LogisticRegression(C=c, max_iter=1000).fit(features, y)
+        return cls(model.coef_[0].astype(np.float64), float(model.intercept_[0]))
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities, one per row."""
+        z = np.asarray(features, dtype=np.float64) @ self.coef + self.intercept
+        return np.asarray(1.0 / (1.0 + np.exp(-z)))
+
+
+def expected_calibration_error(
+    probs: Sequence[float], outcomes: Sequence[bool], bins: int = 10
+) -> float:
+    """ECE: the mean |confidence - accuracy| over equal-width bins, weighted by bin size."""
+    p = np.asarray(probs, dtype=np.float64)
+    y = np.asarray(outcomes, dtype=np.float64)
+    if len(p) == 0:
+        return 0.0
+    index = np.minimum((p * bins).astype(int), bins - 1)
+    total = 0.0
+    for b in range(bins):
+        sel = index == b
+        if sel.any():
+            total += sel.mean() * abs(p[sel].mean() - y[sel].mean())
+    return float(total)

@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent.analysis.analyzer import AnalysisResult, Analyzer
+from agent.analysis.analyzer import AnalysisResult, analyzer_for
+from agent.analysis.bank import Example
 from agent.analysis.notes import store_draft
 from agent.analysis.schema import CallInput
 from agent.analysis.sources import input_from_transcript
+from agent.analysis.tenant_bank import tenant_examples
 from agent.crm.db import Store
 from agent.crm.models import Account, CallNote, CallRecording, Transcript, User
 from agent.settings import Settings
@@ -42,16 +44,18 @@ def _skip(session: Session, recording: CallRecording) -> dict[str, Any] | None:
     return None
 
 
-def _input(session: Session, recording: CallRecording, transcript: Transcript) -> CallInput:
+def _input(
+    session: Session, recording: CallRecording, transcript: Transcript
+) -> tuple[CallInput, list[Example]]:
+    """The analyzer's input and the tenant's confirmed sentences it learns from."""
     account = session.get(Account, recording.account_id)
     assert account is not None  # checked by _skip
-    return input_from_transcript(session, transcript, account, recording.call_date)
+    call = input_from_transcript(session, transcript, account, recording.call_date)
+    return call, tenant_examples(session, recording.tenant_id)
 
 
-def _analyse(settings: Settings, call: CallInput) -> AnalysisResult:
-    from agent.llm import get_chat_model
-
-    return Analyzer(get_chat_model(settings), settings=settings).analyze(call)
+def _analyse(settings: Settings, call: CallInput, examples: list[Example]) -> AnalysisResult:
+    return analyzer_for(settings, examples=examples).analyze(call)
 
 
 def _store(
@@ -92,8 +96,8 @@ class AnalysisHook:
         skipped = _skip(session, recording)
         if skipped is not None:
             return skipped
-        call = _input(session, recording, transcript)
-        return _store(session, recording, transcript, call, _analyse(settings, call))
+        call, examples = _input(session, recording, transcript)
+        return _store(session, recording, transcript, call, _analyse(settings, call, examples))
 
     def prepare(self, settings: Settings, store: Store, recording_id: str) -> Hook:
         """Analyse now (a model call, minutes on a CPU) and return the note writer.
@@ -110,8 +114,8 @@ class AnalysisHook:
             )
             if recording is None or transcript is None or _skip(session, recording):
                 return self
-            call = _input(session, recording, transcript)
-        result = _analyse(settings, call)
+            call, examples = _input(session, recording, transcript)
+        result = _analyse(settings, call, examples)
 
         def write(
             settings: Settings, session: Session, recording: CallRecording, transcript: Transcript

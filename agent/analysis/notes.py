@@ -83,6 +83,8 @@ def store_draft(
         "prompt_tokens": result.prompt_tokens,
         "completion_tokens": result.completion_tokens,
         "result": analysis.to_json() if analysis else None,
+        # The machine's proposal as it was, for learning from what the reviewer changed.
+        "draft": analysis.to_json() if analysis else None,
     }
     if result.redaction_map:
         # The only place the placeholder mapping is kept: our own store.
@@ -99,7 +101,7 @@ def store_draft(
         status=NoteStatus.failed if result.status == "failed" else NoteStatus.pending_review,
         language=analysis.language if analysis else None,
         summary=analysis.summary if analysis else None,
-        outcome=CallOutcome(analysis.outcome) if analysis else None,
+        outcome=CallOutcome(analysis.outcome) if analysis and analysis.outcome else None,
         sentiment=analysis.sentiment if analysis else None,
         expectations=analysis.expectations if analysis else None,
         analysis=payload,
@@ -119,6 +121,12 @@ def store_draft(
 def note_analysis(note: CallNote | Any) -> CallAnalysis | None:
     """The (possibly edited) analysis held by a note, or None for a failed note."""
     data = (note.analysis or {}).get("result")
+    return CallAnalysis.model_validate(data) if data else None
+
+
+def draft_analysis(note: CallNote | Any) -> CallAnalysis | None:
+    """The analysis as the machine proposed it, before any edit (None if not kept)."""
+    data = (note.analysis or {}).get("draft")
     return CallAnalysis.model_validate(data) if data else None
 
 
@@ -165,6 +173,9 @@ def note_to_json(
         "language": note.language,
         "summary": note.summary,
         "outcome": note.outcome.value if note.outcome else None,
+        "outcome_confidence": analysis.outcome_confidence if analysis else None,
+        "outcome_evidence": analysis.outcome_evidence if analysis else None,
+        "uncertain": [u.model_dump(mode="json") for u in analysis.uncertain] if analysis else [],
         "churn_reasons": [r.model_dump(mode="json") for r in analysis.churn_reasons]
         if analysis
         else [],

@@ -28,8 +28,16 @@ import pydantic
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent.analysis.notes import EDITABLE_FIELDS, audit, get_note, note_analysis
+from agent.analysis.notes import (
+    EDITABLE_FIELDS,
+    audit,
+    draft_analysis,
+    get_note,
+    note_analysis,
+)
 from agent.analysis.schema import CallAnalysis
+from agent.analysis.tenant_bank import record_review
+from agent.catalogue.vocabulary import vocabulary
 from agent.crm.models import (
     Account,
     AccountStatus,
@@ -46,30 +54,6 @@ from agent.crm.models import (
 from agent.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 
 REMINDER_DAYS = {"follow_up": 14, "not_now": 90}
-_STEP_TEXT = {
-    "de": {
-        "send_offer": "Angebot senden",
-        "schedule_call": "Anrufen",
-        "schedule_visit": "Besuch",
-        "send_sample": "Muster senden",
-        "fix_issue": "Ursache beheben",
-        "offer_incentive": "Anreiz umsetzen",
-        "update_contact": "Kontaktdaten aktualisieren",
-        "reminder": "Wiedervorlage: Kunden erneut kontaktieren",
-        "customer": "Kunde",
-    },
-    "en": {
-        "send_offer": "Send offer",
-        "schedule_call": "Call",
-        "schedule_visit": "Visit",
-        "send_sample": "Send sample",
-        "fix_issue": "Fix root cause",
-        "offer_incentive": "Apply incentive",
-        "update_contact": "Update contact data",
-        "reminder": "Follow-up reminder: contact the customer again",
-        "customer": "Customer",
-    },
-}
 
 
 def reviewer(session: Session, tenant_id: int, username: str) -> User:
@@ -121,6 +105,8 @@ def edit(
         current.to_json() if current else {"language": note.language or "de", "outcome": None}
     )
     merged = {**base, **changes}
+    # A field the reviewer sets is no longer uncertain.
+    merged["uncertain"] = [u for u in base.get("uncertain") or [] if u.get("field") not in changes]
     try:
         updated = CallAnalysis.model_validate(merged)
     except pydantic.ValidationError as exc:
@@ -135,7 +121,7 @@ def edit(
         return note
     note.analysis = {**(note.analysis or {}), "result": new_json}
     note.summary = updated.summary
-    note.outcome = CallOutcome(updated.outcome)
+    note.outcome = CallOutcome(updated.outcome) if updated.outcome else None
     note.sentiment = updated.sentiment
     note.expectations = updated.expectations
     sources = dict(note.field_sources or {name: "ai" for name in EDITABLE_FIELDS})
@@ -174,6 +160,11 @@ def approve(
     analysis = note_analysis(note)
     if analysis is None:
         raise ConflictError(f"Call note {note.id} has no analysis; edit it before approving.")
+    if analysis.outcome is None:
+        raise ConflictError(
+            f"Call note {note.id} has no outcome: the analysis was not sure. Choose the outcome "
+            "(edit the note) before approving."
+        )
     account = session.get(Account, note.account_id)
     assert account is not None  # foreign key
     sources = note.field_sources or {}
@@ -202,6 +193,7 @@ def approve(
                "due_date": task.due_date.isoformat() if task.due_date else None,
                "owner_id": task.owner_id, "call_note_id": note.id})  # fmt: skip
     status_change = _account_status(session, tenant_id, user, account, note, analysis)
+    learned = record_review(session, note, draft_analysis(note), analysis)
     before = {"status": note.status.value}
     note.status = NoteStatus.approved
     note.reviewed_by_id = user.id
@@ -217,19 +209,23 @@ def approve(
             for t in tasks
         ],
         "account_status": status_change,
+        "learning_examples": learned,
     }
 
 
 def _tasks(note: CallNote, analysis: CallAnalysis, account: Account, tenant_id: int) -> list[Task]:
-    words = _STEP_TEXT.get(analysis.language, _STEP_TEXT["en"])
+    # A task reads as what to do, in the call's language; the words it rests on stay on the
+    # note (a raw quote as task text was unreadable in the task list and the next brief).
+    vocab = vocabulary()
+    lang = analysis.language
     owner_id = account.owner_id or note.author_id
     tasks: list[Task] = []
     for step in analysis.next_steps:
         if step.type == "none":
             continue
-        text = f"{words[step.type]}: {step.description}" if step.description else words[step.type]
+        text = vocab.step_name(step.type, lang)
         if step.owner == "customer":
-            text = f"{words['customer']}: {text}"
+            text = f"{vocab.word('customer', lang)}: {text}"
         tasks.append(
             Task(
                 tenant_id=tenant_id,
@@ -241,7 +237,7 @@ def _tasks(note: CallNote, analysis: CallAnalysis, account: Account, tenant_id: 
                 due_date=step.due_date,
             )  # fmt: skip
         )
-    days = REMINDER_DAYS.get(analysis.outcome)
+    days = REMINDER_DAYS.get(analysis.outcome or "")
     if days and not any(t.due_date for t in tasks):
         start = note.call_date or date.today()
         tasks.append(
@@ -250,7 +246,7 @@ def _tasks(note: CallNote, analysis: CallAnalysis, account: Account, tenant_id: 
                 account_id=account.id,
                 call_note_id=note.id,
                 type=NextStepType.schedule_call,
-                description=words["reminder"],
+                description=vocab.word("reminder", lang),
                 owner_id=owner_id,
                 due_date=start + timedelta(days=days),
             )  # fmt: skip

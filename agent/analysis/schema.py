@@ -29,7 +29,7 @@ SpeakerRole = Literal["rep", "customer"]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
 QuoteText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
 
-MAX_TURNS = 400
+MAX_TURNS = 5000
 MAX_TURN_CHARS = 4000
 
 
@@ -94,6 +94,29 @@ class NextStep(BaseModel):
     due_date: date | None = None
     #: The time phrase the due date was resolved from, kept for the reviewer.
     due_phrase: Annotated[str, StringConstraints(max_length=80)] | None = None
+    #: Calibrated probability that this step was agreed (None: set by a person or a model).
+    confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    #: Index into the transcript's turns where the step was agreed (set by code).
+    turn: int | None = Field(default=None, ge=0)
+
+
+UncertainField = Literal["churn_reasons", "outcome", "next_steps"]
+
+
+class Candidate(BaseModel):
+    """One value a reviewer may choose for an uncertain field, with the words behind it."""
+
+    code: str = Field(max_length=40)
+    probability: float = Field(ge=0.0, le=1.0)
+    evidence: QuoteText | None = None
+    turn: int | None = Field(default=None, ge=0)
+
+
+class Uncertain(BaseModel):
+    """A field the analysis leaves to the reviewer: "unsicher - bitte prüfen"."""
+
+    field: UncertainField
+    candidates: list[Candidate] = Field(default_factory=list, max_length=6)
 
 
 class CallAnalysis(BaseModel):
@@ -104,8 +127,15 @@ class CallAnalysis(BaseModel):
     language: Language = "de"
     summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1500)] = ""
     churn_reasons: list[ReasonLabel] = Field(default_factory=list, max_length=6)
-    outcome: OutcomeCode
+    #: None when the analysis was not sure enough: the reviewer chooses (see ``uncertain``).
+    outcome: OutcomeCode | None = None
+    outcome_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    #: The words the outcome rests on and the turn they were said in (set by code).
+    outcome_evidence: QuoteText | None = None
+    outcome_turn: int | None = Field(default=None, ge=0)
     next_steps: list[NextStep] = Field(default_factory=list, max_length=8)
+    #: Fields left to the reviewer, with their candidates.
+    uncertain: list[Uncertain] = Field(default_factory=list, max_length=3)
     expectations: Annotated[str, StringConstraints(max_length=500)] | None = None
     #: Sentiment of the customer only; the rep's emotions are never scored.
     sentiment: Sentiment | None = None

@@ -19,158 +19,12 @@ from datetime import date
 
 from agent.brief.facts import fmt_date, fmt_money
 from agent.brief.schema import ChurnHypothesis, Claim
+from agent.catalogue.vocabulary import vocabulary
 from agent.history.retrieval import AccountHistory, YearRevenue
-
-#: Reason codes (DESIGN.md) as a rep reads them.
-REASON_NAMES: dict[str, dict[str, str]] = {
-    "de": {
-        "delivery_speed": "Lieferzeit",
-        "delivery_reliability": "Liefertreue",
-        "product_quality": "Produktqualität",
-        "service_neglect": "Betreuung",
-        "poor_treatment": "Umgang mit dem Kunden",
-        "price_terms": "Preis und Konditionen",
-        "competitor_offer": "Angebot eines Wettbewerbers",
-        "buyer_change": "Wechsel beim Einkäufer",
-        "insolvency": "Insolvenz",
-        "need_gone": "kein Bedarf mehr",
-        "other": "sonstiger Grund",
-    },
-    "en": {
-        "delivery_speed": "delivery time",
-        "delivery_reliability": "delivery reliability",
-        "product_quality": "product quality",
-        "service_neglect": "neglected service",
-        "poor_treatment": "how the customer was treated",
-        "price_terms": "price and terms",
-        "competitor_offer": "a competitor's offer",
-        "buyer_change": "a new buyer",
-        "insolvency": "insolvency",
-        "need_gone": "the need has gone",
-        "other": "another reason",
-    },
-}
-
-OUTCOME_NAMES: dict[str, dict[str, str]] = {
-    "de": {
-        "reactivated": "reaktiviert",
-        "follow_up": "Folgetermin",
-        "not_now": "nicht jetzt",
-        "lost": "verloren",
-        "disqualified": "kein Potenzial",
-        "not_reached": "nicht erreicht",
-    },
-    "en": {
-        "reactivated": "reactivated",
-        "follow_up": "follow-up",
-        "not_now": "not now",
-        "lost": "lost",
-        "disqualified": "disqualified",
-        "not_reached": "not reached",
-    },
-}
 
 STATUS_NAMES: dict[str, dict[str, str]] = {
     "de": {"insolvent": "insolvent", "lost": "verloren", "do_not_contact": "nicht kontaktieren"},
     "en": {"insolvent": "insolvent", "lost": "lost", "do_not_contact": "do not contact"},
-}
-
-#: What to raise for each churn reason (a question for the rep to ask, not a promise).
-REASON_POINTS: dict[str, dict[str, str]] = {
-    "delivery_speed": {
-        "de": "Fragen, welche Lieferzeit der Kunde heute braucht und wer sie ihm bietet.",
-        "en": "Ask which lead time the customer needs today and who offers it.",
-    },
-    "delivery_reliability": {
-        "de": "Fragen, welche Lieferung am meisten geschadet hat, und erklären, was sich in "
-        "der Logistik geändert hat.",
-        "en": "Ask which delivery hurt most and explain what has changed in our logistics.",
-    },
-    "product_quality": {
-        "de": "Nach dem konkreten Mangel fragen und anbieten, ein Muster prüfen zu lassen.",
-        "en": "Ask about the specific defect and offer a sample for testing.",
-    },
-    "service_neglect": {
-        "de": "Fragen, wie sich der Kunde Betreuung wünscht, und einen festen Ansprechpartner "
-        "anbieten.",
-        "en": "Ask how the customer wants to be looked after and offer one named contact.",
-    },
-    "poor_treatment": {
-        "de": "Zuhören, den Ärger ernst nehmen und fragen, was damals schiefgelaufen ist.",
-        "en": "Listen, take the annoyance seriously and ask what went wrong back then.",
-    },
-    "price_terms": {
-        "de": "Fragen, welche Konditionen der Kunde heute hat und woran ein Angebot gemessen wird.",
-        "en": "Ask which terms the customer has today and what an offer is measured against.",
-    },
-    "competitor_offer": {
-        "de": "Fragen, was der neue Lieferant besser macht und wo er nicht überzeugt.",
-        "en": "Ask what the new supplier does better and where it falls short.",
-    },
-    "buyer_change": {
-        "de": "Sich der neuen Ansprechperson vorstellen und nach ihren Prioritäten fragen.",
-        "en": "Introduce yourself to the new buyer and ask about their priorities.",
-    },
-    "insolvency": {
-        "de": "Vorsichtig nach der Lage des Unternehmens fragen und wer heute entscheidet.",
-        "en": "Ask carefully about the company's situation and who decides today.",
-    },
-    "need_gone": {
-        "de": "Fragen, was der Kunde heute fertigt und ob andere Artikel passen.",
-        "en": "Ask what the customer makes today and whether other items fit.",
-    },
-    "other": {
-        "de": "Offen fragen, was den Ausschlag gegeben hat, weniger zu bestellen.",
-        "en": "Ask openly what made the customer order less.",
-    },
-}
-
-#: The question to the customer behind each churn reason (Sie-form), for the opening question.
-REASON_QUESTIONS: dict[str, dict[str, str]] = {
-    "delivery_speed": {
-        "de": "welche Lieferzeit brauchen Sie heute, und wer bietet sie Ihnen?",
-        "en": "which lead time do you need today, and who offers it to you?",
-    },
-    "delivery_reliability": {
-        "de": "welche Lieferung hat Ihnen damals am meisten geschadet?",
-        "en": "which delivery caused you the most trouble back then?",
-    },
-    "product_quality": {
-        "de": "was hat Sie an der Qualität unserer Ware gestört?",
-        "en": "what bothered you about the quality of our goods?",
-    },
-    "service_neglect": {
-        "de": "wie wünschen Sie sich die Betreuung durch uns?",
-        "en": "how would you like us to look after you?",
-    },
-    "poor_treatment": {
-        "de": "was ist damals im Umgang mit Ihnen schiefgelaufen?",
-        "en": "what went wrong in how we treated you back then?",
-    },
-    "price_terms": {
-        "de": "welche Konditionen haben Sie heute, und woran messen Sie ein gutes Angebot?",
-        "en": "which terms do you have today, and what makes a good offer for you?",
-    },
-    "competitor_offer": {
-        "de": "was macht Ihr neuer Lieferant besser, und wo überzeugt er Sie noch nicht?",
-        "en": "what does your new supplier do better, and where does it fall short?",
-    },
-    "buyer_change": {
-        "de": "worauf legen Sie im Einkauf heute besonderen Wert?",
-        "en": "what matters most to you in purchasing today?",
-    },
-    "insolvency": {
-        "de": "wie ist Ihr Unternehmen heute aufgestellt, und wer entscheidet über den Einkauf?",
-        "en": "how is your company set up today, and who decides on purchasing?",
-    },
-    "need_gone": {
-        "de": "was fertigen Sie heute, und welche unserer Artikel könnten dazu passen?",
-        "en": "what do you make today, and which of our items could fit?",
-    },
-    "other": {
-        "de": "was hat den Ausschlag gegeben, weniger bei uns zu bestellen?",
-        "en": "what made you order less from us?",
-    },
 }
 
 T: dict[str, dict[str, str]] = {
@@ -354,7 +208,7 @@ def situation(history: AccountHistory, hyps: list[ChurnHypothesis], lang: str) -
         claims.append(
             _claim(
                 t["reason" if ev.day else "reason_undated"].format(
-                    label=REASON_NAMES[lang][hyps[0].code],
+                    label=vocabulary().reason_name(hyps[0].code, lang),
                     day=fmt_date(ev.day, lang) if ev.day else "",
                     quote=clip(ev.quote, 110),
                 ),
@@ -363,12 +217,12 @@ def situation(history: AccountHistory, hyps: list[ChurnHypothesis], lang: str) -
         )
     if history.calls:
         call = history.calls[0]
-        names = [REASON_NAMES[lang].get(r, r) for r in call.reasons]
+        names = [vocabulary().reason_name(r, lang) for r in call.reasons]
         claims.append(
             _claim(
                 t["call"].format(
                     day=fmt_date(call.day, lang) if call.day else "–",
-                    outcome=OUTCOME_NAMES[lang].get(call.outcome or "", call.outcome or "–"),
+                    outcome=vocabulary().outcome_name(call.outcome, lang),
                     reasons=t["call_reasons"].format(reasons=", ".join(names)) if names else "",
                 ),
                 [call.source_id],
@@ -403,7 +257,8 @@ def talking_points(history: AccountHistory, hyps: list[ChurnHypothesis], lang: s
         )
     if hyps:
         top = hyps[0]
-        points.append(_claim(REASON_POINTS[top.code][lang], [e.source for e in top.evidence[:2]]))
+        point = vocabulary().reasons[top.code].point[lang]
+        points.append(_claim(point, [e.source for e in top.evidence[:2]]))
     _, best = _revenue(history, lang)
     if best is not None:
         latest = history.revenue_by_year[-1]

@@ -37,7 +37,6 @@ from sqlalchemy.orm import Session
 from agent.brief import compose, playbook
 from agent.brief.facts import build_facts, fmt_date
 from agent.brief.grounding import check_claim
-from agent.brief.language import is_language
 from agent.brief.reasons import call_decision, hypotheses, incentive
 from agent.brief.schema import (
     RULES_MODEL,
@@ -50,12 +49,14 @@ from agent.brief.schema import (
     QuestionDraft,
     Redo,
 )
+from agent.catalogue.vocabulary import vocabulary
 from agent.crm.db import get_tenant
 from agent.errors import ModelError, StructuredOutputError
 from agent.history.index import HistoryIndex
 from agent.history.records import RecordBook
 from agent.history.retrieval import AccountHistory, find_account, retrieve
 from agent.history.sync import sync_account
+from agent.language import is_language
 from agent.prompts import fence, render_prompt
 from agent.settings import Settings, get_settings
 
@@ -207,9 +208,8 @@ def _topic(brief: Brief, history: AccountHistory, lang: str) -> str:
         # "wie decken Sie heute Ihren Bedarf an Preise und Konditionen".
         code = brief.churn_hypotheses[0].code
         core = "Kernfrage" if lang == "de" else "core question"
-        return (
-            f"{compose.REASON_NAMES[lang][code]} – {core}: {compose.REASON_QUESTIONS[code][lang]}"
-        )
+        vocab = vocabulary()
+        return f"{vocab.reason_name(code, lang)} – {core}: {vocab.reasons[code].question[lang]}"
     if history.top_products:
         # The item's name without its code and pack size: the question names no numbers.
         name = compose.item_name(history.top_products[0].description)

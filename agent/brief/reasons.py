@@ -5,10 +5,11 @@ and every hypothesis carries dated quotes from the records behind it:
 
 * reasons labelled on earlier analysed calls (strongest evidence),
 * the account's CRM status (insolvent, lost, do not contact),
-* notes, complaints, call summaries and transcript chunks matched against a
-  small German/English lexicon per churn-reason code.
+* notes, complaints, call summaries and transcript chunks matched against the
+  catalogue's German and English cue words per churn-reason code (on word
+  boundaries, negated mentions excepted).
 
-The lexicon is deliberately plain; the confidence says how much to trust it.
+Cue words are plain; the confidence says how much to trust them.
 """
 
 from __future__ import annotations
@@ -20,27 +21,36 @@ from dateutil.relativedelta import relativedelta
 
 from agent.brief.facts import fmt_date
 from agent.brief.schema import ChurnHypothesis, Claim, Evidence
-from agent.crm.models import EXTERNAL_REASONS, INTERNAL_REASONS, ChurnReason
+from agent.catalogue.cues import CueHit, reason_matcher
+from agent.catalogue.vocabulary import LANGUAGES, vocabulary
 from agent.history.retrieval import AccountHistory
-from agent.reason_lexicon import cues
 
 HESITANT_REASONS = {"price_terms", "competitor_offer"}
 WRITTEN_OFF_OUTCOMES = {"lost", "disqualified"}
 
 
 def _group(code: str) -> str:
-    reason = ChurnReason(code)
-    if reason in INTERNAL_REASONS:
-        return "internal"
-    return "external" if reason in EXTERNAL_REASONS else "other"
+    return vocabulary().reasons[code].group
 
 
-def _quote(text: str, keyword: str, limit: int = 220) -> str:
-    """The sentence of ``text`` that contains ``keyword``, shortened."""
-    for sentence in re.split(r"(?<=[.!?])\s+|\n", text):
-        if keyword in sentence.lower():
-            sentence = sentence.strip()
+def _cues(text: str) -> dict[str, CueHit]:
+    """Code -> its first cue hit (not negated) in ``text``, German or English."""
+    found: dict[str, CueHit] = {}
+    for language in LANGUAGES:
+        for code, hit in reason_matcher(language).codes(text).items():
+            found.setdefault(code, hit)
+    return found
+
+
+def _quote(text: str, hit: CueHit, limit: int = 220) -> str:
+    """The sentence of ``text`` that contains the cue ``hit``, shortened."""
+    start = 0
+    for part in re.split(r"((?<=[.!?])\s+|\n)", text):
+        end = start + len(part)
+        if start <= hit.start < end and part.strip():
+            sentence = part.strip()
             return sentence if len(sentence) <= limit else sentence[: limit - 1] + "…"
+        start = end
     return text[:limit]
 
 
@@ -91,7 +101,7 @@ def hypotheses(history: AccountHistory, max_items: int = 3) -> list[ChurnHypothe
         )
     matches: dict[str, list[tuple[str, date | None, str, bool]]] = {}
     for source, day, text, complaint in _texts(history):
-        for code, hit in cues(text).items():
+        for code, hit in _cues(text).items():
             matches.setdefault(code, []).append((source, day, _quote(text, hit), complaint))
     for code, items in matches.items():
         confidence = 0.3 + 0.15 * min(len(items), 3) + (0.1 if any(c for *_, c in items) else 0)

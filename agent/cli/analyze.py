@@ -8,7 +8,15 @@ from typing import Annotated, Any
 
 import typer
 
-from agent.cli.common import DbOption, JsonOption, TenantOption, console, print_json, store_for
+from agent.cli.common import (
+    DbOption,
+    JsonOption,
+    TenantOption,
+    console,
+    print_json,
+    settings_for,
+    store_for,
+)
 from agent.errors import ConflictError, NotFoundError, ValidationError
 
 
@@ -59,13 +67,13 @@ def analyze(
     (pending_review, or failed with the reason) for a manager to review;
     a file without --account is only analysed and shown.
     """
-    from agent.analysis.analyzer import DESIGNS, Analyzer
+    from agent.analysis.analyzer import DESIGNS, analyzer_for
     from agent.analysis.notes import store_draft
     from agent.analysis.sources import account_context, input_from_file, input_from_transcript
+    from agent.analysis.tenant_bank import tenant_examples
     from agent.crm.db import get_tenant
     from agent.crm.lookup import find_account
     from agent.crm.models import Account, CallNote, CallRecording, Transcript
-    from agent.llm import get_chat_model
 
     if (transcript is None) == (recording is None):
         raise ValidationError("Give either a TRANSCRIPT file or --recording ID (exactly one).")
@@ -81,8 +89,7 @@ def analyze(
     settings, store = store_for(db, tenant) if (account or recording) else (None, None)
     if transcript is not None and store is None:
         call = input_from_file(transcript, call_date=day)
-        analyzer = Analyzer(get_chat_model(), design=design)  # type: ignore[arg-type]
-        data = analyzer.analyze(call).to_json()
+        data = analyzer_for(settings_for(), design).analyze(call).to_json()
         print_json(data) if as_json else _print_analysis(data)
         return
     assert settings is not None and store is not None
@@ -112,8 +119,9 @@ def analyze(
             if not call.account.name:
                 call = call.model_copy(update={"account": account_context(session, acc)})
             rec_id, transcript_id = None, None
+        examples = tenant_examples(session, t.id)
     # The model runs outside any database transaction (it can take a minute).
-    result = Analyzer(get_chat_model(settings), design=design, settings=settings).analyze(call)  # type: ignore[arg-type]
+    result = analyzer_for(settings, design, examples).analyze(call)
     with store.session() as session:
         acc = session.get(Account, acc.id)
         assert acc is not None

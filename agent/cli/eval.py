@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -58,11 +59,47 @@ def _table(metrics: dict[str, Any]) -> Table:
     return table
 
 
+def _injection_ids(files: list[Path]) -> set[str] | None:
+    """Ids tagged ``h`` (prompt injection) in the sets' hard-case sidecars, if there are any."""
+    ids: set[str] = set()
+    found = False
+    for file in files:
+        sidecar = file.with_name(file.name.removesuffix(".jsonl") + ".hard_cases.json")
+        if sidecar.is_file():
+            found = True
+            try:
+                ids |= set(json.loads(sidecar.read_text(encoding="utf-8")).get("h", []))
+            except (ValueError, AttributeError) as exc:
+                raise ValidationError(f"{sidecar}: not a hard-case sidecar ({exc}).") from exc
+    return ids if found else None
+
+
+def _cv_table(result: dict[str, Any]) -> Table:
+    table = Table(title="leave-one-writer-out (learned design)")
+    for column in ("fold", "n", "reasons F1", "P", "R", "+review F1", "outcome", "decided",
+                   "acc. decided", "steps F1", "ECE", "abstained", "false claims"):  # fmt: skip
+        table.add_column(column, justify="right")
+    rows = [*result["folds"].items(), ("mean", result["mean"]), ("pooled", result["pooled"])]
+    for name, m in rows:
+        reasons = m["churn_reasons"]
+        decided = m["accuracy_at_coverage"]["outcome_decided"]
+        table.add_row(
+            name, str(m.get("n", "")), str(reasons["micro_f1"]), str(reasons["precision"]),
+            str(reasons["recall"]), str(reasons["with_candidates"]["micro_f1"]),
+            str(m["outcome"]["accuracy"]), str(decided["coverage"]), str(decided["accuracy"]),
+            str(m["next_steps"]["type_f1"]), str(m["calibration"]["ece"]),
+            str(m["abstained"]["share"]), str(m["false_claims"]["total"]),
+        )  # fmt: skip
+    return table
+
+
 @eval_app.command("calls")
 def calls(
-    file: Annotated[Path, typer.Argument(help="Dataset JSONL in the calls.dev format.")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Dataset JSONL files in the calls.dev format.")
+    ],
     limit: Annotated[
-        int | None, typer.Option("--limit", min=1, help="Only the first N calls.")
+        int | None, typer.Option("--limit", min=1, help="Only the first N calls per file.")
     ] = None,
     as_json: JsonOption = False,
     audio: Annotated[
@@ -74,28 +111,49 @@ def calls(
         str | None,
         typer.Option(
             "--design",
-            help="Analysis design: rules, decomposed, checklist or plain (default: setting).",
+            help="Analysis design: learned, decomposed, checklist or plain (default: setting).",
         ),
     ] = None,
+    cv: Annotated[
+        str | None,
+        typer.Option(
+            "--cv",
+            help="'writers': leave-one-writer-out - each writer (id prefix w1-, w2-, ...; "
+            "other ids form the group 'dev') is scored by a model trained without it.",
+        ),
+    ] = None,
+    curve: Annotated[
+        bool,
+        typer.Option(
+            "--learning-curve",
+            help="With --cv writers: also feed k = 0, 5, 10, 20 calls of each left-out "
+            "writer as reviewed notes and score the rest.",
+        ),
+    ] = False,
 ) -> None:
-    """Analyse every call of FILE and grade it against its gold labels."""
-    from agent.analysis.analyzer import DESIGNS, Analyzer
-    from agent.llm import get_chat_model
+    """Analyse every call of FILES and grade it against its gold labels."""
+    from agent.analysis.analyzer import DESIGNS, analyzer_for
     from evals.calls import load_calls, rows_with_audio, run_calls
 
     settings = settings_for()
     design = design or settings.analysis_design
     if design not in DESIGNS:
         raise ValidationError(f"--design must be one of {', '.join(DESIGNS)}, not {design!r}.")
-    rows = load_calls(file, limit)
+    rows = [row for file in files for row in load_calls(file, limit)]
+    injection = _injection_ids(files)
+    if cv is not None:
+        _cross_validate(cv, design, rows, audio, curve, as_json, injection)
+        return
+    if curve:
+        raise ValidationError("--learning-curve needs --cv writers.")
     transcribe = None
     if audio is not None:
         rows = rows_with_audio(rows, audio)
         if not rows:
-            raise ValidationError(f"No call of {file} has a recording in {audio}.")
+            raise ValidationError(f"No call of {', '.join(map(str, files))} has a recording in "
+                                  f"{audio}.")  # fmt: skip
         transcribe = _transcriber(settings)
-    model = get_chat_model(settings)
-    analyzer = Analyzer(model, design=design, settings=settings)  # type: ignore[arg-type]
+    analyzer = analyzer_for(settings, design)
 
     def progress(i: int, n: int, line: dict[str, Any]) -> None:
         pred = line["prediction"] or {}
@@ -107,13 +165,55 @@ def calls(
 
     metrics, path = run_calls(
         rows, analyzer.analyze, model=f"{analyzer.model_name} ({design})", out_path=out,
-        audio_dir=audio, transcribe=transcribe, progress=progress,
+        audio_dir=audio, transcribe=transcribe, progress=progress, injection_ids=injection,
     )  # fmt: skip
     if as_json:
         print_json(metrics)
     else:
         console.print(_table(metrics))
         console.print(f"Per-call results: {path}")
+
+
+def _cross_validate(
+    cv: str, design: str, rows: list[dict[str, Any]], audio: Path | None, curve: bool,
+    as_json: bool, injection: set[str] | None,
+) -> None:  # fmt: skip
+    from agent.embeddings import get_embedder
+    from evals.cv import cross_validate, learning_curve
+
+    if cv != "writers":
+        raise ValidationError(f"--cv knows only 'writers', not {cv!r}.")
+    if design != "learned":
+        raise ValidationError("--cv writers trains the learned design; use --design learned.")
+    if audio is not None:
+        raise ValidationError("--cv works on transcripts; leave out --audio.")
+    settings = settings_for()
+    embedder = get_embedder(settings)
+
+    def say(message: str) -> None:
+        err_console.print(message, highlight=False)
+
+    result = cross_validate(rows, embedder, progress=say, injection_ids=injection)
+    if curve:
+        result["learning_curve"] = learning_curve(rows, embedder, progress=say)
+    if as_json:
+        print_json(result)
+        return
+    console.print(_cv_table(result))
+    if curve:
+        table = Table(title="learning curve: k reviewed calls of the left-out writer")
+        for column in ("k", "reasons F1", "+review F1", "outcome", "steps F1"):
+            table.add_column(column, justify="right")
+        for k, m in result["learning_curve"].items():
+            reasons = m["churn_reasons"]
+            table.add_row(
+                k,
+                str(reasons["micro_f1"]),
+                str(reasons["with_candidates"]["micro_f1"]),
+                str(m["outcome"]["accuracy"]),
+                str(m["next_steps"]["type_f1"]),
+            )
+        console.print(table)
 
 
 def register(app: typer.Typer) -> None:

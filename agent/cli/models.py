@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,7 +13,10 @@ from agent.cli.common import JsonOption, console, err_console, print_json, setti
 from agent.errors import ModelIntegrityError
 from agent.model_store import ModelStatus, ensure_model, get_spec, status
 
-models_app = typer.Typer(help="Local model weights: list and verify.", no_args_is_help=True)
+models_app = typer.Typer(
+    help="Local model weights: list and verify; train the call-analysis model.",
+    no_args_is_help=True,
+)
 
 NamesArg = Annotated[
     list[str] | None,
@@ -77,6 +81,37 @@ def verify(
         console.print(_table(rows))
     if failures:
         raise ModelIntegrityError("Model verification failed:\n" + "\n".join(failures))
+
+
+@models_app.command("train-analysis")
+def train_analysis(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where to write the model (default: the shipped model file)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Train the call-analysis model on the example bank with the configured embeddings.
+
+    Sentence classifiers on the whole bank, calibrators and thresholds on
+    out-of-fold scores of each labelled writer's calls. Run it after the
+    catalogue's example sentences or the labelled calls change; a test
+    fails while the shipped model is older than the bank.
+    """
+    from agent.analysis.features import Featurizer
+    from agent.analysis.trained import SHIPPED_MODEL, build_model
+    from agent.embeddings import get_embedder
+
+    settings = settings_for()
+    featurizer = Featurizer(get_embedder(settings))
+    model = build_model(featurizer, progress=lambda m: err_console.print(m, highlight=False))
+    path = out or SHIPPED_MODEL
+    model.save(path)
+    info = {"path": str(path), "thresholds": vars(model.thresholds), **model.meta}
+    if as_json:
+        print_json(info)
+    else:
+        console.print_json(data=info)
 
 
 def register(app: typer.Typer) -> None:

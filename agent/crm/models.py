@@ -578,6 +578,30 @@ class ChurnReasonLabel(Base):
     note: Mapped[CallNote] = relationship(back_populates="labels")
 
 
+class TenantExample(Base):
+    """A sentence a manager confirmed (or corrected) in a reviewed note, with its label.
+
+    The call analysis learns from these per tenant (``agent/analysis/tenant_bank.py``);
+    they go with their note on erasure and retention.
+    """
+
+    __tablename__ = "tenant_examples"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    call_note_id: Mapped[int] = mapped_column(
+        ForeignKey("call_notes.id", ondelete="CASCADE"), index=True
+    )
+    task: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    context: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(8))
+    speaker: Mapped[str] = mapped_column(String(16))
+    owner: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Task(Base):
     """A next step agreed in a call (or added by hand), with owner and due date."""
 

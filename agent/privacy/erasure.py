@@ -50,6 +50,7 @@ from agent.crm.models import (
     OrderLine,
     PipelineJob,
     Task,
+    TenantExample,
     Transcript,
     TranscriptSegment,
 )
@@ -180,6 +181,8 @@ def _delete_rows(session: Session, s: Subject) -> dict[str, int]:
     done: dict[str, int] = {}
     done["churn_reason_labels"] = _delete_in(session, ChurnReasonLabel, "id", s.label_ids)
     done["tasks"] = _delete_in(session, Task, "id", s.task_ids)
+    # Sentences a reviewer confirmed for the classifier are the subject's words too.
+    done["tenant_examples"] = _delete_in(session, TenantExample, "call_note_id", s.call_note_ids)
     done["call_notes"] = _delete_in(session, CallNote, "id", s.call_note_ids)
     done["transcript_segments"] = _delete_in(
         session, TranscriptSegment, "transcript_id", s.transcript_ids
@@ -283,6 +286,7 @@ def _clear_caches() -> list[str]:
 _TOUCHED_TABLES = (
     "churn_reason_labels",
     "tasks",
+    "tenant_examples",
     "call_notes",
     "transcript_segments",
     "transcripts",

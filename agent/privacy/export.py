@@ -29,6 +29,7 @@ from agent.crm.models import (
     Note,
     Order,
     Task,
+    TenantExample,
     Transcript,
     TranscriptSegment,
     utcnow,
@@ -127,10 +128,16 @@ def _call_notes(session: Session, s: Subject) -> list[dict[str, Any]]:
     labels: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for label in _load(session, ChurnReasonLabel, s.label_ids):
         labels[label.call_note_id].append(_row(label, skip=("call_note_id", "account_id")))
+    examples: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if s.call_note_ids:
+        query = select(TenantExample).where(TenantExample.call_note_id.in_(s.call_note_ids))
+        for example in session.scalars(query.order_by(TenantExample.id)):
+            examples[example.call_note_id].append(_row(example, skip=("call_note_id",)))
     out = []
     for note in _load(session, CallNote, s.call_note_ids):
         item = _row(note)
         item["churn_reasons"] = labels.get(note.id, [])
+        item["learning_examples"] = examples.get(note.id, [])
         out.append(item)
     return out
 

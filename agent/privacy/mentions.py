@@ -25,6 +25,7 @@ from agent.crm.models import (
     ConsentRecord,
     Note,
     Task,
+    TenantExample,
     Transcript,
     TranscriptSegment,
 )
@@ -89,6 +90,21 @@ def scrub_mentions(session: Session, s: Subject) -> dict[str, int]:
             segment.text = new
             changed += 1
     counts["transcript_segments"] = changed
+    # Sentences a reviewer confirmed for the classifier (their notes belong to the account).
+    note_ids = select(CallNote.id).where(CallNote.account_id == s.account_id)
+    examples = session.scalars(
+        select(TenantExample).where(TenantExample.call_note_id.in_(note_ids))
+    ).all()
+    changed = 0
+    for example in examples:
+        text, context = (
+            _redact_value(pattern, example.text),
+            _redact_value(pattern, example.context),
+        )
+        if (text, context) != (example.text, example.context):
+            example.text, example.context = text, context
+            changed += 1
+    counts["tenant_examples"] = changed
     # Payloads of the account's remaining audit events (e.g. an edited summary).
     events = session.scalars(select(AuditEvent).where(AuditEvent.tenant_id == s.tenant_id)).all()
     changed = 0

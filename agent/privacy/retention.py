@@ -38,6 +38,7 @@ from agent.crm.models import (
     ChurnReasonLabel,
     Note,
     RecordingStatus,
+    TenantExample,
     Transcript,
     TranscriptSegment,
     utcnow,
@@ -131,6 +132,7 @@ def _expired(session: Session, settings: Settings, now: datetime) -> dict[str, l
 def _delete(session: Session, found: dict[str, list[tuple]]) -> None:
     for part in _parts([i for _t, i in found["call_notes"]]):
         session.execute(delete(ChurnReasonLabel).where(ChurnReasonLabel.call_note_id.in_(part)))
+        session.execute(delete(TenantExample).where(TenantExample.call_note_id.in_(part)))
         session.execute(delete(CallNote).where(CallNote.id.in_(part)))
     for part in _parts([i for _t, i in found["transcripts"]]):
         session.execute(delete(TranscriptSegment).where(TranscriptSegment.transcript_id.in_(part)))

@@ -9,10 +9,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from agent.analysis.notes import note_analysis
 from agent.crm.models import Account, CallNote, NoteStatus, Role, User
 from agent.errors import ValidationError
 from agent.settings import get_settings
 from api import charts
+from api.access import get_owned
 from api.deps import IdPath, ManagerUser, SessionDep, TeamUser, TeamViewer, check_csrf
 from api.i18n import translator
 from api.routes.accounts import assign_owner, list_accounts
@@ -78,8 +80,39 @@ async def edit(
             changes["churn_reasons"] = json.loads(form["churn_reasons"])
         except ValueError as exc:
             raise ValidationError(f"churn_reasons: not valid JSON ({exc}).") from exc
+    changes.update(_taken_candidates(session, user, note_id, form))
     edit_note(session, user, note_id, changes)
     return RedirectResponse(f"/notes/{note_id}", status_code=303)
+
+
+def _taken_candidates(
+    session: SessionDep, user: ManagerUser, note_id: int, form: dict[str, str]
+) -> dict[str, object]:
+    """Reasons and steps the reviewer took over from the uncertain candidates, as field values."""
+    reasons = {k.removeprefix("take_reason_") for k in form if k.startswith("take_reason_")}
+    steps = {k.removeprefix("take_step_") for k in form if k.startswith("take_step_")}
+    if not reasons and not steps:
+        return {}
+    note = get_owned(session, user, CallNote, note_id)
+    analysis = note_analysis(note)
+    if analysis is None:
+        return {}
+    changes: dict[str, object] = {}
+    open_fields = {u.field: u.candidates for u in analysis.uncertain}
+    if reasons:
+        taken = [c for c in open_fields.get("churn_reasons", []) if c.code in reasons]
+        changes["churn_reasons"] = [r.model_dump(mode="json") for r in analysis.churn_reasons] + [
+            {"code": c.code, "evidence": c.evidence, "confidence": c.probability, "turn": c.turn}
+            for c in taken
+        ]
+    if steps:
+        taken = [c for c in open_fields.get("next_steps", []) if c.code in steps]
+        current = [s.model_dump(mode="json") for s in analysis.next_steps if s.type != "none"]
+        changes["next_steps"] = current + [
+            {"type": c.code, "owner": "rep", "description": c.evidence or "", "turn": c.turn}
+            for c in taken
+        ]
+    return changes
 
 
 @router.get("/analytics")

@@ -180,7 +180,7 @@ def test_redaction_for_external_model_and_restored_summary() -> None:
     outs = replies()
     outs[3] = json.dumps({"summary": "Angebot an [EMAIL_1] bis Freitag."})
     model = FakeChatModel().enqueue(*outs)
-    a = Analyzer(model, settings=Settings(chat_backend="fake"), redact=True)
+    a = Analyzer(model, design="decomposed", settings=Settings(chat_backend="fake"), redact=True)
     result = a.analyze(call)
     assert all("anna.ehrhard@weingut.de" not in c.prompt for c in model.history)
     assert result.redaction_map == {"[EMAIL_1]": "anna.ehrhard@weingut.de"}
@@ -248,78 +248,6 @@ def test_checklist_design_applies_the_guideline_order(checks: dict, outcome: str
     assert "reached" in model.history[0].prompt
 
 
-MOOD = json.dumps({"sentiment": "negative", "expectations": "Rabatt"})
-
-
-def rules_replies(steps: list | None = None) -> list[str]:
-    out = replies(steps=steps)
-    return [MOOD, out[2], out[3]]  # mood, steps, summary
-
-
-def test_rules_design_takes_outcome_and_reasons_from_phrases() -> None:
-    call = CALL.model_copy(
-        update={
-            "turns": [
-                *CALL.turns[:4],
-                Turn(speaker="rep", text="Dann schicke ich Ihnen ein Angebot."),
-                Turn(speaker="customer", text="Gut. Schreiben Sie mit: zwanzig Kartons Flaschen."),
-            ]
-        }
-    )
-    model = FakeChatModel().enqueue(*rules_replies())
-    result = analyzer(model, "rules").analyze(call)
-    a = result.analysis
-    assert a is not None, result.failure_reason
-    assert len(model.history) == 3  # mood, steps, summary: no outcome or reason question
-    assert a.outcome == "reactivated"
-    assert any("rule 'order with a quantity' (turn 6)" in w for w in a.warnings)
-    # "zu spät" in the customer's turn 4 is the cue and the quote.
-    assert a.reason_codes == ["delivery_reliability"]
-    assert a.churn_reasons[0].evidence and "zu spät" in a.churn_reasons[0].evidence
-    assert (a.sentiment, a.expectations) == ("negative", "Rabatt")
-
-
-@pytest.mark.parametrize(
-    ("steps", "outcome"),
-    [
-        ([{"type": "send_offer", "owner": "rep", "turn": 5, "when": "bis Freitag"}], "follow_up"),
-        ([{"type": "schedule_call", "owner": "rep", "turn": 5, "when": "bis Freitag"}], "not_now"),
-    ],
-)
-def test_rules_design_lets_the_steps_decide_when_no_phrase_rule_applies(
-    steps: list, outcome: str
-) -> None:
-    call = CALL.model_copy(
-        update={
-            "turns": [
-                *CALL.turns[:4],
-                Turn(speaker="rep", text="Das tut mir leid. Ich melde mich bis Freitag."),
-                Turn(speaker="customer", text="Hm."),
-            ]
-        }
-    )
-    model = FakeChatModel().enqueue(*rules_replies(steps))
-    a = analyzer(model, "rules").analyze(call).analysis
-    assert a is not None
-    assert a.outcome == outcome
-    assert any("decided by the steps" in w for w in a.warnings)
-
-
-def test_rules_design_ignores_reasons_only_the_rep_names() -> None:
-    call = CALL.model_copy(
-        update={
-            "turns": [
-                Turn(speaker="rep", text="Waren Ihnen unsere Preise zu teuer?"),
-                Turn(speaker="customer", text="Nein, daran lag es nicht. Rufen Sie nie wieder an."),
-            ]
-        }
-    )
-    model = FakeChatModel().enqueue(*rules_replies([]))
-    a = analyzer(model, "rules").analyze(call).analysis
-    assert a is not None
-    assert a.outcome == "lost" and a.reason_codes == []
-
-
 @pytest.mark.parametrize("redact_names", [True, False])
 def test_contact_names_are_redacted_by_setting(redact_names: bool) -> None:
     call = CALL.model_copy(
@@ -330,6 +258,34 @@ def test_contact_names_are_redacted_by_setting(redact_names: bool) -> None:
     )
     model = FakeChatModel().enqueue(*replies())
     settings = Settings(chat_backend="fake", redact_names=redact_names)
-    Analyzer(model, settings=settings, redact=True).analyze(call)
+    Analyzer(model, design="decomposed", settings=settings, redact=True).analyze(call)
     shown = any("Ehrhard" in c.prompt for c in model.history)
     assert shown is not redact_names
+
+
+def test_a_call_in_another_language_gets_no_analysis() -> None:
+    text = ("Bonjour, nous avons arrêté de commander parce que vos prix étaient trop élevés et "
+            "la livraison était toujours en retard, nous avons trouvé un autre fournisseur à Lyon "
+            "qui est moins cher et plus rapide que vous.")  # fmt: skip
+    call = CALL.model_copy(update={"turns": [Turn(speaker="customer", text=text)]})
+    result = Analyzer(design="learned", settings=Settings(chat_backend="fake")).analyze(call)
+    assert result.status == "no_analysis" and result.analysis is not None
+    assert result.analysis.churn_reasons == [] and "neither German nor English" in str(
+        result.analysis.warnings
+    )
+
+
+def test_learned_design_on_a_two_thousand_turn_call(small_model, monkeypatch) -> None:
+    import agent.analysis.trained as trained
+
+    monkeypatch.setattr(trained, "analysis_model", lambda settings: small_model)
+    turns = [
+        Turn(speaker="rep" if i % 2 else "customer", text=f"Ja. Punkt {i} ist besprochen.")
+        for i in range(2000)
+    ]
+    call = CALL.model_copy(update={"turns": turns})
+    result = Analyzer(design="learned", settings=Settings(chat_backend="fake")).analyze(call)
+    assert result.status == "ok", result.failure_reason
+    assert result.analysis is not None and len(result.analysis.summary) <= 1500
+    with pytest.raises(ValueError, match="needs a chat model"):
+        Analyzer(design="decomposed", settings=Settings(chat_backend="fake"))

@@ -1,52 +1,61 @@
-"""The embedding baseline: centroids learn from labelled calls; leave-one-out never peeks."""
+"""Sentence models and calibrators against small hand-made problems."""
 
 from __future__ import annotations
 
-from agent.analysis.classifier import CentroidClassifier, embed_calls, leave_one_out
-from agent.testing import FakeEmbeddings
+import numpy as np
+import pytest
+
+from agent.analysis.classifier import (
+    Calibrator,
+    SentenceModel,
+    expected_calibration_error,
+    logit,
+    noisy_or,
+)
 
 
-def _row(i: int, text: str, reasons: list[str], outcome: str) -> dict:
-    return {
-        "id": f"x-{i}",
-        "turns": [
-            {"speaker": "rep", "text": "Warum bestellen Sie nicht mehr?"},
-            {"speaker": "customer", "text": "Guten Tag."},
-            {"speaker": "customer", "text": text},
-        ],
-        "gold": {"churn_reasons": reasons, "outcome": outcome},
-    }
+def test_sentence_model_learns_separable_classes_and_keeps_unseen_ones_silent() -> None:
+    rng = np.random.default_rng(0)
+    a = rng.normal([3, 0], 0.3, (30, 2))
+    b = rng.normal([-3, 0], 0.3, (30, 2))
+    x = np.vstack([a, b]).astype(np.float32)
+    y = ["none"] * 30 + ["price"] * 30
+    model = SentenceModel.fit(x, y, ("none", "price", "quality"), c=10.0)
+    p = model.proba(np.array([[3, 0], [-3, 0]], dtype=np.float32))
+    assert p.shape == (2, 3)
+    assert np.allclose(p.sum(axis=1), 1.0)
+    assert p[0, 0] > 0.9 and p[1, 1] > 0.9
+    assert p[:, 2].max() < 1e-6  # no example of "quality": never predicted
+    assert model.proba(np.zeros((0, 2), dtype=np.float32)).shape == (0, 3)
 
 
-ROWS = [
-    _row(0, "zu teuer preis teuer preis", ["price_terms"], "not_now"),
-    _row(1, "preis zu teuer teuer", ["price_terms"], "not_now"),
-    _row(2, "preis teuer zu hoch", ["price_terms"], "not_now"),
-    _row(3, "lieferung spät spät lieferung", ["delivery_reliability"], "lost"),
-    _row(4, "spät lieferung wieder spät", ["delivery_reliability"], "lost"),
-    _row(5, "lieferung kam spät", ["delivery_reliability"], "lost"),
-]
+def test_multiclass_fit_keeps_class_order() -> None:
+    x = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1]] * 10, dtype=np.float32)
+    y = ["c", "a", "b"] * 10
+    model = SentenceModel.fit(x, y, ("a", "b", "c"), c=100.0)
+    assert model.proba(np.array([[1, 0, 0]], dtype=np.float32)).argmax() == 2
 
 
-def test_rep_turns_are_not_embedded() -> None:
-    calls = embed_calls(ROWS, FakeEmbeddings())
-    assert [c.turns.shape[0] for c in calls] == [2] * len(ROWS)
+def test_calibrator_learns_a_monotone_map_and_falls_back_to_the_base_rate() -> None:
+    x = np.linspace(-3, 3, 200)[:, None]
+    y = (np.random.default_rng(1).random(200) < 1 / (1 + np.exp(-2 * x[:, 0]))).tolist()
+    cal = Calibrator.fit(x, y)
+    p = cal.predict(np.array([[-3.0], [0.0], [3.0]]))
+    assert p[0] < 0.1 < p[1] < 0.9 < p[2]
+    flat = Calibrator.fit(np.zeros((5, 1)), [False] * 5)
+    assert 0 < flat.predict(np.zeros((1, 1)))[0] < 0.2
 
 
-def test_centroids_separate_clear_cases() -> None:
-    calls = embed_calls(ROWS, FakeEmbeddings(dim=256))
-    model = CentroidClassifier(threshold=0.0).fit(
-        calls, [r["gold"]["churn_reasons"] for r in ROWS], [r["gold"]["outcome"] for r in ROWS]
+def test_expected_calibration_error_by_hand() -> None:
+    # Bin 0.8-0.9: confidence 0.8 twice, one right -> |0.8 - 0.5| * 2/4; bin 0.2: 0.2, 0 right
+    # -> 0.2 * 1/4; bin 1.0: right -> 0.
+    assert expected_calibration_error([0.8, 0.8, 0.2, 1.0], [True, False, False, True]) == (
+        pytest.approx(0.3 * 0.5 + 0.2 * 0.25)
     )
-    probe = embed_calls([_row(9, "teuer preis", [], "")], FakeEmbeddings(dim=256))[0]
-    assert model.predict_reasons(probe)[0] == "price_terms"
-    assert model.predict_outcome(probe) == "not_now"
+    assert expected_calibration_error([], []) == 0.0
 
 
-def test_leave_one_out_predicts_each_call_without_itself() -> None:
-    calls = embed_calls(ROWS, FakeEmbeddings(dim=256))
-    preds = leave_one_out(ROWS, calls, threshold=0.0)
-    assert [p["id"] for p in preds] == [r["id"] for r in ROWS]
-    assert [p["outcome"] for p in preds] == [r["gold"]["outcome"] for r in ROWS]
-    for pred, row in zip(preds, ROWS, strict=True):
-        assert pred["reasons"][:1] == row["gold"]["churn_reasons"]
+def test_noisy_or_and_logit() -> None:
+    assert noisy_or(np.array([[0.5, 0.0], [0.5, 0.0]])) == pytest.approx([0.75, 0.0])
+    assert noisy_or(np.zeros((0, 2))).tolist() == [0.0, 0.0]
+    assert np.isfinite(logit(0.0)) and np.isfinite(logit(1.0)) and logit(0.5) == 0.0

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from agent.analysis import review
 from agent.analysis.analyzer import AnalysisResult
 from agent.analysis.notes import get_note, list_notes, note_to_json, store_draft
-from agent.analysis.schema import CallAnalysis, NextStep, ReasonLabel
+from agent.analysis.schema import CallAnalysis, Candidate, NextStep, ReasonLabel, Uncertain
+from agent.analysis.tenant_bank import tenant_examples
 from agent.crm.db import Store, get_or_create_tenant
 from agent.crm.models import (
     Account,
@@ -199,3 +200,57 @@ def test_only_managers_review(store: Store, crm: dict[str, int]) -> None:
             review.reviewer(s, crm["tenant"], "nobody")
         with pytest.raises(NotFoundError):
             get_note(s, crm["tenant"], 999)
+
+
+def test_an_undecided_outcome_must_be_chosen_before_approval(
+    store: Store, crm: dict[str, int]
+) -> None:
+    undecided = _analysis().model_copy(
+        update={
+            "outcome": None,
+            "uncertain": [
+                Uncertain(field="outcome", candidates=[
+                    Candidate(code="follow_up", probability=0.5),
+                    Candidate(code="not_now", probability=0.4),
+                ])
+            ],
+        }
+    )  # fmt: skip
+    note_id = _draft(store, crm, _result(undecided))
+    with store.session() as s:
+        assert get_note(s, crm["tenant"], note_id).outcome is None
+        boss = review.reviewer(s, crm["tenant"], "boss")
+        with pytest.raises(ConflictError, match="Choose the outcome"):
+            review.approve(s, crm["tenant"], note_id, boss)
+    with store.session() as s:
+        boss = review.reviewer(s, crm["tenant"], "boss")
+        review.edit(s, crm["tenant"], note_id, boss, {"outcome": "not_now"})
+        note = get_note(s, crm["tenant"], note_id)
+        assert note_to_json(note)["uncertain"] == []  # the reviewer decided it
+        assert review.approve(s, crm["tenant"], note_id, boss)["note"] == note_id
+
+
+def test_approval_teaches_confirmed_and_removed_sentences(
+    store: Store, crm: dict[str, int]
+) -> None:
+    draft = _analysis(reasons=("delivery_reliability", "price_terms")).model_copy(
+        update={"outcome_evidence": "Ich schicke Ihnen das Angebot."}
+    )
+    note_id = _draft(store, crm, _result(draft))
+    with store.session() as s:
+        boss = review.reviewer(s, crm["tenant"], "boss")
+        kept = [r.model_dump(mode="json") for r in draft.churn_reasons[:1]]
+        review.edit(s, crm["tenant"], note_id, boss, {"churn_reasons": kept})
+        out = review.approve(s, crm["tenant"], note_id, boss)
+    assert out["learning_examples"] == 3
+    with store.session() as s:
+        rows = {(e.task, e.label, e.text) for e in tenant_examples(s, crm["tenant"])}
+    assert rows == {
+        ("reason", "delivery_reliability", "Beleg delivery_reliability"),
+        ("reason", "none", "Beleg price_terms"),  # the reviewer removed it
+        ("signal", "step", "Ich schicke Ihnen das Angebot."),
+    }
+    with store.session() as s:  # the examples belong to the note
+        s.delete(get_note(s, crm["tenant"], note_id))
+    with store.session() as s:
+        assert tenant_examples(s, crm["tenant"]) == []

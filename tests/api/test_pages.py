@@ -137,3 +137,43 @@ def test_briefs_by_rules_alone_are_not_marked() -> None:
     assert ai_parts(row) == set() and ai_parts(None) == set()
     row = Brief(model="m", content={"authored": {"situation": "code"}})
     assert ai_parts(row) == {"opening_question", "talking_points"}
+
+
+def test_uncertain_fields_ask_the_manager_to_choose(
+    client: TestClient, world: World, api_settings: Settings
+) -> None:
+    from agent.crm.models import CallNote
+
+    nid = world.objects["rep1"].note
+    store = open_store(api_settings.db_url)
+    with store.session() as s:
+        note = s.get(CallNote, nid)
+        result = dict(note.analysis["result"])
+        result["outcome"] = None
+        result["uncertain"] = [
+            {"field": "outcome", "candidates": [
+                {"code": "follow_up", "probability": 0.5, "evidence": "Schicken Sie was."},
+                {"code": "not_now", "probability": 0.3}]},
+            {"field": "churn_reasons", "candidates": [
+                {"code": "price_terms", "probability": 0.45, "evidence": "Zu teuer war es."}]},
+        ]  # fmt: skip
+        note.analysis = {"result": result}
+        note.outcome = None
+    csrf = login(client, "boss")
+    page = client.get(f"/notes/{nid}").text
+    assert "unsicher – bitte prüfen" in page and 'id="uncertain-outcome"' in page
+    assert "Folgeschritt vereinbart (50 %)" in page and "Preis und Konditionen (45 %)" in page
+    assert '<option value="" selected>' in page  # no outcome preselected in the edit form
+    r = client.post(f"/notes/{nid}/approve", data={"csrf": csrf})
+    assert r.status_code == 409 and "Choose the outcome" in r.text
+    r = client.post(f"/notes/{nid}/edit", data={"csrf": csrf, "outcome": "follow_up"},
+                    follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303
+    r = client.post(f"/notes/{nid}/edit", data={"csrf": csrf, "take_reason_price_terms": "1"},
+                    follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303
+    page = client.get(f"/notes/{nid}").text
+    assert 'id="uncertain-outcome"' not in page and 'id="uncertain-reasons"' not in page
+    assert "Preis und Konditionen" in page and "„Zu teuer war es.“" in page
+    r = client.post(f"/notes/{nid}/approve", data={"csrf": csrf}, follow_redirects=False)
+    assert r.status_code == 303

@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 from agent.brief.compose import clip, item_name, situation, talking_points
 from agent.brief.facts import fmt_money
 from agent.brief.grounding import check_claim, mentions
-from agent.brief.language import guess_language
 from agent.brief.reasons import call_decision, hypotheses
 from agent.brief.schema import Claim
 from agent.crm.db import Store
 from agent.crm.models import Order, OrderLine
 from agent.history.records import RecordBook
 from agent.history.retrieval import AccountHistory, retrieve
+from agent.language import guess_language
 from tests.history.fixtures import AS_OF, Crm
 
 

@@ -13,11 +13,11 @@ import pytest
 
 from agent.brief.generator import generate_brief
 from agent.brief.grounding import check_brief
-from agent.brief.language import guess_language
 from agent.crm.db import Store
 from agent.history.index import HistoryIndex
 from agent.history.records import RecordBook
 from agent.history.sync import rebuild
+from agent.language import guess_language
 from agent.llm import get_chat_model
 from agent.settings import get_settings
 from tests.history.fixtures import AS_OF, INJECTION, Crm

@@ -8,9 +8,10 @@ from datetime import date
 import pytest
 
 from agent.brief import playbook
-from agent.brief.language import is_language
 from agent.brief.schema import STRATEGIES, ChurnHypothesis, Evidence
+from agent.catalogue.vocabulary import vocabulary
 from agent.codes import REASON_CODES
+from agent.language import is_language
 
 
 def hyp(code: str, confidence: float, source: str) -> ChurnHypothesis:
@@ -26,7 +27,7 @@ def hyp(code: str, confidence: float, source: str) -> ChurnHypothesis:
 @pytest.mark.parametrize("code", sorted(REASON_CODES))
 @pytest.mark.parametrize("language", ["de", "en"])
 def test_every_reason_has_a_play_in_both_languages(code: str, language: str) -> None:
-    play = playbook.PLAYBOOK[code]
+    play = vocabulary().reasons[code].play
     assert play.situation in STRATEGIES
     for text in (play.objection[language], play.answer[language], play.avoid[language]):
         # No numbers or dates: the grounding checker would need a record for them.

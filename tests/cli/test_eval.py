@@ -13,7 +13,8 @@ from agent.testing import FakeChatModel
 from tests.evals.test_calls import DATASET, _replies_for
 
 REQUIRED = {"n", "model", "churn_reasons", "outcome", "next_steps", "evidence", "summary",
-            "latency_s"}  # fmt: skip
+            "latency_s", "calibration", "abstained", "accuracy_at_coverage",
+            "false_claims"}  # fmt: skip
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -34,8 +35,9 @@ def test_eval_calls_json(monkeypatch, tmp_path: Path, capsys) -> None:
     monkeypatch.setattr(agent.llm, "get_chat_model", lambda *a, **k: model)
     out_file = tmp_path / "run.jsonl"
     code, out, err = run(
-        ["eval", "calls", str(DATASET), "--limit", "2", "--json", "--out", str(out_file)], capsys
-    )
+        ["eval", "calls", str(DATASET), "--limit", "2", "--json", "--out", str(out_file),
+         "--design", "decomposed"], capsys,
+    )  # fmt: skip
     assert code == 0, err
     metrics = json.loads(out)
     assert metrics.keys() >= REQUIRED
@@ -46,6 +48,9 @@ def test_eval_calls_json(monkeypatch, tmp_path: Path, capsys) -> None:
     assert metrics["n"] == 2 and metrics["outcome"]["accuracy"] == 1.0
     assert len(out_file.read_text().splitlines()) == 2
     assert "[1/2] de-001 ok" in err
+    # The dev set's sidecar tags no injection call among the first two.
+    assert metrics["false_claims"]["injection_calls"] == 0
+    assert {"ece"} <= metrics["calibration"].keys() and "share" in metrics["abstained"]
 
 
 def test_eval_table_output(monkeypatch, tmp_path: Path, capsys) -> None:
@@ -53,8 +58,9 @@ def test_eval_table_output(monkeypatch, tmp_path: Path, capsys) -> None:
     model = FakeChatModel().enqueue(*_replies_for(row))
     monkeypatch.setattr(agent.llm, "get_chat_model", lambda *a, **k: model)
     code, out, err = run(
-        ["eval", "calls", str(DATASET), "--limit", "1", "--out", str(tmp_path / "r.jsonl")], capsys
-    )
+        ["eval", "calls", str(DATASET), "--limit", "1", "--out", str(tmp_path / "r.jsonl"),
+         "--design", "decomposed"], capsys,
+    )  # fmt: skip
     assert code == 0, err
     assert "outcome accuracy" in out and "1.0" in out
 
@@ -70,3 +76,22 @@ def test_eval_bad_input(tmp_path: Path, capsys) -> None:
     assert code == 2 and "--design" in err
     code, _, err = run(["eval", "calls", str(DATASET), "--audio", str(tmp_path / "nope")], capsys)
     assert code == 4 and "Audio directory" in err
+    code, _, err = run(["eval", "calls", str(DATASET), "--cv", "folds"], capsys)
+    assert code == 2 and "--cv knows only 'writers'" in err
+    code, _, err = run(["eval", "calls", str(DATASET), "--learning-curve"], capsys)
+    assert code == 2 and "needs --cv writers" in err
+    code, _, err = run(["eval", "calls", str(DATASET), "--cv", "writers"], capsys)
+    assert code == 2 and "at least two writers" in err  # the dev set is one writer
+
+
+@pytest.mark.local_model
+def test_eval_learned_design_with_the_shipped_model(tmp_path: Path, capsys) -> None:
+    code, out, err = run(
+        ["eval", "calls", str(DATASET), "--limit", "3", "--json", "--design", "learned",
+         "--out", str(tmp_path / "r.jsonl")], capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    metrics = json.loads(out)
+    assert metrics["n"] == 3 and metrics["failed"] == 0
+    assert metrics["evidence"]["grounded_rate"] in (1.0, None)
+    assert metrics["prompt_tokens_per_call"] == 0.0  # no language model

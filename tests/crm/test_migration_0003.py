@@ -16,6 +16,8 @@ from agent.crm.db import make_engine
 from agent.crm.models import Base
 from tests.crm.test_migration_0002 import NOW, add_user, migrate_to
 
+HEAD = "0004"
+
 
 def add_job(connection: sa.Connection, job_id: str, status: str = "queued") -> None:
     connection.execute(
@@ -64,7 +66,7 @@ def test_upgrade_creates_brief_jobs_as_modelled_and_downgrade_drops_it(db_url: s
             migrate_to(engine, "0001", down=True)
         assert "brief_jobs" in sa.inspect(engine).get_table_names()
         with engine.connect() as c:
-            assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+            assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == HEAD
 
         migrate_to(engine, "0002", down=True)
         assert "brief_jobs" not in sa.inspect(engine).get_table_names()

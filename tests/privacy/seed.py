@@ -40,6 +40,7 @@ from agent.crm.models import (
     PipelineJob,
     RecordingStatus,
     Task,
+    TenantExample,
     Transcript,
     TranscriptSegment,
 )
@@ -270,6 +271,13 @@ def seed(store: Store, settings: Settings) -> Seeded:
                 description=f"{NAME} zurückrufen ({EMAIL})",
             )
         )
+        s.add(  # a sentence the approval taught the classifier
+            TenantExample(
+                tenant_id=tenant.id, call_note_id=note.id, task="reason",
+                label="delivery_speed", text=f"{NAME} hier: die Lieferzeit ist zu lang.",
+                context="", language="de", speaker="customer",
+            )
+        )  # fmt: skip
         s.add(
             Brief(
                 tenant_id=tenant.id,

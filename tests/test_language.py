@@ -1,6 +1,6 @@
 """The stop-word language check used for briefs and the brief eval."""
 
-from agent.brief.language import guess_language, is_language
+from agent.language import guess_language, is_language
 
 
 def test_guesses_german_and_english() -> None:
