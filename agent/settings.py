@@ -130,6 +130,11 @@ class Settings(BaseSettings):
         default="auto", description="Secure cookie flag: auto = when the request is https."
     )
     demo_password: str = Field(default="winback-demo", min_length=8, max_length=200)
+    max_body_mb: float = Field(
+        default=1.0, gt=0, le=1000,
+        description="Largest request body of every route but the recording upload (413 above, "
+        "checked before login).",
+    )  # fmt: skip
     # --- rate limits (issue #8; api/ratelimit.py): Redis when queue_backend=redis -----
     ratelimit_enabled: bool = Field(default=True, description="Off only for load tests.")
     login_limit_per_ip: int = Field(

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from agent.crm.db import open_store
 from agent.metrics import watch_queue
 from agent.settings import Settings, get_settings
+from api.body_limit import BodyLimit
 from api.errors import install_error_handlers
 from api.security import SECURITY_HEADERS, load_secret_key
 from api.telemetry import install_telemetry
@@ -39,7 +40,8 @@ read-only `council` role (works council) sees team totals only
 
 **Errors**: `{"detail": "...", "errors": [{"field", "message"}]}` with 401,
 403, 404, 409, 413, 415 or 422; 429 with `Retry-After` when a login or
-upload rate limit is reached.
+upload rate limit is reached. Request bodies are limited to `max_body_mb`
+(default 1 MB; 413 before login), except the recording upload.
 
 **Operations**: `GET /healthz` (liveness), `GET /readyz` (dependencies),
 `GET /metrics` (Prometheus).
@@ -94,6 +96,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.secret = load_secret_key(settings)
     install_error_handlers(app)
 
+    from api.routes.recordings import UPLOAD_PATH
+
+    # Innermost first: the body cap's 413 still gets the security headers and telemetry.
+    app.add_middleware(
+        BodyLimit,
+        limit_bytes=int(settings.max_body_mb * 1_000_000),
+        exempt=[("POST", UPLOAD_PATH)],
+    )
     app.add_middleware(SecurityHeaders)
 
     from api.pages import auth as auth_pages

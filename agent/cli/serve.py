@@ -18,7 +18,7 @@ import contextlib
 import gc
 import logging
 import os
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -78,18 +78,26 @@ def serve(
     console.print(f"Winback on http://{host}:{port}/ (database {url}{processes})")
     freeze_startup_heap()
     with stack:
-        # Uvicorn's loggers go through ours (text or JSON, agent/logs.py); its access
-        # log is replaced by the app's, which knows the route template and the user.
-        uvicorn.run(
-            app,
-            host=host,
-            port=port,
-            workers=workers,
-            factory=workers > 1,
-            log_config=None,
-            access_log=False,
-            proxy_headers=True,
-        )
+        uvicorn.run(app, **uvicorn_options(settings, host=host, port=port, workers=workers))
+
+
+def uvicorn_options(
+    settings: Settings, *, host: str, port: int, workers: int = 1
+) -> dict[str, Any]:
+    """The options ``winback serve`` runs uvicorn with (tests start a server with the same).
+
+    Uvicorn's loggers go through ours (text or JSON, agent/logs.py); its access
+    log is replaced by the app's, which knows the route template and the user.
+    """
+    return {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "factory": workers > 1,
+        "log_config": None,
+        "access_log": False,
+        "proxy_headers": True,
+    }
 
 
 def _prepare_processes(settings: Settings, db: str | None, tenant: str | None) -> tuple[str, str]:

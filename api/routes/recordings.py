@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from datetime import date
 from typing import Any
@@ -33,6 +34,8 @@ from api.ratelimit import limiter_of
 router = APIRouter(prefix="/api", tags=["recordings"])
 
 ACCEPTED_TYPES = ("audio/", "video/webm", "video/mp4", "application/octet-stream")
+#: The upload's path: exempt from the app's body cap (api/body_limit.py), it has its own limit.
+UPLOAD_PATH = re.compile(r"/api/accounts/[^/]+/recordings")
 
 
 def recording_out(session: Any, row: CallRecording) -> dict[str, Any]:
