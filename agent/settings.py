@@ -130,6 +130,10 @@ class Settings(BaseSettings):
         default="auto", description="Secure cookie flag: auto = when the request is https."
     )
     demo_password: str = Field(default="winback-demo", min_length=8, max_length=200)
+    hsts_max_age_s: int = Field(
+        default=31_536_000, ge=0, le=63_072_000,
+        description="Strict-Transport-Security max-age sent on HTTPS answers (0: no header).",
+    )  # fmt: skip
     max_body_mb: float = Field(
         default=1.0, gt=0, le=1000,
         description="Largest request body of every route but the recording upload (413 above, "

@@ -24,6 +24,7 @@ from api.security import SECURITY_HEADERS, load_secret_key
 from api.telemetry import install_telemetry
 
 STATIC_DIR = Path(__file__).parent / "static"
+STATIC_PREFIX = "/static/"
 
 DESCRIPTION = """
 Winback's API for integrations and its web app.
@@ -51,14 +52,21 @@ upload rate limit is reached. Request bodies are limited to `max_body_mb`
 
 
 class SecurityHeaders:
-    """Add :data:`SECURITY_HEADERS` (and ``no-store`` on HTML) to every HTTP response.
+    """Add :data:`SECURITY_HEADERS`, ``Cache-Control`` and HSTS to every HTTP response.
 
-    A plain ASGI middleware: Starlette's ``@app.middleware("http")`` runs the app in
-    a second task with memory streams, which cost more CPU than a cached read.
+    Every answer but a static asset may carry personal data (accounts, notes,
+    transcripts, even a 403 names what was refused), so all of them get
+    ``Cache-Control: no-store`` unless a route set its own: no browser cache,
+    shared proxy or back button keeps a copy. HSTS goes only on HTTPS answers
+    (the scheme of the connection, or of a trusted proxy's
+    ``X-Forwarded-Proto``): over plain HTTP browsers ignore it. A plain ASGI
+    middleware: Starlette's ``@app.middleware("http")`` runs the app in a
+    second task with memory streams, which cost more CPU than a cached read.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, hsts_max_age_s: int = 0) -> None:
         self.app = app
+        self.hsts = f"max-age={hsts_max_age_s}" if hsts_max_age_s > 0 else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -70,8 +78,10 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
-                if "text/html" in headers.get("content-type", ""):
+                if not scope["path"].startswith(STATIC_PREFIX):
                     headers.setdefault("Cache-Control", "no-store")
+                if self.hsts and scope.get("scheme") == "https":
+                    headers.setdefault("Strict-Transport-Security", self.hsts)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -104,7 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limit_bytes=int(settings.max_body_mb * 1_000_000),
         exempt=[("POST", UPLOAD_PATH)],
     )
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, hsts_max_age_s=settings.hsts_max_age_s)
 
     from api.pages import auth as auth_pages
     from api.pages import manager, rep

@@ -51,6 +51,7 @@ def serve(
     """Serve the web app and the API (login at http://HOST:PORT/login)."""
     import uvicorn
 
+    from agent.metrics import is_loopback
     from api.app import create_app
 
     settings = settings_for(db, tenant)
@@ -74,6 +75,11 @@ def serve(
         )
     else:
         console.print("No queue worker here: run 'winback worker' to process recordings.")
+    if settings.metrics_enabled and settings.metrics_token is None and not is_loopback(host):
+        console.print(
+            f"Note: {host} is not loopback and no metrics_token is set, so /metrics answers "
+            "only scrapes from this machine (set WINBACK_METRICS_TOKEN for a remote Prometheus)."
+        )
     processes = f", {workers} web processes" if workers > 1 else ""
     console.print(f"Winback on http://{host}:{port}/ (database {url}{processes})")
     freeze_startup_heap()
@@ -97,6 +103,8 @@ def uvicorn_options(
         "log_config": None,
         "access_log": False,
         "proxy_headers": True,
+        # No "server: uvicorn" banner: it tells an attacker which exploits to try.
+        "server_header": False,
     }
 
 
