@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from agent.crm.db import open_store
 from agent.metrics import watch_queue
@@ -141,6 +142,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (auth_pages, rep, manager):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    # Outermost middleware (added last): request id, access log, HTTP metrics.
+    # Then: request id, access log, HTTP metrics.
     install_telemetry(app, settings)
+    if settings.trusted_proxies:
+        # Outermost (added last): everything inside sees the client and scheme the trusted
+        # proxy named. X-Forwarded-For is read from the right, up to the first untrusted hop.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app

@@ -146,6 +146,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Zu viele Anmeldeversuche. Bitte in {seconds} Sekunden erneut versuchen.",
         "en": "Too many login attempts. Please try again in {seconds} seconds.",
     },
+    "login_rate_limited_long": {
+        "de": "Zu viele fehlgeschlagene Anmeldungen für diesen Benutzer. Bitte in {minutes} "
+        "Minuten erneut versuchen oder den Administrator fragen.",
+        "en": "Too many failed logins for this user. Please try again in {minutes} minutes "
+        "or ask your administrator.",
+    },
     "nav_team": {"de": "Team-Übersicht", "en": "Team overview"},
     "team_title": {
         "de": "Team-Übersicht (Betriebsrat)",

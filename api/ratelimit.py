@@ -1,49 +1,71 @@
-"""Rate limits on logins and uploads: fixed time windows, counted in Redis or in memory.
+"""Rate limits on logins and uploads: fixed time windows, counted in Redis, SQLite or memory.
 
-Two limits protect the login form against password guessing: failed logins
-per client IP (``login_limit_per_ip``) and per username
-(``login_limit_per_username``), each per minute. A third one caps recording
-uploads per user and hour (``upload_limit_per_hour``). Over a limit the
-request gets HTTP 429 with a ``Retry-After`` header: the API as JSON (via
+Logins are limited so that guessing is slow and yet no attacker can lock a
+user out from somewhere else:
+
+* per client address, any username: ``login_limit_per_ip`` failures a minute
+  (one address spraying many usernames);
+* per username *and* client address: ``login_limit_per_username`` a minute
+  and ``login_limit_per_username_hour`` an hour. An attacker who guesses one
+  user's password is stopped at their own address; the user, logging in
+  from anywhere else, is not affected;
+* per username from all addresses: ``login_limit_global_per_hour`` an hour,
+  the slower global backoff against guessing from many addresses. It is
+  larger than what one address may try in an hour (the settings enforce
+  it), and only attempts that passed the per-address limits count towards
+  it, so one client can never reach it.
+
+An IPv6 client counts by its /64 network, which one host usually holds
+whole. A third kind of limit caps accepted recording uploads per user and
+hour (``upload_limit_per_hour``); an upload that fails (refused, too large,
+not audio, a duplicate) takes its count back. Over a limit the request gets
+HTTP 429 with ``Retry-After``: the API as JSON (via
 :class:`agent.errors.RateLimitedError`), the login form re-rendered with a
 message.
 
 Counting uses fixed windows: the key of a counter contains the number of the
 current window (``unix time // window``), so a window needs no reset, it
-simply ends. With ``queue_backend = "redis"`` the counters live in Redis
-(``INCR`` plus ``EXPIREAT`` at the end of the window), so every web process
-on every machine shares them; otherwise they live in the memory of the one
-web process. A fixed window lets a client spend up to twice the limit
-across a window boundary; for limits meant to slow guessing down that is
-acceptable and much simpler than a sliding log.
+simply ends. A fixed window lets a client spend up to twice the limit across
+a window boundary; for limits meant to slow guessing down that is acceptable
+and much simpler than a sliding log. The counters live where every web
+process sees them (``ratelimit_backend``): in Redis with the Redis queue
+(``INCR`` plus ``EXPIREAT``; every machine shares them), else in a SQLite
+file in ``data_dir`` that all web processes of this machine share
+(``winback serve --workers N``); ``memory`` counts in one process only.
 
 Login attempts are counted *before* the password is checked, so parallel
 guesses cannot slip past the limit, and the password of a refused attempt is
 never checked (the answer reveals nothing). A successful login then takes
-back its own two counts, and only those: failures of other people behind the
-same IP (an office NAT) still count, but the legitimate logins of that office
-do not use up the allowance.
+back its own counts, and only those: failures of other people behind the
+same address (an office NAT) still count, but the legitimate logins of that
+office do not use up the allowance.
 
-If Redis is unreachable the limiter lets requests through and logs a
-warning: logins keep working when the queue server hiccups, and ``winback
-doctor`` / readiness report the outage. Client IP and username are stored
-only as truncated SHA-256 digests, so the counters hold no personal data in
-clear.
+If Redis or the counter file is unavailable the limiter lets requests
+through and logs a warning: logins keep working when a dependency hiccups,
+and ``winback doctor`` / readiness report the outage. Client addresses and
+usernames are stored only as truncated SHA-256 digests, so the counters
+hold no personal data in clear.
 
-Behind a reverse proxy the client IP comes from ``X-Forwarded-For``, which
-uvicorn applies only for the proxies in ``FORWARDED_ALLOW_IPS`` (default
-127.0.0.1; see docs/deploy.md).
+The client address is the TCP peer. Only a peer listed in
+``trusted_proxies`` may name another one in ``X-Forwarded-For`` (applied by
+the app itself, see :func:`api.app.create_app`); from anyone else the header
+is ignored, and a warning is logged once so an operator who forgot the
+setting behind a proxy notices.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 import math
+import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
@@ -54,7 +76,8 @@ from agent.settings import Settings
 log = logging.getLogger(__name__)
 
 LOGIN_WINDOW_S = 60
-UPLOAD_WINDOW_S = 3600
+HOUR_S = 3600
+UPLOAD_WINDOW_S = HOUR_S
 
 
 @dataclass(frozen=True)
@@ -171,8 +194,85 @@ class RedisCounter:
             log.warning("rate limit undo failed, Redis unavailable: %s", exc)
 
 
+class SqliteCounter:
+    """Counters in a SQLite file that every web process of this machine shares.
+
+    Each hit is one autocommitted ``INSERT ... ON CONFLICT DO UPDATE ...
+    RETURNING``: atomic across processes, no read-modify-write race. Ended
+    windows are deleted about once a minute. The connection is opened lazily
+    and again after a fork.
+    """
+
+    def __init__(self, path: Path, clock: Callable[[], float] = time.time):
+        self._path = path
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        self._pid = 0
+        self._next_sweep = 0.0
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None or self._pid != os.getpid():
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                self._path, timeout=2.0, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS counters "
+                "(key TEXT PRIMARY KEY, count INTEGER NOT NULL, ends_at INTEGER NOT NULL)"
+            )
+            self._conn, self._pid = conn, os.getpid()
+        return self._conn
+
+    def hit(self, key: str, window_s: int) -> Hit:
+        now = self._clock()
+        number, retry_after = _window(now, window_s)
+        full = f"{key}:{window_s}:{number}"
+        try:
+            with self._lock:
+                conn = self._connection()
+                row = conn.execute(
+                    "INSERT INTO counters (key, count, ends_at) VALUES (?, 1, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET count = count + 1 RETURNING count",
+                    (full, (number + 1) * window_s),
+                ).fetchone()
+                if now >= self._next_sweep:
+                    conn.execute("DELETE FROM counters WHERE ends_at < ?", (int(now),))
+                    self._next_sweep = now + 60
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("rate limit not applied, counter file %s unavailable: %s", self._path, exc)
+            return Hit(full, 0, retry_after)
+        return Hit(full, int(row[0]), retry_after)
+
+    def undo(self, hit: Hit) -> None:
+        if hit.count == 0:
+            return  # never counted (the file was unavailable)
+        try:
+            with self._lock:
+                self._connection().execute(
+                    "UPDATE counters SET count = MAX(count - 1, 0) WHERE key = ?", (hit.key,)
+                )
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("rate limit undo failed, counter file %s unavailable: %s", self._path, exc)
+
+
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+
+
+def client_key(ip: str) -> str:
+    """The unit one client is counted by: its IPv4 address, or its IPv6 /64 network."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip  # not an address (a test client's name): counted as it is
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 @dataclass(frozen=True)
@@ -190,17 +290,21 @@ class RateLimiter:
         self.enabled = settings.ratelimit_enabled
         self.login_per_ip = settings.login_limit_per_ip
         self.login_per_username = settings.login_limit_per_username
+        self.login_per_username_hour = settings.login_limit_per_username_hour
+        self.login_global_per_hour = settings.login_limit_global_per_hour
         self.uploads_per_hour = settings.upload_limit_per_hour
 
     def login_attempt(self, ip: str, tenant: str, username: str) -> LoginAttempt:
-        """Count a login attempt; raise :class:`RateLimitedError` when IP or username is over.
+        """Count a login attempt; raise :class:`RateLimitedError` when a limit is reached.
 
         Call it before checking the password, and :meth:`login_succeeded` after
-        a correct one.
+        a correct one. The checks run from the narrowest to the widest, and
+        an attempt refused by a narrow one is not counted by the wider ones.
         """
         if not self.enabled:
             return LoginAttempt(())
-        by_ip = self.counter.hit(f"login-ip:{_digest(ip)}", LOGIN_WINDOW_S)
+        client = _digest(client_key(ip))
+        by_ip = self.counter.hit(f"login-ip:{client}", LOGIN_WINDOW_S)
         if by_ip.count > self.login_per_ip:
             raise RateLimitedError(
                 f"Too many login attempts from this address: at most {self.login_per_ip} "
@@ -208,39 +312,78 @@ class RateLimiter:
                 by_ip.retry_after,
             )
         name = _digest(tenant.strip(), username.strip().lower())
-        by_name = self.counter.hit(f"login-user:{name}", LOGIN_WINDOW_S)
-        if by_name.count > self.login_per_username:
+        pair = _digest(name, client)
+        hits = [by_ip]
+        for window, limit in (
+            (LOGIN_WINDOW_S, self.login_per_username),
+            (HOUR_S, self.login_per_username_hour),
+        ):
+            hit = self.counter.hit(f"login-user:{pair}", window)
+            hits.append(hit)
+            if hit.count > limit:
+                per = "minute" if window == LOGIN_WINDOW_S else "hour"
+                raise RateLimitedError(
+                    f"Too many login attempts for this user from this address: at most {limit} "
+                    f"per {per}. Try again in {_wait(hit.retry_after)}.",
+                    hit.retry_after,
+                )
+        everywhere = self.counter.hit(f"login-user-all:{name}", HOUR_S)
+        if everywhere.count > self.login_global_per_hour:
+            # Not evaluated, so not held against this address: a user who waits out a
+            # distributed attack is not limited further by the attempts they were refused.
+            for hit in hits:
+                self.counter.undo(hit)
             raise RateLimitedError(
-                f"Too many login attempts for this user: at most {self.login_per_username} "
-                f"per minute. Try again in {by_name.retry_after} s.",
-                by_name.retry_after,
+                f"Too many failed logins for this user from several addresses: at most "
+                f"{self.login_global_per_hour} per hour. Try again in "
+                f"{_wait(everywhere.retry_after)}.",
+                everywhere.retry_after,
             )
-        return LoginAttempt((by_ip, by_name))
+        return LoginAttempt((*hits, everywhere))
 
     def login_succeeded(self, attempt: LoginAttempt) -> None:
         """Take back the counts of a successful attempt (and nobody else's)."""
         for hit in attempt.hits:
             self.counter.undo(hit)
 
-    def upload(self, user_id: int) -> None:
-        """Count an upload of ``user_id``; raise :class:`RateLimitedError` when over the limit."""
+    def upload(self, user_id: int) -> Hit | None:
+        """Count an upload of ``user_id``; raise :class:`RateLimitedError` when over the limit.
+
+        Returns the count to hand to :meth:`upload_not_accepted` when the
+        upload then fails or turns out to be a duplicate (None when limits are off).
+        """
         if not self.enabled:
-            return
+            return None
         hit = self.counter.hit(f"upload:{user_id}", UPLOAD_WINDOW_S)
         if hit.count > self.uploads_per_hour:
-            minutes = math.ceil(hit.retry_after / 60)
             raise RateLimitedError(
                 f"Too many uploads: at most {self.uploads_per_hour} recordings per hour per "
-                f"user. Try again in {minutes} min.",
+                f"user. Try again in {_wait(hit.retry_after)}.",
                 hit.retry_after,
             )
+        return hit
+
+    def upload_not_accepted(self, hit: Hit | None) -> None:
+        """Take back the count of an upload that stored no new recording."""
+        if hit is not None:
+            self.counter.undo(hit)
+
+
+def _wait(seconds: int) -> str:
+    """A waiting time as people say it: seconds up to two minutes, then minutes."""
+    return f"{seconds} s" if seconds <= 120 else f"{math.ceil(seconds / 60)} min"
 
 
 def build_limiter(settings: Settings) -> RateLimiter:
-    """The limiter for ``settings``: Redis counters with the Redis queue, else in memory."""
+    """The limiter for ``settings`` with the counters of ``ratelimit_backend``."""
+    backend = settings.ratelimit_backend
+    if backend == "auto":
+        backend = "redis" if settings.queue_backend == "redis" else "sqlite"
     counter: Counter
-    if settings.queue_backend == "redis":
+    if backend == "redis":
         counter = RedisCounter.from_url(settings.redis_url, settings.ratelimit_prefix)
+    elif backend == "sqlite":
+        counter = SqliteCounter(settings.data_dir / "ratelimit.db")
     else:
         counter = MemoryCounter()
     return RateLimiter(counter, settings)
@@ -255,6 +398,23 @@ def limiter_of(app: FastAPI) -> RateLimiter:
     return limiter
 
 
+_warned_untrusted = False
+
+
 def client_ip(request: Request) -> str:
-    """The client address (uvicorn applies X-Forwarded-For of trusted proxies)."""
+    """The client address: the TCP peer, or what a trusted proxy said (see the module doc)."""
+    global _warned_untrusted
+    settings: Settings = request.app.state.settings
+    if (
+        not settings.trusted_proxies
+        and not _warned_untrusted
+        and ("x-forwarded-for" in request.headers)
+    ):
+        _warned_untrusted = True
+        log.warning(
+            "X-Forwarded-For from %s ignored: it is not in trusted_proxies. Behind a reverse "
+            "proxy set WINBACK_TRUSTED_PROXIES to its address, or every client shares its "
+            "login limits.",
+            request.client.host if request.client else "unknown",
+        )
     return request.client.host if request.client else "unknown"

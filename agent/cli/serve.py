@@ -102,7 +102,9 @@ def uvicorn_options(
         "factory": workers > 1,
         "log_config": None,
         "access_log": False,
-        "proxy_headers": True,
+        # The app applies X-Forwarded-* itself, from trusted_proxies only: uvicorn's own
+        # handling would believe any loopback peer (FORWARDED_ALLOW_IPS=127.0.0.1).
+        "proxy_headers": False,
         # No "server: uvicorn" banner: it tells an attacker which exploits to try.
         "server_header": False,
     }

@@ -99,7 +99,7 @@ async def _spool(request: Request, limit: int, directory: str) -> str:
             "description": "The same recording (content or Idempotency-Key) was uploaded before."
         },
         413: {"description": "Larger than max_upload_mb (refused while streaming)."},
-        429: {"description": "More than upload_limit_per_hour uploads; see Retry-After."},
+        429: {"description": "More than upload_limit_per_hour accepted uploads; see Retry-After."},
         415: {"description": "Not an audio file, or an unsupported Content-Type."},
         422: {"description": "Consent missing or invalid, or another bad parameter."},
     },
@@ -136,15 +136,15 @@ async def post_recording(
             return get_account(session, user, account_id).external_id
 
     external_id = await run_in_threadpool(authorise)
-    # Counted before the body is read, so a refused upload costs no disk or bandwidth.
-    await run_in_threadpool(limiter_of(request.app).upload, user.user_id)
-    limit = int(settings.max_upload_mb * 1_000_000)
-    path = await _spool(request, limit, str(settings.data_dir / "tmp"))
+    # Counted before the body is read, so a refused upload costs no disk or bandwidth; an
+    # upload that stores no new recording (an error, a duplicate) takes its count back.
+    limiter = limiter_of(request.app)
+    counted = await run_in_threadpool(limiter.upload, user.user_id)
     tenant_settings = settings.model_copy(update={"tenant": user.tenant_slug})
     consent = {"given_by": given_by, "method": method.value, "given_at": given_at,
                "text_version": text_version}  # fmt: skip
 
-    def accept() -> dict[str, Any]:
+    def accept(path: str) -> dict[str, Any]:
         try:
             with open(path, "rb") as fh:
                 view = upload_recording(
@@ -159,7 +159,15 @@ async def post_recording(
             assert row is not None  # just written by upload_recording
             return {**recording_out(session, row), "duplicate": view.duplicate}
 
-    data = await run_in_threadpool(accept)
+    try:
+        limit = int(settings.max_upload_mb * 1_000_000)
+        path = await _spool(request, limit, str(settings.data_dir / "tmp"))
+        data = await run_in_threadpool(accept, path)
+    except BaseException:
+        await run_in_threadpool(limiter.upload_not_accepted, counted)
+        raise
+    if data["duplicate"]:
+        await run_in_threadpool(limiter.upload_not_accepted, counted)
     return JSONResponse(data, status_code=200 if data["duplicate"] else 202)
 
 
