@@ -26,7 +26,13 @@ from sqlalchemy import select
 from agent.calls.intake import upload_recording
 from agent.calls.status import _view
 from agent.crm.models import CallNote, CallRecording, ConsentMethod, Transcript
-from agent.errors import MediaError, PayloadTooLargeError
+from agent.errors import (
+    ConflictError,
+    MediaError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+)
 from api.access import get_account, get_owned, scoped
 from api.deps import CurrentUser, IdPath, SessionDep, SettingsDep, StoreDep
 from api.ratelimit import limiter_of
@@ -96,7 +102,12 @@ async def _spool(request: Request, limit: int, directory: str) -> str:
     },
     responses={
         200: {
-            "description": "The same recording (content or Idempotency-Key) was uploaded before."
+            "description": "You uploaded the same recording (content or Idempotency-Key) for "
+            "this account before: that recording."
+        },
+        409: {
+            "description": "The Idempotency-Key was used for other content, or the same audio "
+            "is already stored for another account or by another user (nothing stored)."
         },
         413: {"description": "Larger than max_upload_mb (refused while streaming)."},
         429: {"description": "More than upload_limit_per_hour accepted uploads; see Retry-After."},
@@ -155,7 +166,18 @@ async def post_recording(
             with contextlib.suppress(OSError):
                 os.unlink(path)
         with store.session() as session:
-            row = session.get(CallRecording, view.id)
+            row: CallRecording | None
+            if view.duplicate:
+                # The library answers a repeat only with the caller's own recording on this
+                # account; checked here again, so no other rule can ever hand one out.
+                try:
+                    row = get_owned(session, user, CallRecording, view.id)
+                except (NotFoundError, PermissionDeniedError):
+                    raise ConflictError(
+                        "This recording was uploaded before, but you may no longer see it."
+                    ) from None
+            else:
+                row = session.get(CallRecording, view.id)
             assert row is not None  # just written by upload_recording
             return {**recording_out(session, row), "duplicate": view.duplicate}
 
@@ -194,8 +216,6 @@ def get_recording(recording_id: str, session: SessionDep, user: CurrentUser) -> 
 @router.get("/recordings/{recording_id}/transcript", summary="Transcript of a recording")
 def get_transcript(recording_id: str, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     """The transcript with timed, speaker-labelled segments (404 until it exists)."""
-    from agent.errors import NotFoundError
-
     row = get_owned(session, user, CallRecording, recording_id.strip().lower()[:32])
     transcript = session.scalar(select(Transcript).where(Transcript.recording_id == row.id))
     if transcript is None:
