@@ -22,17 +22,10 @@ from agent.crm.db import open_store
 from agent.errors import RateLimitedError
 from agent.settings import Settings, configure
 from api.app import create_app
+from api.counters import Hit, MemoryCounter, RedisCounter, SqliteCounter
 from api.deps import forget_principals
 from api.planning import forget_plans
-from api.ratelimit import (
-    Hit,
-    MemoryCounter,
-    RateLimiter,
-    RedisCounter,
-    SqliteCounter,
-    build_limiter,
-    limiter_of,
-)
+from api.ratelimit import RateLimiter, build_limiter, limiter_of
 from tests.api.conftest import away_from_a_minute_boundary, bearer
 from tests.api.world import PASSWORD, World, build_world
 from tests.calls import media
