@@ -6,13 +6,16 @@ nothing behind:
 
 1. consent is checked before a single byte is read (no consent: nothing stored);
 2. tenant, account, contact and uploader are resolved (unknown: nothing stored);
-3. a repeated ``Idempotency-Key`` returns the existing recording at once;
+3. a repeated ``Idempotency-Key`` of the same uploader is checked against
+   the content's hash without storing anything: the same recording is
+   returned, other content is a conflict (:mod:`agent.calls.repeats`);
 4. the bytes stream into the audio store with the size limit enforced per
    chunk, then the file is probed by content (:func:`agent.audio.probe_audio`);
    on any failure the stored file is deleted again;
 5. one transaction writes the consent record, the recording and its
-   pending pipeline jobs; a recording with the same content hash (or key)
-   wins the race and is returned instead;
+   pending pipeline jobs; an earlier recording with the same content hash
+   (or key) is returned if it is the same user's same recording, any other
+   collision refuses the upload with a reason and removes the new file;
 6. the first step is enqueued; if the queue is unreachable the row and the
    file are removed again and the error is raised, so "accepted" always
    means "queued". (A crash between 5 and 6 is caught by the worker's
@@ -22,6 +25,7 @@ nothing behind:
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 from collections.abc import Iterable
 from datetime import date
@@ -32,8 +36,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agent.audio import AudioInfo, probe_audio
-from agent.audio_store import get_audio_store
+from agent.audio_store import get_audio_store, iter_chunks
 from agent.calls.jobs import STEPS
+from agent.calls.repeats import check_repeat, find_earlier, scoped_key
 from agent.calls.status import Recording, _view
 from agent.consent import Consent, validate_consent
 from agent.crm.db import Store, get_tenant
@@ -48,7 +53,7 @@ from agent.crm.models import (
     RecordingStatus,
     User,
 )
-from agent.errors import ConsentError, NotFoundError, ValidationError
+from agent.errors import ConsentError, NotFoundError, PayloadTooLargeError, ValidationError
 from agent.settings import Settings
 from agent.transcription.types import ChannelLayout
 
@@ -99,24 +104,19 @@ def _user(session: Session, tenant_id: int, username: str | None) -> int | None:
     return user.id
 
 
-def _existing(
-    session: Session, tenant_id: int, *, sha256: str | None = None, key: str | None = None
-) -> CallRecording | None:
-    if key:
-        found = session.scalar(
-            select(CallRecording).where(
-                CallRecording.tenant_id == tenant_id, CallRecording.idempotency_key == key
+def _hash(source: BinaryIO | Iterable[bytes], max_bytes: int) -> str:
+    """The SHA-256 of ``source``, read in chunks and not kept (a repeated key's check)."""
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in iter_chunks(source):
+        size += len(chunk)
+        if size > max_bytes:
+            raise PayloadTooLargeError(
+                f"The upload is larger than the limit of {max_bytes / 1e6:.0f} MB "
+                "(setting max_upload_mb)."
             )
-        )
-        if found is not None:
-            return found
-    if sha256:
-        return session.scalar(
-            select(CallRecording).where(
-                CallRecording.tenant_id == tenant_id, CallRecording.content_sha256 == sha256
-            )
-        )
-    return None
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _layout(info: AudioInfo, requested: str | None, settings: Settings) -> ChannelLayout:
@@ -155,10 +155,12 @@ def upload_recording(
     streamed, never read whole. ``consent`` is a validated :class:`Consent`
     or a dict with ``given_by``, ``method``, ``given_at``, ``text_version``.
     Returns the new recording, or the existing one (``duplicate=True``) when
-    the same content or ``idempotency_key`` was uploaded before. Raises
-    :class:`ConsentError`, :class:`NotFoundError`, :class:`ValidationError`,
-    :class:`MediaError`/:class:`PayloadTooLargeError` or :class:`StorageError`;
-    in every error case nothing is stored.
+    the same uploader sent the same content (or ``idempotency_key``) for the
+    same account before. Raises :class:`ConsentError`, :class:`NotFoundError`,
+    :class:`ValidationError`, :class:`MediaError`/:class:`PayloadTooLargeError`,
+    :class:`StorageError` or :class:`ConflictError` (a key reused for other
+    content, or content someone else or another account already has; see
+    :mod:`agent.calls.repeats`); in every error case nothing is stored.
     """
     checked = _consent(consent)
     key = (idempotency_key or "").strip() or None
@@ -170,11 +172,15 @@ def upload_recording(
         account = find_account(session, tenant.id, account_ref)
         contact_id = _contact(session, account, contact)
         user_id = _user(session, tenant.id, uploaded_by)
-        if key is not None:
-            found = _existing(session, tenant.id, key=key)
-            if found is not None:
-                return _view(session, found, duplicate=True)
         tenant_id, account_id = tenant.id, account.id
+        if key is not None:
+            key = scoped_key(user_id, key)
+            found = find_earlier(session, tenant_id, key=key)
+            if found is not None:
+                max_bytes = int(settings.max_upload_mb * 1_000_000)
+                check_repeat(found, uploader_id=user_id, account_id=account_id,
+                             sha256=_hash(source, max_bytes), key=key)  # fmt: skip
+                return _view(session, found, duplicate=True)
 
     audio = get_audio_store(settings)
     stored = audio.put(source, max_bytes=int(settings.max_upload_mb * 1_000_000))
@@ -241,8 +247,10 @@ def _insert(
     """Write consent, recording and jobs in one transaction; return (id, duplicate)."""
     try:
         with store.session() as session:
-            found = _existing(session, tenant_id, sha256=sha256, key=key)
+            found = find_earlier(session, tenant_id, sha256=sha256, key=key)
             if found is not None:
+                check_repeat(found, uploader_id=user_id, account_id=account_id, sha256=sha256,
+                             key=key)  # fmt: skip
                 return found.id, True
             consent_row = ConsentRecord(
                 tenant_id=tenant_id,
@@ -291,11 +299,13 @@ def _insert(
                 )
             return recording.id, False
     except IntegrityError:
-        # Two identical uploads raced; the unique constraints let one win.
+        # Two uploads with the same content or key raced; the unique constraints let one win.
         with store.session() as session:
-            found = _existing(session, tenant_id, sha256=sha256, key=key)
+            found = find_earlier(session, tenant_id, sha256=sha256, key=key)
             if found is None:
                 raise
+            check_repeat(found, uploader_id=user_id, account_id=account_id, sha256=sha256,
+                         key=key)  # fmt: skip
             return found.id, True
 
 

@@ -104,7 +104,8 @@ function setupUpload() {
       let data = {};
       try { data = JSON.parse(xhr.responseText); } catch (err) { data = {}; }
       if (xhr.status >= 300) {
-        showError("upload-error", data.detail || ("HTTP " + xhr.status));
+        const message = xhr.status === 409 ? form.dataset.conflict : data.detail;
+        showError("upload-error", message || ("HTTP " + xhr.status));
         document.getElementById("upload-button").disabled = false;
         return;
       }
