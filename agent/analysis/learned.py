@@ -44,6 +44,8 @@ from agent.codes import REASON_CODES
 #: Evidence quotes are cut to this many characters (whole words, verbatim prefix).
 QUOTE_CHARS = 300
 _FIRST_PERSON = re.compile(r"\b(ich|wir|i|we|i'll|we'll|i'm)\b", re.IGNORECASE)
+#: Evidence shorter than this is quoted with the neighbouring sentences of its turn.
+MIN_EVIDENCE_CHARS = 12
 #: An incentive needs a rep sentence at least this likely to grant it.
 INCENTIVE_REP_MIN = 0.2
 
@@ -130,7 +132,22 @@ class LearnedAnalysis:
         return analysis
 
     def _evidence(self, v: CallView, index: int) -> tuple[str, int]:
-        return _quote(v.sentences[index].text), v.sentences[index].turn
+        """The sentence as a verbatim quote; a very short one ("Nobody.") with its neighbours."""
+        sentence = v.sentences[index]
+        first = last = index
+        while v.sentences[last].end - v.sentences[first].start < MIN_EVIDENCE_CHARS:
+            before = first > 0 and v.sentences[first - 1].turn == sentence.turn
+            after = last + 1 < len(v.sentences) and v.sentences[last + 1].turn == sentence.turn
+            if before:
+                first -= 1
+            elif after:
+                last += 1
+            else:
+                break
+        if first == last:
+            return _quote(sentence.text), sentence.turn
+        text = v.items[index].context[v.sentences[first].start : v.sentences[last].end]
+        return _quote(text), sentence.turn
 
     def _reasons(
         self, v: CallView, scores: CallScores

@@ -150,3 +150,16 @@ def test_summary_states_no_discount_without_a_granted_incentive() -> None:
     assert [r.code for r in a.churn_reasons] == ["price_terms"]
     assert "discount" not in claims(a.summary, "de")
     assert any("left out of the summary" in w for w in a.warnings)
+
+
+def test_a_very_short_evidence_sentence_is_quoted_with_its_neighbours() -> None:
+    turns = [
+        Turn(speaker="rep", text="Wer hat sich nach Herrn Bühler um Sie gekümmert?"),
+        Turn(speaker="customer", text="Niemand. Kein Anruf, kein Besuch, gar nix."),
+    ]
+    call = CallInput(turns=turns, call_date=date(2026, 1, 14), language="de")
+    v = view(turns, "de")
+    s = scores(v, {"service_neglect": 0.9}, {}, {"not_now": 0.9},
+               {("reason", "service_neglect"): "Niemand."})  # fmt: skip
+    a = LearnedAnalysis(model(), None).decide(call, v, s)  # type: ignore[arg-type]
+    assert a.churn_reasons[0].evidence == "Niemand. Kein Anruf, kein Besuch, gar nix."
