@@ -16,6 +16,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.crm.db import open_store
+from agent.leftovers import sweep_temp_dirs
 from agent.metrics import watch_queue
 from agent.settings import Settings, get_settings
 from api.errors import install_error_handlers
@@ -92,6 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = open_store(settings.db_url)
     app.state.secret = load_secret_key(settings)
+    # Upload bodies a killed web process left half-spooled (this machine may run no worker).
+    sweep_temp_dirs(settings)
     install_error_handlers(app)
 
     app.add_middleware(SecurityHeaders)

@@ -7,16 +7,23 @@ nothing behind:
 1. consent is checked before a single byte is read (no consent: nothing stored);
 2. tenant, account, contact and uploader are resolved (unknown: nothing stored);
 3. a repeated ``Idempotency-Key`` returns the existing recording at once;
-4. the bytes stream into the audio store with the size limit enforced per
-   chunk, then the file is probed by content (:func:`agent.audio.probe_audio`);
-   on any failure the stored file is deleted again;
+4. the bytes stream into the audio store's staging area with the size
+   limit enforced per chunk, then the file is probed by content
+   (:func:`agent.audio.probe_audio`), which decodes every frame, so the
+   length that counts is the decoded one; on any failure the staged file is
+   deleted again;
 5. one transaction writes the consent record, the recording and its
    pending pipeline jobs; a recording with the same content hash (or key)
    wins the race and is returned instead;
-6. the first step is enqueued; if the queue is unreachable the row and the
+6. the staged file is moved into place under the key the row now knows;
+7. the first step is enqueued; if the queue is unreachable the row and the
    file are removed again and the error is raised, so "accepted" always
-   means "queued". (A crash between 5 and 6 is caught by the worker's
-   recovery sweep, which enqueues pending steps that have no message.)
+   means "queued".
+
+A process killed on the way leaves no audio that nothing deletes: before
+5 only the staging area holds it (swept by :mod:`agent.leftovers`); between
+5 and 6 the sweep moves the staged file into place, because the row exists;
+between 6 and 7 the worker's recovery sweep enqueues the pending step.
 """
 
 from __future__ import annotations
@@ -177,10 +184,10 @@ def upload_recording(
         tenant_id, account_id = tenant.id, account.id
 
     audio = get_audio_store(settings)
-    stored = audio.put(source, max_bytes=int(settings.max_upload_mb * 1_000_000))
+    stored = audio.stage(source, max_bytes=int(settings.max_upload_mb * 1_000_000))
     try:
         info = probe_audio(
-            audio.path(stored.key),
+            audio.staged_path(stored.key),
             max_duration_s=settings.max_duration_s,
             name=filename or "The recording",
         )
@@ -202,17 +209,20 @@ def upload_recording(
             filename=filename,
         )
     except BaseException:
-        audio.delete(stored.key)
+        audio.discard(stored.key)
         raise
     if duplicate:
-        audio.delete(stored.key)
-    elif enqueue:
-        from agent.calls.queue import enqueue_step
-
+        audio.discard(stored.key)
+    else:
         try:
-            enqueue_step(settings, STEPS[0], recording_id)
+            audio.commit(stored.key)  # the row knows the key now: the file may take it
+            if enqueue:
+                from agent.calls.queue import enqueue_step
+
+                enqueue_step(settings, STEPS[0], recording_id)
         except BaseException:
             _undo(store, recording_id)
+            audio.discard(stored.key)
             audio.delete(stored.key)
             raise
     with store.session() as session:

@@ -95,7 +95,10 @@ async def _spool(request: Request, limit: int, directory: str) -> str:
         200: {
             "description": "The same recording (content or Idempotency-Key) was uploaded before."
         },
-        413: {"description": "Larger than max_upload_mb (refused while streaming)."},
+        413: {
+            "description": "Larger than max_upload_mb (refused while streaming), or longer "
+            "than max_duration_s when decoded."
+        },
         429: {"description": "More than upload_limit_per_hour uploads; see Retry-After."},
         415: {"description": "Not an audio file, or an unsupported Content-Type."},
         422: {"description": "Consent missing or invalid, or another bad parameter."},
@@ -136,7 +139,7 @@ async def post_recording(
     # Counted before the body is read, so a refused upload costs no disk or bandwidth.
     await run_in_threadpool(limiter_of(request.app).upload, user.user_id)
     limit = int(settings.max_upload_mb * 1_000_000)
-    path = await _spool(request, limit, str(settings.data_dir / "tmp"))
+    path = await _spool(request, limit, str(settings.spool_path))
     tenant_settings = settings.model_copy(update={"tenant": user.tenant_slug})
     consent = {"given_by": given_by, "method": method.value, "given_at": given_at,
                "text_version": text_version}  # fmt: skip
