@@ -56,6 +56,7 @@ from agent.crm.models import (
     User,
 )
 from agent.errors import ConsentError, NotFoundError, ValidationError
+from agent.quotas import check_audio_minutes
 from agent.settings import Settings
 from agent.transcription.types import ChannelLayout
 
@@ -164,8 +165,9 @@ def upload_recording(
     Returns the new recording, or the existing one (``duplicate=True``) when
     the same content or ``idempotency_key`` was uploaded before. Raises
     :class:`ConsentError`, :class:`NotFoundError`, :class:`ValidationError`,
-    :class:`MediaError`/:class:`PayloadTooLargeError` or :class:`StorageError`;
-    in every error case nothing is stored.
+    :class:`MediaError`/:class:`PayloadTooLargeError`, :class:`StorageError` or,
+    for an upload by a user over their daily audio minutes,
+    :class:`QuotaExceededError`; in every error case nothing is stored.
     """
     checked = _consent(consent)
     key = (idempotency_key or "").strip() or None
@@ -192,6 +194,9 @@ def upload_recording(
             name=filename or "The recording",
         )
         layout = _layout(info, channels, settings)
+        if user_id is not None:
+            with store.session() as session:
+                check_audio_minutes(session, settings, user_id, info.duration_s)
         recording_id, duplicate = _insert(
             store,
             tenant_id=tenant_id,

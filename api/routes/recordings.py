@@ -26,6 +26,7 @@ from agent.calls.intake import upload_recording
 from agent.calls.status import _view
 from agent.crm.models import CallNote, CallRecording, ConsentMethod, Transcript
 from agent.errors import MediaError, PayloadTooLargeError
+from agent.quotas import check_audio_minutes
 from api.access import get_account, get_owned, scoped
 from api.deps import CurrentUser, IdPath, SessionDep, SettingsDep, StoreDep
 from api.ratelimit import limiter_of
@@ -99,7 +100,10 @@ async def _spool(request: Request, limit: int, directory: str) -> str:
             "description": "Larger than max_upload_mb (refused while streaming), or longer "
             "than max_duration_s when decoded."
         },
-        429: {"description": "More than upload_limit_per_hour uploads; see Retry-After."},
+        429: {
+            "description": "More than upload_limit_per_hour uploads, or the daily audio "
+            "minutes (audio_minutes_per_day) used up; see Retry-After."
+        },
         415: {"description": "Not an audio file, or an unsupported Content-Type."},
         422: {"description": "Consent missing or invalid, or another bad parameter."},
     },
@@ -133,7 +137,10 @@ async def post_recording(
 
     def authorise() -> str:
         with store.session() as session:
-            return get_account(session, user, account_id).external_id
+            external_id = get_account(session, user, account_id).external_id
+            # Over the daily audio quota already: refused before a byte of the body is read.
+            check_audio_minutes(session, settings, user.user_id)
+            return external_id
 
     external_id = await run_in_threadpool(authorise)
     # Counted before the body is read, so a refused upload costs no disk or bandwidth.

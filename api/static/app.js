@@ -16,7 +16,8 @@ async function api(method, url, body) {
   });
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
-    throw new Error(data.detail || ("HTTP " + response.status));
+    // "message" is the reason in the user's language (quotas, rate limits); else the detail.
+    throw new Error(data.message || data.detail || ("HTTP " + response.status));
   }
   return data;
 }
@@ -104,7 +105,7 @@ function setupUpload() {
       let data = {};
       try { data = JSON.parse(xhr.responseText); } catch (err) { data = {}; }
       if (xhr.status >= 300) {
-        showError("upload-error", data.detail || ("HTTP " + xhr.status));
+        showError("upload-error", data.message || data.detail || ("HTTP " + xhr.status));
         document.getElementById("upload-button").disabled = false;
         return;
       }
