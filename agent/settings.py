@@ -131,7 +131,8 @@ class Settings(BaseSettings):
     # --- web app and API (issue #7) -------------------------------------------
     secret_key: SecretStr | None = Field(
         default=None,
-        description="Signs session cookies; default: generated once into data_dir/secret_key.",
+        description="Signs the CSRF tokens of sessions; default: generated once into "
+        "data_dir/secret_key.",
     )
     session_hours: float = Field(default=12, gt=0, le=24 * 30, description="Login lifetime.")
     api_token_days: int = Field(

@@ -40,7 +40,7 @@ SECURITY_HEADERS = {
 
 
 def load_secret_key(settings: Settings) -> bytes:
-    """The key that signs cookies: from settings, or generated once into data_dir (0600)."""
+    """The key that signs CSRF tokens: from settings, or generated once into data_dir (0600)."""
     if settings.secret_key is not None:
         value = settings.secret_key.get_secret_value()
         if len(value) < 32:
