@@ -169,3 +169,15 @@ def test_bulk_briefs_do_not_starve_an_upload(sqlite_url: str, tmp_path: Path) ->
             PipelineJob.recording_id == recording_id, PipelineJob.step == "decode"))  # fmt: skip
     assert len(starts) == 5 and decoded is not None
     assert decoded < starts[1]  # the upload ran after one brief, not after all five
+
+
+def test_the_recovery_sweep_keeps_the_fair_order(quota_client) -> None:  # type: ignore[no-untyped-def]
+    from agent.brief.jobs import jobs_to_requeue
+
+    client, world, settings = quota_client
+    ids = [post_brief(client, world, "rep1", day).json()["id"] for day in range(3)]
+    store = open_store(settings.db_url)
+    # Long after, the waiting briefs still have no message: they wait their turn, not lost.
+    assert jobs_to_requeue(store, queued_work(settings), stale_s=0) == []
+    # Only a lost head is enqueued again, never the whole lane at once.
+    assert jobs_to_requeue(store, set(), stale_s=0) == [ids[0]]
