@@ -24,6 +24,7 @@ serves a worker's with :func:`serve_metrics`. Both refuse requests without
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import logging
 import os
 import threading
@@ -216,6 +217,42 @@ def registry() -> CollectorRegistry:
     return merged
 
 
+#: Headers a reverse proxy adds: a request carrying one was relayed, so it is not local.
+FORWARDING_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether ``host`` (an address or ``localhost``) is this machine's loopback."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
+def scrape_refusal(
+    settings: Settings, authorization: str | None, *, local: bool
+) -> tuple[int, str] | None:
+    """Why a scrape is refused, as (HTTP status, text), or None when it may read the metrics.
+
+    With ``metrics_token`` set every scrape must send it. Without one the
+    metrics answer only a scrape from this machine (``local``: a loopback
+    client whose request no proxy relayed), so a server listening on a
+    public address, or behind a proxy, never shows them to the world.
+    """
+    if settings.metrics_token is not None:
+        if token_ok(settings, authorization):
+            return None
+        return 401, "Send Authorization: Bearer <metrics_token>.\n"
+    if local:
+        return None
+    return 403, (
+        "Without a metrics_token (WINBACK_METRICS_TOKEN) the metrics answer only scrapes "
+        "from this machine; set a token to scrape from another one.\n"
+    )
+
+
 def token_ok(settings: Settings, authorization: str | None) -> bool:
     """Whether a request may read the metrics: no token configured, or the right Bearer."""
     if settings.metrics_token is None:
@@ -242,10 +279,15 @@ def bind_metrics_server(
 
     class Handler(base):  # type: ignore[misc,valid-type]
         def do_GET(self) -> None:  # noqa: N802 - http.server API
-            if not token_ok(settings, self.headers.get("Authorization")):
-                body = b"Send Authorization: Bearer <metrics_token>.\n"
-                self.send_response(401)
-                self.send_header("WWW-Authenticate", "Bearer")
+            relayed = any(self.headers.get(name) for name in FORWARDING_HEADERS)
+            local = is_loopback(self.client_address[0]) and not relayed
+            refusal = scrape_refusal(settings, self.headers.get("Authorization"), local=local)
+            if refusal is not None:
+                status, text = refusal
+                body = text.encode()
+                self.send_response(status)
+                if status == 401:
+                    self.send_header("WWW-Authenticate", "Bearer")
                 self.send_header("Content-Type", "text/plain; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

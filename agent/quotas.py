@@ -15,7 +15,9 @@ answered with :class:`agent.errors.QuotaExceededError` (HTTP 429 with
   any 24 hours, by the decoded length (:func:`agent.audio.probe_audio`
   decodes every frame; a header cannot lie its way in). A new recording is
   refused if it would take the user over the quota, and an upload is
-  refused before its body is read when the user is over it already.
+  refused before its body is read when the user is over it already. A
+  repeat of the user's own recording (:mod:`agent.calls.repeats`) stores
+  nothing and is answered before the check, so a retry costs no minutes.
 
 Recordings uploaded without a user (``winback calls upload`` by an
 operator) do not count.

@@ -13,15 +13,18 @@ implementation live next to the interfaces.
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -142,16 +145,42 @@ class Settings(BaseSettings):
         default="auto", description="Secure cookie flag: auto = when the request is https."
     )
     demo_password: str = Field(default="winback-demo", min_length=8, max_length=200)
-    # --- rate limits (issue #8; api/ratelimit.py): Redis when queue_backend=redis -----
+    hsts_max_age_s: int = Field(
+        default=31_536_000, ge=0, le=63_072_000,
+        description="Strict-Transport-Security max-age sent on HTTPS answers (0: no header).",
+    )  # fmt: skip
+    max_body_mb: float = Field(
+        default=1.0, gt=0, le=1000,
+        description="Largest request body of every route but the recording upload (413 above, "
+        "checked before login).",
+    )  # fmt: skip
+    # --- rate limits (api/ratelimit.py) and proxies --------------------------------
     ratelimit_enabled: bool = Field(default=True, description="Off only for load tests.")
+    ratelimit_backend: Literal["auto", "memory", "sqlite", "redis"] = Field(
+        default="auto",
+        description="Where the counters live. auto: Redis with the Redis queue, else a SQLite "
+        "file in data_dir that every web process of this machine shares; memory: this process "
+        "only (one process, tests).",
+    )
     login_limit_per_ip: int = Field(
-        default=10, ge=1, le=10_000, description="Failed logins per minute per client IP."
+        default=10, ge=1, le=10_000, description="Failed logins per minute per client address."
     )
     login_limit_per_username: int = Field(
-        default=5, ge=1, le=10_000, description="Failed logins per minute per username."
-    )
+        default=5, ge=1, le=10_000,
+        description="Failed logins per minute for one username from one client address.",
+    )  # fmt: skip
+    login_limit_per_username_hour: int = Field(
+        default=20, ge=1, le=100_000,
+        description="Failed logins per hour for one username from one client address.",
+    )  # fmt: skip
+    login_limit_global_per_hour: int = Field(
+        default=100, ge=2, le=1_000_000,
+        description="Failed logins per hour for one username from all addresses together (the "
+        "backstop against guessing from many addresses); above login_limit_per_username_hour, "
+        "so one client alone can never lock a user out.",
+    )  # fmt: skip
     upload_limit_per_hour: int = Field(
-        default=30, ge=1, le=100_000, description="Recording uploads per hour per user."
+        default=30, ge=1, le=100_000, description="Accepted recording uploads per hour per user."
     )
     # --- quotas on model work per user (agent/quotas.py) ----------------------
     brief_queue_per_user: int = Field(
@@ -164,6 +193,12 @@ class Settings(BaseSettings):
         default="winback:ratelimit", min_length=1, max_length=100,
         description="Key prefix of the counters in Redis.",
     )  # fmt: skip
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or networks of the reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed (comma-separated in the environment). Empty: none, the "
+        "TCP peer is the client.",
+    )
 
     # --- operations: logs and metrics (issue #8; see docs/deploy.md) -----------
     log_format: Literal["text", "json"] = Field(
@@ -241,6 +276,38 @@ class Settings(BaseSettings):
     @classmethod
     def _expand_data_dir(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies", mode="after")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"trusted_proxies: {entry!r} is not an IP address or network (e.g. 10.0.0.2 "
+                    "or 10.0.0.0/24); host names and '*' are not accepted."
+                ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _global_login_limit_above_one_client(self) -> Settings:
+        if self.login_limit_global_per_hour <= self.login_limit_per_username_hour:
+            raise ValueError(
+                "login_limit_global_per_hour must be larger than login_limit_per_username_hour: "
+                "otherwise one client alone could lock a user out everywhere."
+            )
+        return self
 
     @field_validator("log_level", mode="before")
     @classmethod

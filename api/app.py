@@ -14,16 +14,19 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from agent.crm.db import open_store
 from agent.leftovers import sweep_temp_dirs
 from agent.metrics import watch_queue
 from agent.settings import Settings, get_settings
+from api.body_limit import BodyLimit
 from api.errors import install_error_handlers
 from api.security import SECURITY_HEADERS, load_secret_key
 from api.telemetry import install_telemetry
 
 STATIC_DIR = Path(__file__).parent / "static"
+STATIC_PREFIX = "/static/"
 
 DESCRIPTION = """
 Winback's API for integrations and its web app.
@@ -40,7 +43,9 @@ read-only `council` role (works council) sees team totals only
 
 **Errors**: `{"detail": "...", "errors": [{"field", "message"}]}` with 401,
 403, 404, 409, 413, 415 or 422; 429 with `Retry-After` when a login or
-upload rate limit is reached.
+upload rate limit or a user's quota (waiting briefs, audio minutes a day) is
+reached. Request bodies are limited to `max_body_mb` (default 1 MB; 413
+before login), except the recording upload.
 
 **Operations**: `GET /healthz` (liveness), `GET /readyz` (dependencies),
 `GET /metrics` (Prometheus).
@@ -50,14 +55,21 @@ upload rate limit is reached.
 
 
 class SecurityHeaders:
-    """Add :data:`SECURITY_HEADERS` (and ``no-store`` on HTML) to every HTTP response.
+    """Add :data:`SECURITY_HEADERS`, ``Cache-Control`` and HSTS to every HTTP response.
 
-    A plain ASGI middleware: Starlette's ``@app.middleware("http")`` runs the app in
-    a second task with memory streams, which cost more CPU than a cached read.
+    Every answer but a static asset may carry personal data (accounts, notes,
+    transcripts, even a 403 names what was refused), so all of them get
+    ``Cache-Control: no-store`` unless a route set its own: no browser cache,
+    shared proxy or back button keeps a copy. HSTS goes only on HTTPS answers
+    (the scheme of the connection, or of a trusted proxy's
+    ``X-Forwarded-Proto``): over plain HTTP browsers ignore it. A plain ASGI
+    middleware: Starlette's ``@app.middleware("http")`` runs the app in a
+    second task with memory streams, which cost more CPU than a cached read.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, hsts_max_age_s: int = 0) -> None:
         self.app = app
+        self.hsts = f"max-age={hsts_max_age_s}" if hsts_max_age_s > 0 else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,8 +81,10 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
-                if "text/html" in headers.get("content-type", ""):
+                if not scope["path"].startswith(STATIC_PREFIX):
                     headers.setdefault("Cache-Control", "no-store")
+                if self.hsts and scope.get("scheme") == "https":
+                    headers.setdefault("Strict-Transport-Security", self.hsts)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -97,7 +111,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     sweep_temp_dirs(settings)
     install_error_handlers(app)
 
-    app.add_middleware(SecurityHeaders)
+    from api.routes.recordings import UPLOAD_PATH
+
+    # Innermost first: the body cap's 413 still gets the security headers and telemetry.
+    app.add_middleware(
+        BodyLimit,
+        limit_bytes=int(settings.max_body_mb * 1_000_000),
+        exempt=[("POST", UPLOAD_PATH)],
+    )
+    app.add_middleware(SecurityHeaders, hsts_max_age_s=settings.hsts_max_age_s)
 
     from api.pages import auth as auth_pages
     from api.pages import manager, rep
@@ -124,6 +146,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (auth_pages, rep, manager):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    # Outermost middleware (added last): request id, access log, HTTP metrics.
+    # Then: request id, access log, HTTP metrics.
     install_telemetry(app, settings)
+    if settings.trusted_proxies:
+        # Outermost (added last): everything inside sees the client and scheme the trusted
+        # proxy named. X-Forwarded-For is read from the right, up to the first untrusted hop.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app

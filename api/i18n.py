@@ -85,6 +85,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "method_electronic": {"de": "elektronisch", "en": "electronic"},
     "upload": {"de": "Hochladen", "en": "Upload"},
     "upload_progress": {"de": "Upload", "en": "Upload"},
+    "upload_conflict": {
+        "de": "Diese Aufnahme wurde bereits hochgeladen – von einer Kollegin, einem Kollegen "
+        "oder für einen anderen Kunden – und wird nur einmal gespeichert. Nichts wurde "
+        "gespeichert; bitte fragen Sie Ihre Vertriebsleitung, zu welchem Kunden sie gehört.",
+        "en": "This recording has already been uploaded – by a colleague or for another "
+        "customer – and is kept only once. Nothing was stored; please ask your sales manager "
+        "which customer it belongs to.",
+    },
     "job_progress": {"de": "Verarbeitung", "en": "Processing"},
     "note_ready": {"de": "Notizentwurf ist fertig:", "en": "Draft note is ready:"},
     "open_note": {"de": "Notiz öffnen", "en": "Open note"},
@@ -145,6 +153,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "login_rate_limited": {
         "de": "Zu viele Anmeldeversuche. Bitte in {seconds} Sekunden erneut versuchen.",
         "en": "Too many login attempts. Please try again in {seconds} seconds.",
+    },
+    "login_rate_limited_long": {
+        "de": "Zu viele fehlgeschlagene Anmeldungen für diesen Benutzer. Bitte in {minutes} "
+        "Minuten erneut versuchen oder den Administrator fragen.",
+        "en": "Too many failed logins for this user. Please try again in {minutes} minutes "
+        "or ask your administrator.",
     },
     "nav_team": {"de": "Team-Übersicht", "en": "Team overview"},
     "team_title": {

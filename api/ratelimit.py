@@ -1,178 +1,90 @@
-"""Rate limits on logins and uploads: fixed time windows, counted in Redis or in memory.
+"""Rate limits on logins and uploads: fixed time windows, counted in Redis, SQLite or memory.
 
-Two limits protect the login form against password guessing: failed logins
-per client IP (``login_limit_per_ip``) and per username
-(``login_limit_per_username``), each per minute. A third one caps recording
-uploads per user and hour (``upload_limit_per_hour``). Over a limit the
-request gets HTTP 429 with a ``Retry-After`` header: the API as JSON (via
+Logins are limited so that guessing is slow and yet no attacker can lock a
+user out from somewhere else:
+
+* per client address, any username: ``login_limit_per_ip`` failures a minute
+  (one address spraying many usernames);
+* per username *and* client address: ``login_limit_per_username`` a minute
+  and ``login_limit_per_username_hour`` an hour. An attacker who guesses one
+  user's password is stopped at their own address; the user, logging in
+  from anywhere else, is not affected;
+* per username from all addresses: ``login_limit_global_per_hour`` an hour,
+  the slower global backoff against guessing from many addresses. It is
+  larger than what one address may try in an hour (the settings enforce
+  it), and only attempts that passed the per-address limits count towards
+  it, so one client can never reach it.
+
+An IPv6 client counts by its /64 network, which one host usually holds
+whole. A third kind of limit caps accepted recording uploads per user and
+hour (``upload_limit_per_hour``); an upload that fails (refused, too large,
+not audio, a duplicate) takes its count back. Over a limit the request gets
+HTTP 429 with ``Retry-After``: the API as JSON (via
 :class:`agent.errors.RateLimitedError`), the login form re-rendered with a
 message.
 
-Counting uses fixed windows: the key of a counter contains the number of the
-current window (``unix time // window``), so a window needs no reset, it
-simply ends. With ``queue_backend = "redis"`` the counters live in Redis
-(``INCR`` plus ``EXPIREAT`` at the end of the window), so every web process
-on every machine shares them; otherwise they live in the memory of the one
-web process. A fixed window lets a client spend up to twice the limit
-across a window boundary; for limits meant to slow guessing down that is
-acceptable and much simpler than a sliding log.
+The counters (:mod:`api.counters`) count in fixed windows and live where
+every web process sees them (``ratelimit_backend``): in Redis with the Redis
+queue (every machine shares them), else in a SQLite file in ``data_dir``
+that all web processes of this machine share (``winback serve --workers
+N``); ``memory`` counts in one process only.
 
 Login attempts are counted *before* the password is checked, so parallel
 guesses cannot slip past the limit, and the password of a refused attempt is
 never checked (the answer reveals nothing). A successful login then takes
-back its own two counts, and only those: failures of other people behind the
-same IP (an office NAT) still count, but the legitimate logins of that office
-do not use up the allowance.
+back its own counts, and only those: failures of other people behind the
+same address (an office NAT) still count, but the legitimate logins of that
+office do not use up the allowance.
 
-If Redis is unreachable the limiter lets requests through and logs a
-warning: logins keep working when the queue server hiccups, and ``winback
-doctor`` / readiness report the outage. Client IP and username are stored
-only as truncated SHA-256 digests, so the counters hold no personal data in
-clear.
+If Redis or the counter file is unavailable the limiter lets requests
+through (the counters log a warning): logins keep working when a dependency
+hiccups, and ``winback doctor`` / readiness report the outage. Client
+addresses and usernames are stored only as truncated SHA-256 digests, so the
+counters hold no personal data in clear.
 
-Behind a reverse proxy the client IP comes from ``X-Forwarded-For``, which
-uvicorn applies only for the proxies in ``FORWARDED_ALLOW_IPS`` (default
-127.0.0.1; see docs/deploy.md).
+The client address is the TCP peer. Only a peer listed in
+``trusted_proxies`` may name another one in ``X-Forwarded-For`` (applied by
+the app itself, see :func:`api.app.create_app`); from anyone else the header
+is ignored, and a warning is logged once so an operator who forgot the
+setting behind a proxy notices.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 import math
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
 
 from agent.errors import RateLimitedError
 from agent.settings import Settings
+from api.counters import Counter, Hit, MemoryCounter, RedisCounter, SqliteCounter
 
 log = logging.getLogger(__name__)
 
 LOGIN_WINDOW_S = 60
-UPLOAD_WINDOW_S = 3600
-
-
-@dataclass(frozen=True)
-class Hit:
-    """The state of a counter right after counting one request."""
-
-    key: str
-    count: int
-    retry_after: int
-
-
-class Counter(Protocol):
-    """Counts requests per key in fixed windows of ``window_s`` seconds."""
-
-    def hit(self, key: str, window_s: int) -> Hit:
-        """Count one request for ``key`` in the current window and return the new count."""
-        ...
-
-    def undo(self, hit: Hit) -> None:
-        """Take back one earlier ``hit`` (if its window has not ended)."""
-        ...
-
-
-def _window(now: float, window_s: int) -> tuple[int, int]:
-    """The current window's number and the whole seconds until it ends (at least 1)."""
-    number = int(now // window_s)
-    return number, max(1, math.ceil((number + 1) * window_s - now))
-
-
-class MemoryCounter:
-    """Counters in this process's memory (one web process: the embedded setup)."""
-
-    def __init__(self, clock: Callable[[], float] = time.time):
-        self._clock = clock
-        self._counts: dict[str, int] = {}
-        self._lock = threading.Lock()
-
-    def hit(self, key: str, window_s: int) -> Hit:
-        number, retry_after = _window(self._clock(), window_s)
-        full = f"{key}:{window_s}:{number}"
-        with self._lock:
-            if len(self._counts) > 50_000:
-                self._forget_ended()
-            count = self._counts.get(full, 0) + 1
-            self._counts[full] = count
-        return Hit(full, count, retry_after)
-
-    def undo(self, hit: Hit) -> None:
-        with self._lock:
-            count = self._counts.get(hit.key)
-            if count is not None:
-                self._counts[hit.key] = max(0, count - 1)
-
-    def _forget_ended(self) -> None:
-        now = self._clock()
-        for full in list(self._counts):
-            _, window_s, number = full.rsplit(":", 2)
-            if int(number) < int(now // int(window_s)):
-                del self._counts[full]
-
-
-#: Decrement a counter only while it exists: an undo after the window ended must not
-#: leave a key with -1 and no expiry behind.
-_UNDO_SCRIPT = """
-if redis.call('exists', KEYS[1]) == 1 then
-  return redis.call('decr', KEYS[1])
-end
-return 0
-"""
-
-
-class RedisCounter:
-    """Counters in Redis, shared by every web process that uses the same server and prefix."""
-
-    def __init__(self, client: Any, prefix: str, clock: Callable[[], float] = time.time):
-        self._client = client
-        self._prefix = prefix
-        self._clock = clock
-        self._undo = client.register_script(_UNDO_SCRIPT)
-
-    @classmethod
-    def from_url(cls, url: str, prefix: str) -> RedisCounter:
-        """A counter on the Redis server at ``url`` with short timeouts (fail fast)."""
-        import redis
-
-        client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
-        return cls(client, prefix)
-
-    def hit(self, key: str, window_s: int) -> Hit:
-        import redis
-
-        now = self._clock()
-        number, retry_after = _window(now, window_s)
-        full = f"{self._prefix}:{key}:{window_s}:{number}"
-        try:
-            pipe = self._client.pipeline(transaction=True)
-            pipe.incr(full)
-            # Idempotent: every hit sets the same expiry, one second after the window ends.
-            pipe.expireat(full, (number + 1) * window_s + 1)
-            count = int(pipe.execute()[0])
-        except redis.RedisError as exc:
-            log.warning("rate limit not applied, Redis unavailable: %s", exc)
-            return Hit(full, 0, retry_after)
-        return Hit(full, count, retry_after)
-
-    def undo(self, hit: Hit) -> None:
-        import redis
-
-        if hit.count == 0:
-            return  # never counted (Redis was down)
-        try:
-            self._undo(keys=[hit.key])
-        except redis.RedisError as exc:
-            log.warning("rate limit undo failed, Redis unavailable: %s", exc)
+HOUR_S = 3600
+UPLOAD_WINDOW_S = HOUR_S
 
 
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+
+
+def client_key(ip: str) -> str:
+    """The unit one client is counted by: its IPv4 address, or its IPv6 /64 network."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip  # not an address (a test client's name): counted as it is
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 @dataclass(frozen=True)
@@ -190,17 +102,21 @@ class RateLimiter:
         self.enabled = settings.ratelimit_enabled
         self.login_per_ip = settings.login_limit_per_ip
         self.login_per_username = settings.login_limit_per_username
+        self.login_per_username_hour = settings.login_limit_per_username_hour
+        self.login_global_per_hour = settings.login_limit_global_per_hour
         self.uploads_per_hour = settings.upload_limit_per_hour
 
     def login_attempt(self, ip: str, tenant: str, username: str) -> LoginAttempt:
-        """Count a login attempt; raise :class:`RateLimitedError` when IP or username is over.
+        """Count a login attempt; raise :class:`RateLimitedError` when a limit is reached.
 
         Call it before checking the password, and :meth:`login_succeeded` after
-        a correct one.
+        a correct one. The checks run from the narrowest to the widest, and
+        an attempt refused by a narrow one is not counted by the wider ones.
         """
         if not self.enabled:
             return LoginAttempt(())
-        by_ip = self.counter.hit(f"login-ip:{_digest(ip)}", LOGIN_WINDOW_S)
+        client = _digest(client_key(ip))
+        by_ip = self.counter.hit(f"login-ip:{client}", LOGIN_WINDOW_S)
         if by_ip.count > self.login_per_ip:
             raise RateLimitedError(
                 f"Too many login attempts from this address: at most {self.login_per_ip} "
@@ -208,39 +124,78 @@ class RateLimiter:
                 by_ip.retry_after,
             )
         name = _digest(tenant.strip(), username.strip().lower())
-        by_name = self.counter.hit(f"login-user:{name}", LOGIN_WINDOW_S)
-        if by_name.count > self.login_per_username:
+        pair = _digest(name, client)
+        hits = [by_ip]
+        for window, limit in (
+            (LOGIN_WINDOW_S, self.login_per_username),
+            (HOUR_S, self.login_per_username_hour),
+        ):
+            hit = self.counter.hit(f"login-user:{pair}", window)
+            hits.append(hit)
+            if hit.count > limit:
+                per = "minute" if window == LOGIN_WINDOW_S else "hour"
+                raise RateLimitedError(
+                    f"Too many login attempts for this user from this address: at most {limit} "
+                    f"per {per}. Try again in {_wait(hit.retry_after)}.",
+                    hit.retry_after,
+                )
+        everywhere = self.counter.hit(f"login-user-all:{name}", HOUR_S)
+        if everywhere.count > self.login_global_per_hour:
+            # Not evaluated, so not held against this address: a user who waits out a
+            # distributed attack is not limited further by the attempts they were refused.
+            for hit in hits:
+                self.counter.undo(hit)
             raise RateLimitedError(
-                f"Too many login attempts for this user: at most {self.login_per_username} "
-                f"per minute. Try again in {by_name.retry_after} s.",
-                by_name.retry_after,
+                f"Too many failed logins for this user from several addresses: at most "
+                f"{self.login_global_per_hour} per hour. Try again in "
+                f"{_wait(everywhere.retry_after)}.",
+                everywhere.retry_after,
             )
-        return LoginAttempt((by_ip, by_name))
+        return LoginAttempt((*hits, everywhere))
 
     def login_succeeded(self, attempt: LoginAttempt) -> None:
         """Take back the counts of a successful attempt (and nobody else's)."""
         for hit in attempt.hits:
             self.counter.undo(hit)
 
-    def upload(self, user_id: int) -> None:
-        """Count an upload of ``user_id``; raise :class:`RateLimitedError` when over the limit."""
+    def upload(self, user_id: int) -> Hit | None:
+        """Count an upload of ``user_id``; raise :class:`RateLimitedError` when over the limit.
+
+        Returns the count to hand to :meth:`upload_not_accepted` when the
+        upload then fails or turns out to be a duplicate (None when limits are off).
+        """
         if not self.enabled:
-            return
+            return None
         hit = self.counter.hit(f"upload:{user_id}", UPLOAD_WINDOW_S)
         if hit.count > self.uploads_per_hour:
-            minutes = math.ceil(hit.retry_after / 60)
             raise RateLimitedError(
                 f"Too many uploads: at most {self.uploads_per_hour} recordings per hour per "
-                f"user. Try again in {minutes} min.",
+                f"user. Try again in {_wait(hit.retry_after)}.",
                 hit.retry_after,
             )
+        return hit
+
+    def upload_not_accepted(self, hit: Hit | None) -> None:
+        """Take back the count of an upload that stored no new recording."""
+        if hit is not None:
+            self.counter.undo(hit)
+
+
+def _wait(seconds: int) -> str:
+    """A waiting time as people say it: seconds up to two minutes, then minutes."""
+    return f"{seconds} s" if seconds <= 120 else f"{math.ceil(seconds / 60)} min"
 
 
 def build_limiter(settings: Settings) -> RateLimiter:
-    """The limiter for ``settings``: Redis counters with the Redis queue, else in memory."""
+    """The limiter for ``settings`` with the counters of ``ratelimit_backend``."""
+    backend = settings.ratelimit_backend
+    if backend == "auto":
+        backend = "redis" if settings.queue_backend == "redis" else "sqlite"
     counter: Counter
-    if settings.queue_backend == "redis":
+    if backend == "redis":
         counter = RedisCounter.from_url(settings.redis_url, settings.ratelimit_prefix)
+    elif backend == "sqlite":
+        counter = SqliteCounter(settings.data_dir / "ratelimit.db")
     else:
         counter = MemoryCounter()
     return RateLimiter(counter, settings)
@@ -255,6 +210,23 @@ def limiter_of(app: FastAPI) -> RateLimiter:
     return limiter
 
 
+_warned_untrusted = False
+
+
 def client_ip(request: Request) -> str:
-    """The client address (uvicorn applies X-Forwarded-For of trusted proxies)."""
+    """The client address: the TCP peer, or what a trusted proxy said (see the module doc)."""
+    global _warned_untrusted
+    settings: Settings = request.app.state.settings
+    if (
+        not settings.trusted_proxies
+        and not _warned_untrusted
+        and ("x-forwarded-for" in request.headers)
+    ):
+        _warned_untrusted = True
+        log.warning(
+            "X-Forwarded-For from %s ignored: it is not in trusted_proxies. Behind a reverse "
+            "proxy set WINBACK_TRUSTED_PROXIES to its address, or every client shares its "
+            "login limits.",
+            request.client.host if request.client else "unknown",
+        )
     return request.client.host if request.client else "unknown"

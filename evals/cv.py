@@ -13,7 +13,8 @@ The learning curve (``curve``) simulates a tenant's reviewed notes: after
 the fold's model, k calls of the left-out writer become confirmed examples
 (their annotated sentences with gold labels, as an approved note would
 give), the sentence models are refitted with them, and the other calls of
-that writer are scored.
+that writer are scored; calibrators and thresholds stay the fold's, as in
+the product (:mod:`agent.analysis.tenant_bank`).
 """
 
 from __future__ import annotations
@@ -87,10 +88,16 @@ def cross_validate(
     injection_ids: set[str] | None = None,
     examples: Sequence[Example] | None = None,
     calls: Sequence[dict[str, Any]] | None = None,
+    curve: Sequence[int] = (),
+    seed: int = 7,
 ) -> dict[str, Any]:
     """Per-fold and mean metrics of leave-one-writer-out over the writers in ``rows``.
 
     ``examples`` and ``calls`` default to the product's bank and labelled calls.
+    With ``curve`` (e.g. ``(0, 5, 10, 20)``) each fold's model also runs the
+    learning curve: k calls of the left-out writer, in a fixed shuffled order,
+    become confirmed examples, the sentence models are refitted with them and
+    the writer's other calls are scored (mean over folds per k).
     """
     say = progress or (lambda _m: None)
     examples = list(base_bank()) if examples is None else list(examples)
@@ -100,6 +107,7 @@ def cross_validate(
     if len(groups) < 2:
         raise ValidationError("Leave-one-writer-out needs calls of at least two writers.")
     folds: dict[str, Any] = {}
+    per_k: dict[int, list[dict[str, Any]]] = {k: [] for k in curve}
     all_lines: list[dict[str, Any]] = []
     for group in groups:
         model = _fold_model(examples, calls, group, featurizer, say)
@@ -110,16 +118,24 @@ def cross_validate(
         folds[group]["thresholds"] = vars(model.thresholds)
         say(f"fold {group}: reasons F1 {folds[group]['churn_reasons']['micro_f1']}, "
             f"outcome {folds[group]['outcome']['accuracy']}")  # fmt: skip
+        if curve:
+            train_examples = [e for e in examples if e.group != group]
+            for k, metrics in _curve(model, featurizer, train_examples, calls, test, curve,
+                                     seed, group, say).items():  # fmt: skip
+                per_k[k].append(metrics)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / f"cv-{time.strftime('%Y%m%dT%H%M%S')}.jsonl"
         path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in all_lines),
                         encoding="utf-8")  # fmt: skip
-    return {
+    result: dict[str, Any] = {
         "folds": folds,
         "mean": mean_metrics(list(folds.values())),
         "pooled": summarise(all_lines, "learned (leave-one-writer-out, pooled)", injection_ids),
     }
+    if curve:
+        result["learning_curve"] = {str(k): mean_metrics(v) for k, v in per_k.items() if v}
+    return result
 
 
 def mean_metrics(folds: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -138,58 +154,43 @@ def mean_metrics(folds: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return walk(list(folds))  # type: ignore[no-any-return]
 
 
-def learning_curve(
-    rows: Sequence[dict[str, Any]],
-    embedder: Embedder,
-    ks: Sequence[int] = (0, 5, 10, 20),
-    *,
-    seed: int = 7,
-    progress: Progress | None = None,
-    examples: Sequence[Example] | None = None,
-    calls: Sequence[dict[str, Any]] | None = None,
-) -> dict[str, Any]:
-    """Per k: mean metrics when k calls of each left-out writer are confirmed notes."""
-    say = progress or (lambda _m: None)
-    examples = list(base_bank()) if examples is None else list(examples)
-    calls = read_calls() if calls is None else list(calls)
+def _curve(
+    model: AnalysisModel, featurizer: Featurizer, train_examples: list[Example],
+    calls: Sequence[dict[str, Any]], test: Sequence[dict[str, Any]], ks: Sequence[int],
+    seed: int, group: str, say: Progress,
+) -> dict[int, dict[str, Any]]:  # fmt: skip
     by_id = {c["call"]: c for c in calls}
-    featurizer = Featurizer(embedder)
-    groups = sorted({writer(r["id"]) for r in rows})
-    per_k: dict[int, list[dict[str, Any]]] = {k: [] for k in ks}
-    for group in groups:
-        model = _fold_model(examples, calls, group, featurizer, say)
-        test = [r for r in rows if writer(r["id"]) == group]
-        order = sorted(test, key=lambda r: r["id"])
-        random.Random(seed).shuffle(order)
-        train_examples = [e for e in examples if e.group != group]
-        for k in ks:
-            fed, scored = order[:k], order[k:]
-            if not scored:
-                continue
-            tenant = [
-                Example(
-                    e.task,
-                    e.label,
-                    e.text,
-                    e.language,
-                    e.speaker,
-                    "tenant",
-                    e.weight,
-                    e.position,
-                    e.owner,
-                    e.context,
-                    e.call,
-                )  # fmt: skip
-                for e in call_examples([by_id[r["id"]] for r in fed if r["id"] in by_id])
-            ]
-            fold_model = model
-            if tenant:
-                say(f"fold {group}: refit with {k} confirmed calls")
-                fold_model = AnalysisModel(
-                    fit_sentence_models(train_examples + tenant, featurizer),
-                    model.reason_calibrator, model.step_calibrator, model.signal_calibrators,
-                    model.outcome_calibrator, model.thresholds, model.meta,
-                )  # fmt: skip
-            lines = _lines(scored, LearnedAnalysis(fold_model, featurizer))
-            per_k[k].append(summarise(lines, f"k={k} without {group}"))
-    return {str(k): mean_metrics(v) for k, v in per_k.items() if v}
+    order = sorted(test, key=lambda r: r["id"])
+    random.Random(seed).shuffle(order)
+    out: dict[int, dict[str, Any]] = {}
+    for k in ks:
+        fed, scored = order[:k], order[k:]
+        if not scored:
+            continue
+        tenant = [
+            Example(
+                e.task,
+                e.label,
+                e.text,
+                e.language,
+                e.speaker,
+                "tenant",
+                e.weight,
+                e.position,
+                e.owner,
+                e.context,
+                e.call,
+            )  # fmt: skip
+            for e in call_examples([by_id[r["id"]] for r in fed if r["id"] in by_id])
+        ]
+        fold_model = model
+        if tenant:
+            say(f"fold {group}: refit with {k} confirmed calls")
+            fold_model = AnalysisModel(
+                fit_sentence_models(train_examples + tenant, featurizer),
+                model.reason_calibrator, model.step_calibrator, model.signal_calibrators,
+                model.outcome_calibrator, model.thresholds, model.meta,
+            )  # fmt: skip
+        lines = _lines(scored, LearnedAnalysis(fold_model, featurizer))
+        out[k] = summarise(lines, f"k={k} without {group}")
+    return out

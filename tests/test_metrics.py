@@ -63,7 +63,10 @@ def make_client(db_url: str, *, world: bool = True, **overrides: Any) -> tuple[T
     seeded = build_world(open_store(settings.db_url)) if world else World()
     forget_principals()
     forget_queues()
-    return TestClient(create_app(settings)), seeded
+    # A scrape from this machine: without a metrics_token only those may read the metrics.
+    local = TestClient(create_app(settings), base_url="http://127.0.0.1:8000",
+                       client=("127.0.0.1", 50000))  # fmt: skip
+    return local, seeded
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agent.analysis.bank import Task
-from agent.catalogue.cues import CueMatcher, reason_matcher, signal_matcher, step_matcher
+from agent.catalogue.cues import matcher
 from agent.catalogue.vocabulary import SIGNALS, vocabulary
 from agent.codes import REASON_CODES
 from agent.embeddings import Embedder
@@ -45,21 +45,13 @@ def _cue_codes(task: Task) -> tuple[str, ...]:
     return tuple(vocabulary().step_cues)
 
 
-def _matcher(task: Task, language: str) -> CueMatcher:
-    if task == "reason":
-        return reason_matcher(language)
-    if task == "signal":
-        return signal_matcher(language)
-    return step_matcher(language)
-
-
 def cue_features(task: Task, items: Sequence[Item]) -> np.ndarray:
     """Per item and code of the task: [plain hit, negated hit] as 0/1."""
     codes = _cue_codes(task)
     index = {code: i for i, code in enumerate(codes)}
     out = np.zeros((len(items), 2 * len(codes)), dtype=np.float32)
     for row, item in enumerate(items):
-        for hit in _matcher(task, item.language).find(item.text):
+        for hit in matcher(task, item.language).find(item.text):
             col = index.get(hit.code)
             if col is not None:
                 out[row, 2 * col + (1 if hit.negated else 0)] = 1.0

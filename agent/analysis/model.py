@@ -52,7 +52,7 @@ from agent.analysis.classifier import (
 from agent.analysis.features import Featurizer, Item
 from agent.analysis.schema import Turn
 from agent.analysis.sentences import Sentence, sentences
-from agent.catalogue.cues import CueMatcher
+from agent.catalogue.cues import matcher
 from agent.catalogue.vocabulary import SIGNALS, vocabulary
 from agent.codes import REASON_CODES
 from agent.errors import ModelError
@@ -84,16 +84,10 @@ class CallView:
     language: str
 
 
-def _instruction_matcher(language: str) -> CueMatcher:
-    vocab = vocabulary()
-    lang = language if language in vocab.languages else "en"
-    return CueMatcher({"instruction": vocab.instruction_cues[lang]}, vocab.languages[lang])
-
-
 def view(turns: Sequence[Turn], language: str) -> CallView:
     """The sentences of a transcript and their feature items."""
     cut = sentences(turns)
-    instruction = _instruction_matcher(language)
+    instruction = matcher("instruction", language)
     items = tuple(Item(s.text, language, s.speaker, turns[s.turn].text) for s in cut)
     addressed = [bool(instruction.find(s.text)) for s in cut]
     # The instruction itself often continues in the next sentence of the same turn

@@ -6,15 +6,21 @@ nothing behind:
 
 1. consent is checked before a single byte is read (no consent: nothing stored);
 2. tenant, account, contact and uploader are resolved (unknown: nothing stored);
-3. a repeated ``Idempotency-Key`` returns the existing recording at once;
+3. a repeated ``Idempotency-Key`` of the same uploader is checked against
+   the content's hash without storing anything: the same recording is
+   returned, other content is a conflict (:mod:`agent.calls.repeats`);
 4. the bytes stream into the audio store's staging area with the size
    limit enforced per chunk, then the file is probed by content
    (:func:`agent.audio.probe_audio`), which decodes every frame, so the
    length that counts is the decoded one; on any failure the staged file is
    deleted again;
-5. one transaction writes the consent record, the recording and its
-   pending pipeline jobs; a recording with the same content hash (or key)
-   wins the race and is returned instead;
+5. one transaction looks for an earlier recording with the same content
+   hash (or key): the same user's same recording is returned, any other
+   collision refuses the upload with a reason (:mod:`agent.calls.repeats`);
+   only a new recording is checked against the uploader's daily audio
+   minutes (:mod:`agent.quotas`) and written with its consent record and
+   pending pipeline jobs. A repeat, a conflict or a refusal removes the
+   staged file, and the earlier recording stays as it was;
 6. the staged file is moved into place under the key the row now knows;
 7. the first step is enqueued; if the queue is unreachable the row and the
    file are removed again and the error is raised, so "accepted" always
@@ -29,6 +35,7 @@ between 6 and 7 the worker's recovery sweep enqueues the pending step.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 from collections.abc import Iterable
 from datetime import date
@@ -39,8 +46,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agent.audio import AudioInfo, probe_audio
-from agent.audio_store import get_audio_store
+from agent.audio_store import get_audio_store, iter_chunks
 from agent.calls.jobs import STEPS
+from agent.calls.repeats import check_repeat, find_earlier, scoped_key
 from agent.calls.status import Recording, _view
 from agent.consent import Consent, validate_consent
 from agent.crm.db import Store, get_tenant
@@ -55,7 +63,7 @@ from agent.crm.models import (
     RecordingStatus,
     User,
 )
-from agent.errors import ConsentError, NotFoundError, ValidationError
+from agent.errors import ConsentError, NotFoundError, PayloadTooLargeError, ValidationError
 from agent.quotas import check_audio_minutes
 from agent.settings import Settings
 from agent.transcription.types import ChannelLayout
@@ -107,24 +115,19 @@ def _user(session: Session, tenant_id: int, username: str | None) -> int | None:
     return user.id
 
 
-def _existing(
-    session: Session, tenant_id: int, *, sha256: str | None = None, key: str | None = None
-) -> CallRecording | None:
-    if key:
-        found = session.scalar(
-            select(CallRecording).where(
-                CallRecording.tenant_id == tenant_id, CallRecording.idempotency_key == key
+def _hash(source: BinaryIO | Iterable[bytes], max_bytes: int) -> str:
+    """The SHA-256 of ``source``, read in chunks and not kept (a repeated key's check)."""
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in iter_chunks(source):
+        size += len(chunk)
+        if size > max_bytes:
+            raise PayloadTooLargeError(
+                f"The upload is larger than the limit of {max_bytes / 1e6:.0f} MB "
+                "(setting max_upload_mb)."
             )
-        )
-        if found is not None:
-            return found
-    if sha256:
-        return session.scalar(
-            select(CallRecording).where(
-                CallRecording.tenant_id == tenant_id, CallRecording.content_sha256 == sha256
-            )
-        )
-    return None
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _layout(info: AudioInfo, requested: str | None, settings: Settings) -> ChannelLayout:
@@ -163,11 +166,14 @@ def upload_recording(
     streamed, never read whole. ``consent`` is a validated :class:`Consent`
     or a dict with ``given_by``, ``method``, ``given_at``, ``text_version``.
     Returns the new recording, or the existing one (``duplicate=True``) when
-    the same content or ``idempotency_key`` was uploaded before. Raises
-    :class:`ConsentError`, :class:`NotFoundError`, :class:`ValidationError`,
-    :class:`MediaError`/:class:`PayloadTooLargeError`, :class:`StorageError` or,
-    for an upload by a user over their daily audio minutes,
-    :class:`QuotaExceededError`; in every error case nothing is stored.
+    the same uploader sent the same content (or ``idempotency_key``) for the
+    same account before. Raises :class:`ConsentError`, :class:`NotFoundError`,
+    :class:`ValidationError`, :class:`MediaError`/:class:`PayloadTooLargeError`,
+    :class:`StorageError`, :class:`ConflictError` (a key reused for other
+    content, or content someone else or another account already has; see
+    :mod:`agent.calls.repeats`) or, for a new recording that would take its
+    uploader over their daily audio minutes, :class:`QuotaExceededError`; in
+    every error case nothing is stored.
     """
     checked = _consent(consent)
     key = (idempotency_key or "").strip() or None
@@ -179,11 +185,15 @@ def upload_recording(
         account = find_account(session, tenant.id, account_ref)
         contact_id = _contact(session, account, contact)
         user_id = _user(session, tenant.id, uploaded_by)
-        if key is not None:
-            found = _existing(session, tenant.id, key=key)
-            if found is not None:
-                return _view(session, found, duplicate=True)
         tenant_id, account_id = tenant.id, account.id
+        if key is not None:
+            key = scoped_key(user_id, key)
+            found = find_earlier(session, tenant_id, key=key)
+            if found is not None:
+                max_bytes = int(settings.max_upload_mb * 1_000_000)
+                check_repeat(found, uploader_id=user_id, account_id=account_id,
+                             sha256=_hash(source, max_bytes), key=key)  # fmt: skip
+                return _view(session, found, duplicate=True)
 
     audio = get_audio_store(settings)
     stored = audio.stage(source, max_bytes=int(settings.max_upload_mb * 1_000_000))
@@ -194,11 +204,9 @@ def upload_recording(
             name=filename or "The recording",
         )
         layout = _layout(info, channels, settings)
-        if user_id is not None:
-            with store.session() as session:
-                check_audio_minutes(session, settings, user_id, info.duration_s)
         recording_id, duplicate = _insert(
             store,
+            settings,
             tenant_id=tenant_id,
             account_id=account_id,
             contact_id=contact_id,
@@ -238,6 +246,7 @@ def upload_recording(
 
 def _insert(
     store: Store,
+    settings: Settings,
     *,
     tenant_id: int,
     account_id: int,
@@ -253,12 +262,19 @@ def _insert(
     call_date: date | None,
     filename: str | None,
 ) -> tuple[str, bool]:
-    """Write consent, recording and jobs in one transaction; return (id, duplicate)."""
+    """Write consent, recording and jobs in one transaction; return (id, duplicate).
+
+    A repeat is answered before the quota check: it stores nothing, so it
+    costs no audio minutes, and a retry gets its recording back.
+    """
     try:
         with store.session() as session:
-            found = _existing(session, tenant_id, sha256=sha256, key=key)
+            found = find_earlier(session, tenant_id, sha256=sha256, key=key)
             if found is not None:
+                check_repeat(found, uploader_id=user_id, account_id=account_id, sha256=sha256,
+                             key=key)  # fmt: skip
                 return found.id, True
+            check_audio_minutes(session, settings, user_id, info.duration_s)
             consent_row = ConsentRecord(
                 tenant_id=tenant_id,
                 account_id=account_id,
@@ -306,11 +322,13 @@ def _insert(
                 )
             return recording.id, False
     except IntegrityError:
-        # Two identical uploads raced; the unique constraints let one win.
+        # Two uploads with the same content or key raced; the unique constraints let one win.
         with store.session() as session:
-            found = _existing(session, tenant_id, sha256=sha256, key=key)
+            found = find_earlier(session, tenant_id, sha256=sha256, key=key)
             if found is None:
                 raise
+            check_repeat(found, uploader_id=user_id, account_id=account_id, sha256=sha256,
+                         key=key)  # fmt: skip
             return found.id, True
 
 

@@ -133,40 +133,48 @@ class CueMatcher:
         return found
 
 
-def _language(language: str) -> str:
-    return language if language in ("de", "en") else "en"
+Family = str
+#: The code families of the catalogue that have cue words.
+FAMILIES: tuple[Family, ...] = ("reason", "signal", "step", "claim", "instruction")
+
+
+def _cues(family: Family, lang: str) -> dict[str, tuple[str, ...]]:
+    vocab = vocabulary()
+    if family == "reason":
+        return {code: r.cues[lang] for code, r in vocab.reasons.items()}
+    if family == "signal":
+        return {s: vocab.signal_cues[s][lang] for s in SIGNALS}
+    if family == "step":
+        return {s: words[lang] for s, words in vocab.step_cues.items()}
+    if family == "claim":
+        return {kind: words[lang] for kind, words in vocab.claim_cues.items()}
+    if family == "instruction":
+        return {"instruction": vocab.instruction_cues[lang]}
+    raise ValueError(f"unknown cue family {family!r}; known: {', '.join(FAMILIES)}")
 
 
 @cache
+def matcher(family: Family, language: str) -> CueMatcher:
+    """The cue matcher of one family ("reason", "signal", "step", "claim", "instruction")."""
+    lang = language if language in ("de", "en") else "en"
+    return CueMatcher(_cues(family, lang), vocabulary().languages[lang])
+
+
 def reason_matcher(language: str) -> CueMatcher:
     """Cues of the churn-reason codes in ``language``."""
-    vocab = vocabulary()
-    lang = _language(language)
-    cues = {code: r.cues[lang] for code, r in vocab.reasons.items()}
-    return CueMatcher(cues, vocab.languages[lang])
+    return matcher("reason", language)
 
 
-@cache
 def signal_matcher(language: str) -> CueMatcher:
     """Cues of the outcome signals (absent, cannot_buy, order, ...) in ``language``."""
-    vocab = vocabulary()
-    lang = _language(language)
-    return CueMatcher({s: vocab.signal_cues[s][lang] for s in SIGNALS}, vocab.languages[lang])
+    return matcher("signal", language)
 
 
-@cache
 def step_matcher(language: str) -> CueMatcher:
     """Cues of the next-step types in ``language``."""
-    vocab = vocabulary()
-    lang = _language(language)
-    cues = {s: words[lang] for s, words in vocab.step_cues.items()}
-    return CueMatcher(cues, vocab.languages[lang])
+    return matcher("step", language)
 
 
-@cache
 def claim_matcher(language: str) -> CueMatcher:
     """Words that state an order or a discount (what a summary may only say when true)."""
-    vocab = vocabulary()
-    lang = _language(language)
-    cues = {kind: words[lang] for kind, words in vocab.claim_cues.items()}
-    return CueMatcher(cues, vocab.languages[lang])
+    return matcher("claim", language)

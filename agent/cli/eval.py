@@ -179,7 +179,8 @@ def _cross_validate(
     as_json: bool, injection: set[str] | None,
 ) -> None:  # fmt: skip
     from agent.embeddings import get_embedder
-    from evals.cv import cross_validate, learning_curve
+    from evals.calls import RUNS_DIR
+    from evals.cv import cross_validate
 
     if cv != "writers":
         raise ValidationError(f"--cv knows only 'writers', not {cv!r}.")
@@ -193,9 +194,10 @@ def _cross_validate(
     def say(message: str) -> None:
         err_console.print(message, highlight=False)
 
-    result = cross_validate(rows, embedder, progress=say, injection_ids=injection)
-    if curve:
-        result["learning_curve"] = learning_curve(rows, embedder, progress=say)
+    result = cross_validate(
+        rows, embedder, progress=say, injection_ids=injection, out_dir=RUNS_DIR,
+        curve=(0, 5, 10, 20) if curve else (),
+    )  # fmt: skip
     if as_json:
         print_json(result)
         return

@@ -18,7 +18,7 @@ import contextlib
 import gc
 import logging
 import os
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -51,6 +51,7 @@ def serve(
     """Serve the web app and the API (login at http://HOST:PORT/login)."""
     import uvicorn
 
+    from agent.metrics import is_loopback
     from api.app import create_app
 
     settings = settings_for(db, tenant)
@@ -74,22 +75,39 @@ def serve(
         )
     else:
         console.print("No queue worker here: run 'winback worker' to process recordings.")
+    if settings.metrics_enabled and settings.metrics_token is None and not is_loopback(host):
+        console.print(
+            f"Note: {host} is not loopback and no metrics_token is set, so /metrics answers "
+            "only scrapes from this machine (set WINBACK_METRICS_TOKEN for a remote Prometheus)."
+        )
     processes = f", {workers} web processes" if workers > 1 else ""
     console.print(f"Winback on http://{host}:{port}/ (database {url}{processes})")
     freeze_startup_heap()
     with stack:
-        # Uvicorn's loggers go through ours (text or JSON, agent/logs.py); its access
-        # log is replaced by the app's, which knows the route template and the user.
-        uvicorn.run(
-            app,
-            host=host,
-            port=port,
-            workers=workers,
-            factory=workers > 1,
-            log_config=None,
-            access_log=False,
-            proxy_headers=True,
-        )
+        uvicorn.run(app, **uvicorn_options(settings, host=host, port=port, workers=workers))
+
+
+def uvicorn_options(
+    settings: Settings, *, host: str, port: int, workers: int = 1
+) -> dict[str, Any]:
+    """The options ``winback serve`` runs uvicorn with (tests start a server with the same).
+
+    Uvicorn's loggers go through ours (text or JSON, agent/logs.py); its access
+    log is replaced by the app's, which knows the route template and the user.
+    """
+    return {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "factory": workers > 1,
+        "log_config": None,
+        "access_log": False,
+        # The app applies X-Forwarded-* itself, from trusted_proxies only: uvicorn's own
+        # handling would believe any loopback peer (FORWARDED_ALLOW_IPS=127.0.0.1).
+        "proxy_headers": False,
+        # No "server: uvicorn" banner: it tells an attacker which exploits to try.
+        "server_header": False,
+    }
 
 
 def _prepare_processes(settings: Settings, db: str | None, tenant: str | None) -> tuple[str, str]:

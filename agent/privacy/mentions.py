@@ -12,6 +12,7 @@ not recognised; docs/privacy.md says what to do about them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -61,6 +62,21 @@ _MENTION_COLUMNS: tuple[tuple[Any, tuple[str, ...]], ...] = (
 )
 
 
+def _scrub_rows(pattern: re.Pattern[str], rows: Sequence[Any], columns: tuple[str, ...]) -> int:
+    """Replace mentions in ``columns`` of ``rows``; return how many rows changed."""
+    changed = 0
+    for row in rows:
+        dirty = False
+        for column in columns:
+            old = getattr(row, column)
+            new = _redact_value(pattern, old)
+            if new != old:
+                setattr(row, column, new)
+                dirty = True
+        changed += dirty
+    return changed
+
+
 def scrub_mentions(session: Session, s: Subject) -> dict[str, int]:
     """Replace the erased contact's name, e-mail and phone in the account's other texts."""
     pattern = _redactor(s.mentions)
@@ -68,43 +84,18 @@ def scrub_mentions(session: Session, s: Subject) -> dict[str, int]:
     for model, columns in _MENTION_COLUMNS:
         key_column = model.id if model is Account else model.account_id
         rows = session.scalars(select(model).where(key_column == s.account_id)).all()
-        changed = 0
-        for row in rows:
-            dirty = False
-            for column in columns:
-                old = getattr(row, column)
-                new = _redact_value(pattern, old)
-                if new != old:
-                    setattr(row, column, new)
-                    dirty = True
-            changed += dirty
-        counts[model.__tablename__] = changed
+        counts[model.__tablename__] = _scrub_rows(pattern, rows, columns)
     transcript_ids = select(Transcript.id).where(Transcript.account_id == s.account_id)
     segments = session.scalars(
         select(TranscriptSegment).where(TranscriptSegment.transcript_id.in_(transcript_ids))
     ).all()
-    changed = 0
-    for segment in segments:
-        new = _redact_value(pattern, segment.text)
-        if new != segment.text:
-            segment.text = new
-            changed += 1
-    counts["transcript_segments"] = changed
+    counts["transcript_segments"] = _scrub_rows(pattern, segments, ("text",))
     # Sentences a reviewer confirmed for the classifier (their notes belong to the account).
     note_ids = select(CallNote.id).where(CallNote.account_id == s.account_id)
     examples = session.scalars(
         select(TenantExample).where(TenantExample.call_note_id.in_(note_ids))
     ).all()
-    changed = 0
-    for example in examples:
-        text, context = (
-            _redact_value(pattern, example.text),
-            _redact_value(pattern, example.context),
-        )
-        if (text, context) != (example.text, example.context):
-            example.text, example.context = text, context
-            changed += 1
-    counts["tenant_examples"] = changed
+    counts["tenant_examples"] = _scrub_rows(pattern, examples, ("text", "context"))
     # Payloads of the account's remaining audit events (e.g. an edited summary).
     events = session.scalars(select(AuditEvent).where(AuditEvent.tenant_id == s.tenant_id)).all()
     changed = 0

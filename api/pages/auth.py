@@ -45,8 +45,9 @@ def secure_cookie(request: Request) -> bool:
         return True
     if mode == "never":
         return False
-    forwarded = request.headers.get("x-forwarded-proto", "")
-    return request.url.scheme == "https" or forwarded == "https"
+    # The scheme of the connection, or of a trusted proxy's X-Forwarded-Proto (applied by the
+    # app, see trusted_proxies); the header of anyone else is not believed.
+    return request.url.scheme == "https"
 
 
 def _same_origin(request: Request) -> bool:
@@ -87,8 +88,10 @@ async def login(request: Request) -> Response:
         )
     except RateLimitedError as exc:
         # The password of a refused attempt is not checked: the answer reveals nothing.
+        long_wait = exc.retry_after > 120
         page = render(request, "login.html", status_code=429, next=target, tenant=tenant,
-                      username=username, error="login_rate_limited",
+                      username=username,
+                      error="login_rate_limited_long" if long_wait else "login_rate_limited",
                       retry_after=exc.retry_after)  # fmt: skip
         page.headers["Retry-After"] = str(exc.retry_after)
         return page

@@ -7,9 +7,13 @@ needs: the database (reachable, schema current), the queue backend, the
 Chroma server when one is configured, and the audio store (writable). It
 answers 200 with every check, or 503 naming the failing checks and why.
 
-Both need no login: probes have none. Their answers never contain a
-secret: URLs are shown without passwords and any configured secret value
-is masked, whatever an error message quoted.
+Both need no login: probes have none, and a probe needs only the status
+code. So an anonymous ``/readyz`` names the checks and which of them fail,
+without their details, which hold filesystem paths, hosts and error texts;
+an admin (session or API token) and the scraper (``metrics_token``) get the
+whole report. Even that never contains a secret: URLs are shown without
+passwords and any configured secret value is masked, whatever an error
+message quoted.
 """
 
 from __future__ import annotations
@@ -24,7 +28,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.engine import make_url
 
 from agent import doctor
+from agent.crm.models import Role
+from agent.metrics import token_ok
 from agent.settings import Settings
+from api.deps import resolve_principal
+from api.errors import NotAuthenticated
 
 router = APIRouter(tags=["operations"])
 
@@ -113,10 +121,36 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+def brief(report: dict[str, Any]) -> dict[str, Any]:
+    """The report without details: check names and states only (for anonymous probes)."""
+    short: dict[str, Any] = {
+        "status": report["status"],
+        "checks": [{key: c[key] for key in ("name", "status", "ms")} for c in report["checks"]],
+    }
+    if "failing" in report:
+        short["failing"] = [{"name": f["name"]} for f in report["failing"]]
+    return short
+
+
+def sees_details(request: Request) -> bool:
+    """Whether the caller may read the checks' details: the scraper's token or an admin."""
+    settings: Settings = request.app.state.settings
+    authorization = request.headers.get("authorization")
+    if settings.metrics_token is not None and token_ok(settings, authorization):
+        return True
+    try:
+        principal = resolve_principal(request)
+    except NotAuthenticated:
+        return False
+    except Exception:  # noqa: BLE001 - a dead database must not turn the probe into a 500
+        return False
+    return principal is not None and principal.role == Role.admin
+
+
 @router.get("/readyz", include_in_schema=False)
 def readyz(request: Request) -> JSONResponse:
-    """Readiness: 200 when every dependency a request needs works, else 503 with the reasons."""
+    """Readiness: 200 when every dependency a request needs works, else 503 naming the failures."""
     ready, report = readiness(request.app.state.settings)
-    return JSONResponse(
-        report, status_code=200 if ready else 503, headers={"Cache-Control": "no-store"}
-    )
+    if not sees_details(request):
+        report = brief(report)
+    return JSONResponse(report, status_code=200 if ready else 503)

@@ -1,18 +1,28 @@
 """Recordings: streaming upload with consent, status with job progress, transcript.
 
 The upload body is the raw audio (``Content-Type: audio/*`` or
-``application/octet-stream``), not a multipart form: it streams to a
-temporary file with the size limit checked per chunk, so an oversized
-upload is refused with 413 while it streams (or at once from its
-``Content-Length``), and then goes through :func:`agent.calls.intake.upload_recording`,
-which probes the content (415 for anything that is not audio), stores it
-and queues the transcription. Consent travels in query parameters.
+``application/octet-stream``), not a multipart form. Before a byte of it is
+read, the caller's access to the account, their daily audio minutes
+(:mod:`agent.quotas`, 429 when used up) and their upload rate are checked.
+The body then streams to a spool file under ``data_dir/tmp`` (swept of crash
+leftovers, :mod:`agent.leftovers`) with the size limit checked per chunk, so
+an oversized upload is refused with 413 while it streams (or at once from its
+``Content-Length``), and goes through :func:`agent.calls.intake.upload_recording`,
+which answers a repeated key without storing anything, stages the audio and
+probes it (415 for anything that is not audio, 413 beyond ``max_duration_s``),
+checks content repeats and the quota again by the decoded length, then moves
+it into place and queues the transcription. A
+repeat is answered only with the caller's own recording (200, ownership
+checked here once more); other collisions are 409 with a reason
+(:mod:`agent.calls.repeats`). An upload that stores no new recording takes
+its count of the upload rate back. Consent travels in query parameters.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from datetime import date
 from typing import Any
@@ -25,7 +35,13 @@ from sqlalchemy import select
 from agent.calls.intake import upload_recording
 from agent.calls.status import _view
 from agent.crm.models import CallNote, CallRecording, ConsentMethod, Transcript
-from agent.errors import MediaError, PayloadTooLargeError
+from agent.errors import (
+    ConflictError,
+    MediaError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+)
 from agent.quotas import check_audio_minutes
 from api.access import get_account, get_owned, scoped
 from api.deps import CurrentUser, IdPath, SessionDep, SettingsDep, StoreDep
@@ -34,6 +50,8 @@ from api.ratelimit import limiter_of
 router = APIRouter(prefix="/api", tags=["recordings"])
 
 ACCEPTED_TYPES = ("audio/", "video/webm", "video/mp4", "application/octet-stream")
+#: The upload's path: exempt from the app's body cap (api/body_limit.py), it has its own limit.
+UPLOAD_PATH = re.compile(r"/api/accounts/[^/]+/recordings")
 
 
 def recording_out(session: Any, row: CallRecording) -> dict[str, Any]:
@@ -94,15 +112,20 @@ async def _spool(request: Request, limit: int, directory: str) -> str:
     },
     responses={
         200: {
-            "description": "The same recording (content or Idempotency-Key) was uploaded before."
+            "description": "You uploaded the same recording (content or Idempotency-Key) for "
+            "this account before: that recording."
+        },
+        409: {
+            "description": "The Idempotency-Key was used for other content, or the same audio "
+            "is already stored for another account or by another user (nothing stored)."
         },
         413: {
             "description": "Larger than max_upload_mb (refused while streaming), or longer "
             "than max_duration_s when decoded."
         },
         429: {
-            "description": "More than upload_limit_per_hour uploads, or the daily audio "
-            "minutes (audio_minutes_per_day) used up; see Retry-After."
+            "description": "More than upload_limit_per_hour accepted uploads, or the daily "
+            "audio minutes (audio_minutes_per_day) used up; see Retry-After."
         },
         415: {"description": "Not an audio file, or an unsupported Content-Type."},
         422: {"description": "Consent missing or invalid, or another bad parameter."},
@@ -143,15 +166,15 @@ async def post_recording(
             return external_id
 
     external_id = await run_in_threadpool(authorise)
-    # Counted before the body is read, so a refused upload costs no disk or bandwidth.
-    await run_in_threadpool(limiter_of(request.app).upload, user.user_id)
-    limit = int(settings.max_upload_mb * 1_000_000)
-    path = await _spool(request, limit, str(settings.spool_path))
+    # Counted before the body is read, so a refused upload costs no disk or bandwidth; an
+    # upload that stores no new recording (an error, a duplicate) takes its count back.
+    limiter = limiter_of(request.app)
+    counted = await run_in_threadpool(limiter.upload, user.user_id)
     tenant_settings = settings.model_copy(update={"tenant": user.tenant_slug})
     consent = {"given_by": given_by, "method": method.value, "given_at": given_at,
                "text_version": text_version}  # fmt: skip
 
-    def accept() -> dict[str, Any]:
+    def accept(path: str) -> dict[str, Any]:
         try:
             with open(path, "rb") as fh:
                 view = upload_recording(
@@ -162,11 +185,30 @@ async def post_recording(
             with contextlib.suppress(OSError):
                 os.unlink(path)
         with store.session() as session:
-            row = session.get(CallRecording, view.id)
+            row: CallRecording | None
+            if view.duplicate:
+                # The library answers a repeat only with the caller's own recording on this
+                # account; checked here again, so no other rule can ever hand one out.
+                try:
+                    row = get_owned(session, user, CallRecording, view.id)
+                except (NotFoundError, PermissionDeniedError):
+                    raise ConflictError(
+                        "This recording was uploaded before, but you may no longer see it."
+                    ) from None
+            else:
+                row = session.get(CallRecording, view.id)
             assert row is not None  # just written by upload_recording
             return {**recording_out(session, row), "duplicate": view.duplicate}
 
-    data = await run_in_threadpool(accept)
+    try:
+        limit = int(settings.max_upload_mb * 1_000_000)
+        path = await _spool(request, limit, str(settings.spool_path))
+        data = await run_in_threadpool(accept, path)
+    except BaseException:
+        await run_in_threadpool(limiter.upload_not_accepted, counted)
+        raise
+    if data["duplicate"]:
+        await run_in_threadpool(limiter.upload_not_accepted, counted)
     return JSONResponse(data, status_code=200 if data["duplicate"] else 202)
 
 
@@ -193,8 +235,6 @@ def get_recording(recording_id: str, session: SessionDep, user: CurrentUser) -> 
 @router.get("/recordings/{recording_id}/transcript", summary="Transcript of a recording")
 def get_transcript(recording_id: str, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     """The transcript with timed, speaker-labelled segments (404 until it exists)."""
-    from agent.errors import NotFoundError
-
     row = get_owned(session, user, CallRecording, recording_id.strip().lower()[:32])
     transcript = session.scalar(select(Transcript).where(Transcript.recording_id == row.id))
     if transcript is None:

@@ -105,7 +105,10 @@ function setupUpload() {
       let data = {};
       try { data = JSON.parse(xhr.responseText); } catch (err) { data = {}; }
       if (xhr.status >= 300) {
-        showError("upload-error", data.message || data.detail || ("HTTP " + xhr.status));
+        // A 409 is shown as the form's German conflict text; else the reason in the user's
+        // language ("message": quotas, rate limits), else the detail.
+        const message = xhr.status === 409 ? form.dataset.conflict : (data.message || data.detail);
+        showError("upload-error", message || ("HTTP " + xhr.status));
         document.getElementById("upload-button").disabled = false;
         return;
       }

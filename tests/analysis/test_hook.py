@@ -120,3 +120,22 @@ def test_install_follows_the_setting() -> None:
         assert pipeline._analysis_hooks.count(hook.analysis_hook) == 1
     finally:
         pipeline.clear_hooks()
+
+
+def test_hook_with_the_learned_design_needs_no_chat_model(
+    store: Store, stored, small_model, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import agent.analysis.trained as trained
+
+    monkeypatch.setattr(trained, "analysis_model", lambda settings: small_model)
+    monkeypatch.setattr(agent.llm, "get_chat_model", lambda *a, **k: pytest.fail("no chat"))
+    settings = Settings(chat_backend="fake", analysis_design="learned")
+    with store.session() as s:
+        rec = s.get(CallRecording, stored["recording"])
+        tr = s.get(Transcript, stored["transcript"])
+        out = hook.analysis_hook(settings, s, rec, tr)
+    assert out["analysis"] == "ok"
+    with store.session() as s:
+        note = s.scalar(select(CallNote))
+        assert note.analysis["design"] == "learned" and note.model.startswith("learned")
+        assert note.analysis["draft"] == note.analysis["result"]  # kept to learn from edits

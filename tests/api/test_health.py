@@ -5,9 +5,14 @@ from __future__ import annotations
 import socket
 
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from agent.settings import Settings
 from api.routes.health import readiness, redact
+from tests.api.conftest import bearer
+from tests.api.world import World
+
+SCRAPER = SecretStr("scrape-token-for-tests")
 
 
 def closed_port() -> int:
@@ -47,8 +52,12 @@ def test_readyz_is_503_when_the_database_is_unreachable(
     client: TestClient, api_settings: Settings
 ) -> None:
     dead = f"postgresql://winback:s3cret-pw@127.0.0.1:{closed_port()}/winback"
-    use(client, api_settings.model_copy(update={"database_url": dead}))
-    response = client.get("/readyz")
+    # The details are for the scraper's token (or an admin); the database is down, so a
+    # user could not even be looked up.
+    use(client, api_settings.model_copy(update={"database_url": dead, "metrics_token": SCRAPER}))
+    response = client.get(
+        "/readyz", headers={"Authorization": f"Bearer {SCRAPER.get_secret_value()}"}
+    )
     assert response.status_code == 503
     report = response.json()
     assert report["status"] == "fail"
@@ -57,10 +66,12 @@ def test_readyz_is_503_when_the_database_is_unreachable(
     assert "s3cret-pw" not in response.text
 
 
-def test_readyz_is_503_when_redis_is_down(client: TestClient, api_settings: Settings) -> None:
+def test_readyz_is_503_when_redis_is_down(
+    client: TestClient, api_settings: Settings, world: World
+) -> None:
     redis_url = f"redis://:hunter2-redis@127.0.0.1:{closed_port()}/0"
     use(client, api_settings.model_copy(update={"queue_backend": "redis", "redis_url": redis_url}))
-    response = client.get("/readyz")
+    response = client.get("/readyz", headers=bearer(world, "root"))  # an admin sees the reasons
     assert response.status_code == 503
     failing = response.json()["failing"]
     assert [f["name"] for f in failing] == ["queue"]

@@ -164,6 +164,8 @@ def test_uncertain_fields_ask_the_manager_to_choose(
     assert "unsicher – bitte prüfen" in page and 'id="uncertain-outcome"' in page
     assert "Folgeschritt vereinbart (50 %)" in page and "Preis und Konditionen (45 %)" in page
     assert '<option value="" selected>' in page  # no outcome preselected in the edit form
+    reasons = page.split('id="uncertain-reasons"')[1].split("</div>")[0]
+    assert 'name="take_reason_price_terms"' in reasons and "disabled" not in reasons
     r = client.post(f"/notes/{nid}/approve", data={"csrf": csrf})
     assert r.status_code == 409 and "Choose the outcome" in r.text
     r = client.post(f"/notes/{nid}/edit", data={"csrf": csrf, "outcome": "follow_up"},

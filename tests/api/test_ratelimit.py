@@ -1,15 +1,18 @@
-"""Rate limits on logins and uploads, in memory and in Redis (real server on 127.0.0.1:6379).
+"""Rate limits on logins and uploads: in memory, in a SQLite file and in Redis (127.0.0.1:6379).
 
-The web-level tests run once per backend: ``memory`` (``queue_backend =
-sqlite``) and ``redis`` (``queue_backend = redis`` with a key prefix of the
-test's own, deleted afterwards).
+The web-level tests run once per shared backend: ``sqlite`` (the counter file
+in data_dir, with ``queue_backend = sqlite``) and ``redis`` (``queue_backend
+= redis`` with a key prefix of the test's own, deleted afterwards). The
+attacks on the limits are in tests/security/test_login_limits.py.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,18 +22,13 @@ from agent.crm.db import open_store
 from agent.errors import RateLimitedError
 from agent.settings import Settings, configure
 from api.app import create_app
+from api.counters import Hit, MemoryCounter, RedisCounter, SqliteCounter
 from api.deps import forget_principals
 from api.planning import forget_plans
-from api.ratelimit import (
-    Hit,
-    MemoryCounter,
-    RateLimiter,
-    RedisCounter,
-    build_limiter,
-    limiter_of,
-)
-from tests.api.conftest import bearer
+from api.ratelimit import RateLimiter, build_limiter, limiter_of
+from tests.api.conftest import away_from_a_minute_boundary, bearer
 from tests.api.world import PASSWORD, World, build_world
+from tests.calls import media
 from tests.calls.conftest import REDIS_URL, redis_available
 
 
@@ -73,11 +71,13 @@ def redis_counter(prefix: str, clock: Clock) -> RedisCounter:
 # --- counters ------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
-def counter_and_clock(request: pytest.FixtureRequest) -> tuple[Any, Clock]:
+@pytest.fixture(params=["memory", "sqlite", pytest.param("redis", marks=pytest.mark.redis)])
+def counter_and_clock(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Any, Clock]:
     clock = Clock(HOUR)
     if request.param == "memory":
         return MemoryCounter(clock), clock
+    if request.param == "sqlite":
+        return SqliteCounter(tmp_path / "ratelimit.db", clock), clock
     prefix = request.getfixturevalue("redis_prefix")
     return redis_counter(prefix, clock), clock
 
@@ -147,27 +147,64 @@ def test_redis_down_lets_requests_through(caplog: pytest.LogCaptureFixture) -> N
     assert "Redis unavailable" in caplog.text
 
 
-def test_backend_follows_the_queue_backend() -> None:
-    assert isinstance(build_limiter(configure()).counter, MemoryCounter)
+def test_sqlite_counters_are_shared_between_processes(tmp_path: Path) -> None:
+    clock = Clock(HOUR + 5)
+    web1 = SqliteCounter(tmp_path / "ratelimit.db", clock)
+    web2 = SqliteCounter(tmp_path / "ratelimit.db", clock)
+    assert web1.hit("login", 60).count == 1
+    assert web2.hit("login", 60).count == 2
+
+
+def test_sqlite_counters_forget_ended_windows(tmp_path: Path) -> None:
+    import sqlite3
+
+    clock = Clock(HOUR)
+    counter = SqliteCounter(tmp_path / "ratelimit.db", clock)
+    counter.hit("old", 60)
+    clock.now += 3600  # an hour later the next hit sweeps the ended window away
+    counter.hit("new", 60)
+    with sqlite3.connect(tmp_path / "ratelimit.db") as conn:
+        keys = [row[0] for row in conn.execute("SELECT key FROM counters")]
+    assert len(keys) == 1 and keys[0].startswith("new:")
+
+
+def test_unwritable_counter_file_lets_requests_through(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "file").write_text("")
+    counter = SqliteCounter(tmp_path / "file" / "ratelimit.db")  # a path under a plain file
+    hit = counter.hit("login", 60)
+    assert hit.count == 0
+    counter.undo(hit)
+    assert "rate limit not applied" in caplog.text
+
+
+def test_backend_follows_the_setting_and_the_queue_backend() -> None:
+    assert isinstance(build_limiter(configure()).counter, SqliteCounter)  # shared by processes
     redis_settings = configure(queue_backend="redis", redis_url="redis://127.0.0.1:1/0")
     assert isinstance(build_limiter(redis_settings).counter, RedisCounter)
+    assert isinstance(build_limiter(configure(ratelimit_backend="memory")).counter, MemoryCounter)
+    pinned = configure(ratelimit_backend="redis", redis_url="redis://127.0.0.1:1/0")
+    assert isinstance(build_limiter(pinned).counter, RedisCounter)
 
 
 def test_limiter_messages_and_retry_after() -> None:
     settings = configure(login_limit_per_ip=2, login_limit_per_username=1, upload_limit_per_hour=1)
     limiter = RateLimiter(MemoryCounter(Clock(HOUR)), settings)
     limiter.login_attempt("10.0.0.1", "acme", "anna")
-    with pytest.raises(RateLimitedError, match="for this user") as exc:
-        limiter.login_attempt("10.0.0.2", "acme", " ANNA ")  # same user, normalised
+    with pytest.raises(RateLimitedError, match="for this user from this address") as exc:
+        limiter.login_attempt("10.0.0.1", "acme", " ANNA ")  # same user, normalised
     assert exc.value.retry_after == 60
-    limiter.login_attempt("10.0.0.1", "acme", "bert")
+    limiter.login_attempt("10.0.0.2", "acme", "anna")  # the same user elsewhere: not limited
     with pytest.raises(RateLimitedError, match="from this address"):
         limiter.login_attempt("10.0.0.1", "acme", "carl")
-    limiter.upload(7)
+    counted = limiter.upload(7)
     with pytest.raises(RateLimitedError, match="Try again in 60 min") as up:
         limiter.upload(7)
     assert up.value.retry_after == 3600 and up.value.http_status == 429
     limiter.upload(8)  # per user
+    limiter.upload_not_accepted(counted)
+    limiter.upload_not_accepted(None)  # limits off: nothing was counted
 
 
 def test_disabled_limiter_never_refuses() -> None:
@@ -180,7 +217,7 @@ def test_disabled_limiter_never_refuses() -> None:
 # --- the web app, per backend ------------------------------------------------------------
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+@pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
 def limited(
     request: pytest.FixtureRequest, sqlite_url: str
 ) -> Iterator[tuple[Settings, World, str]]:
@@ -202,6 +239,7 @@ def limited(
     world = build_world(open_store(settings.db_url))
     forget_plans()
     forget_principals()
+    away_from_a_minute_boundary()
     yield settings, world, request.param
 
 
@@ -246,43 +284,56 @@ def test_success_does_not_reset_the_ip_window(limited: tuple[Settings, World, st
 
 
 def test_counts_are_shared_between_web_processes(limited: tuple[Settings, World, str]) -> None:
-    settings, _, backend = limited
+    settings, _, _ = limited
     with (
         TestClient(create_app(settings)) as web1,
         TestClient(create_app(settings)) as web2,
     ):
         for _ in range(3):
             assert post_login(web1, "rep2").status_code == 401
-        expected = 429 if backend == "redis" else 401  # memory counts per process
-        assert post_login(web2, "rep2").status_code == expected
+        assert post_login(web2, "rep2").status_code == 429  # the second process sees the count
 
 
-def upload(client: TestClient, world: World, user: str) -> Any:
-    rep = user if user.startswith("rep") else "rep1"
+@pytest.fixture
+def calls(tmp_path: Path) -> Iterator[bytes]:
+    """Valid recordings, each with other content."""
+
+    def make() -> Iterator[bytes]:
+        for n in itertools.count():
+            samples = media.tone(1.0, freq=200.0 + 11 * n)
+            yield media.write_audio(tmp_path / f"call{n}.wav", samples).read_bytes()
+
+    return make()
+
+
+def upload(client: TestClient, world: World, user: str, body: bytes) -> Any:
     return client.post(
-        f"/api/accounts/{world.objects[rep].account}/recordings",
+        f"/api/accounts/{world.objects[user].account}/recordings",
         params={
             "given_by": "Frau Huber",
             "method": "written",
             "given_at": "2026-11-20T10:00:00+01:00",
             "text_version": "v1",
         },  # fmt: skip
-        content=b"not audio at all",
+        content=body,
         headers={**bearer(world, user), "Content-Type": "audio/wav"},
     )
 
 
-def test_uploads_per_user_get_429_json(limited: tuple[Settings, World, str]) -> None:
+def test_uploads_per_user_get_429_json(
+    limited: tuple[Settings, World, str], calls: Iterator[bytes]
+) -> None:
     settings, world, _ = limited
     with TestClient(create_app(settings)) as client:
-        assert [upload(client, world, "rep1").status_code for _ in range(2)] == [415, 415]
-        refused = upload(client, world, "rep1")
+        statuses = [upload(client, world, "rep1", next(calls)).status_code for _ in range(2)]
+        assert statuses == [202, 202]
+        refused = upload(client, world, "rep1", next(calls))
         assert refused.status_code == 429
         assert refused.headers["content-type"].startswith("application/json")
         assert "Too many uploads" in refused.json()["detail"]
         assert 1 <= int(refused.headers["Retry-After"]) <= 3600
-        assert upload(client, world, "rep2").status_code == 415  # another user: own budget
-        # refused before the body is read: the limiter saw exactly 4 uploads of rep1
+        assert upload(client, world, "rep2", next(calls)).status_code == 202  # own budget
+        # refused before the body is read: the limiter saw exactly 3 uploads of rep1
         limiter = limiter_of(client.app)  # type: ignore[arg-type]
         assert limiter.counter.hit(f"upload:{world.users['rep1']}", 3600).count == 4
 

@@ -17,6 +17,7 @@ from agent.calls.queue import get_queue
 from agent.crm.db import Store
 from agent.crm.models import CallRecording, ConsentRecord, PipelineJob
 from agent.errors import (
+    ConflictError,
     ConsentError,
     MediaError,
     NotFoundError,
@@ -88,21 +89,33 @@ def test_same_upload_twice_returns_the_same_recording(
     assert len(stored_files(settings)) == 1  # the second copy was removed again
 
 
-def test_idempotency_key_returns_the_existing_recording_without_reading(
+def test_idempotency_key_returns_the_existing_recording_without_storing_again(
+    store: Store, settings: Settings, account: str, consent: dict, tmp_path: Path
+) -> None:
+    path = media.tone_wav(tmp_path / "a.wav", 2.0)
+    first = upload(store, settings, path, consent, idempotency_key="upload-42")
+    files = stored_files(settings)
+    again = upload(store, settings, path, consent, idempotency_key="upload-42")
+    assert again.id == first.id and again.duplicate
+    assert counts(store) == (1, 1, 5)
+    assert stored_files(settings) == files  # hashed to compare, never written
+
+
+def test_idempotency_key_with_other_content_is_a_conflict(
     store: Store, settings: Settings, account: str, consent: dict, tmp_path: Path
 ) -> None:
     first = upload(store, settings, media.tone_wav(tmp_path / "a.wav", 2.0), consent,
                    idempotency_key="upload-42")  # fmt: skip
-
-    def must_not_be_read() -> Iterator[bytes]:
-        raise AssertionError("a repeated key must not read the body")
-        yield b""
-
-    again = upload_recording(
-        store, settings, "K-1001", must_not_be_read(), consent, idempotency_key="upload-42"
-    )
-    assert again.id == first.id and again.duplicate
-    assert counts(store) == (1, 1, 5)
+    files = stored_files(settings)
+    with pytest.raises(ConflictError, match="new key"):
+        upload(store, settings, media.tone_wav(tmp_path / "b.wav", 3.0), consent,
+               idempotency_key="upload-42")  # fmt: skip
+    assert counts(store) == (1, 1, 5) and stored_files(settings) == files
+    with store.session() as session:
+        row = session.get(CallRecording, first.id)
+        # The key is stored per uploader and as a digest, never as the client's text.
+        assert row is not None and row.idempotency_key is not None
+        assert row.idempotency_key.startswith("cli:") and "upload-42" not in row.idempotency_key
 
 
 def test_unknown_account_stores_nothing(

@@ -35,7 +35,7 @@ def test_each_fold_trains_without_its_writer(monkeypatch: pytest.MonkeyPatch) ->
         return real_train(train_examples, train_calls, *args, **kwargs)
 
     monkeypatch.setattr(cv, "train", spy)
-    result = cv.cross_validate(rows, FakeEmbeddings(), examples=examples, calls=calls)
+    result = cv.cross_validate(rows, FakeEmbeddings(), examples=examples, calls=calls, curve=(0, 2))
     assert sorted(result["folds"]) == ["dev", "w1", "w3"]
     for (groups, call_groups), left_out in zip(seen, ["dev", "w1", "w3"], strict=True):
         assert left_out not in groups and left_out not in call_groups
@@ -43,8 +43,8 @@ def test_each_fold_trains_without_its_writer(monkeypatch: pytest.MonkeyPatch) ->
     assert 0.0 <= result["mean"]["churn_reasons"]["micro_f1"] <= 1.0
     assert "false_claims" in result["pooled"] and "abstained" in result["mean"]
 
-    curve = cv.learning_curve(rows, FakeEmbeddings(), ks=(0, 2), examples=examples, calls=calls)
-    assert set(curve) == {"0", "2"}
+    curve = result["learning_curve"]
+    assert set(curve) == {"0", "2"} and len(seen) == 3  # one model per fold, also for the curve
     assert curve["2"]["n"] < curve["0"]["n"]  # the fed calls are not scored
 
 

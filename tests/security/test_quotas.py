@@ -104,6 +104,20 @@ def test_audio_minutes_per_day_count_the_decoded_length(quota_client, tmp_path: 
     assert r.status_code == 202
 
 
+def test_a_repeat_of_ones_own_recording_costs_no_audio_minutes(
+    quota_client: tuple[TestClient, World, Settings], tmp_path: Path
+) -> None:
+    client, world, settings = quota_client  # 0.5 minutes a day
+    first = tone_bytes(tmp_path, 11, 300)
+    assert upload(client, world, first).status_code == 202
+    assert upload(client, world, tone_bytes(tmp_path, 11, 400)).status_code == 202
+    # 22 s used: the same 11 s again would be over 30 s, but a retry stores nothing.
+    again = upload(client, world, first)
+    assert again.status_code == 200 and again.json()["duplicate"] is True, again.text
+    staging = settings.audio_path / ".staging"
+    assert not staging.exists() or not any(staging.iterdir())
+
+
 def long_silence_flac(path: Path, seconds: float) -> Path:
     """A small FLAC of silence (8 kHz mono compresses to ~2.6 kB a second)."""
     rate, frame = 8000, 18_432
@@ -122,7 +136,7 @@ def long_silence_flac(path: Path, seconds: float) -> Path:
 
 
 def test_a_call_longer_than_two_hours_is_refused_by_default(
-    client: TestClient, world: World, api_settings: Settings, tmp_path: Path
+    client: TestClient, world: World, app_settings: Settings, tmp_path: Path
 ) -> None:
     assert Settings().max_duration_s == 2 * 3600
     body = long_silence_flac(tmp_path / "silence.flac", 2 * 3600 + 600).read_bytes()

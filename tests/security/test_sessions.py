@@ -35,47 +35,47 @@ def stolen(settings: Settings, cookie: str) -> TestClient:
     return other
 
 
-def test_logout_ends_the_session_on_the_server(client: TestClient, api_settings: Settings) -> None:
+def test_logout_ends_the_session_on_the_server(client: TestClient, app_settings: Settings) -> None:
     csrf = login(client, "rep1")
     cookie = client.cookies[COOKIE_NAME]
-    assert stolen(api_settings, cookie).get("/api/me").status_code == 200
+    assert stolen(app_settings, cookie).get("/api/me").status_code == 200
     assert client.post("/logout", data={"csrf": csrf}, follow_redirects=False).status_code == 303
     # The copied cookie is dead at once, in this process and in any other one.
-    assert stolen(api_settings, cookie).get("/api/me").status_code == 401
+    assert stolen(app_settings, cookie).get("/api/me").status_code == 401
     client.cookies.set(COOKIE_NAME, cookie)
     assert client.get("/api/me").status_code == 401
 
 
 def test_the_database_holds_only_a_hash_of_the_session(
-    client: TestClient, api_settings: Settings
+    client: TestClient, app_settings: Settings
 ) -> None:
     login(client, "rep1")
     cookie = client.cookies[COOKIE_NAME]
-    with open_store(api_settings.db_url).session() as session:
+    with open_store(app_settings.db_url).session() as session:
         rows = session.scalars(select(UserSession)).all()
     assert len(rows) == 1 and cookie not in rows[0].token_hash and len(rows[0].token_hash) == 64
     assert rows[0].expires_at is not None
 
 
-def test_a_password_change_ends_every_session(client: TestClient, api_settings: Settings) -> None:
+def test_a_password_change_ends_every_session(client: TestClient, app_settings: Settings) -> None:
     login(client, "rep1")
     cookie = client.cookies[COOKIE_NAME]
-    set_password(open_store(api_settings.db_url), "acme", "rep1", "ein neues passwort")
+    set_password(open_store(app_settings.db_url), "acme", "rep1", "ein neues passwort")
     forget_principals()  # what another process sees after PRINCIPAL_TTL_S at the latest
-    assert stolen(api_settings, cookie).get("/api/me").status_code == 401
+    assert stolen(app_settings, cookie).get("/api/me").status_code == 401
 
 
 def test_deactivation_ends_sessions_and_tokens(
-    client: TestClient, world: World, api_settings: Settings
+    client: TestClient, world: World, app_settings: Settings
 ) -> None:
     login(client, "rep1")
     cookie = client.cookies[COOKIE_NAME]
-    r = runner.invoke(cli, ["users", "deactivate", "rep1", "--db", api_settings.db_url,
+    r = runner.invoke(cli, ["users", "deactivate", "rep1", "--db", app_settings.db_url,
                             "--tenant", "acme"])  # fmt: skip
     assert r.exit_code == 0, r.output
     assert "1 session" in r.output and "1 API token" in r.output
     forget_principals()  # the CLI is another process: PRINCIPAL_TTL_S at the latest
-    fresh = stolen(api_settings, cookie)
+    fresh = stolen(app_settings, cookie)
     assert fresh.get("/api/me").status_code == 401
     assert fresh.get("/api/me", headers=bearer(world, "rep1")).status_code == 401
     # A deactivated user cannot log in again either.
@@ -86,10 +86,10 @@ def test_deactivation_ends_sessions_and_tokens(
 
 
 def test_sign_out_everywhere_from_the_users_page(
-    client: TestClient, api_settings: Settings
+    client: TestClient, app_settings: Settings
 ) -> None:
     login(client, "rep1")
-    laptop = TestClient(create_app(api_settings))
+    laptop = TestClient(create_app(app_settings))
     login(laptop, "rep1")
     page = client.get("/me")
     assert page.status_code == 200
@@ -103,10 +103,10 @@ def test_sign_out_everywhere_from_the_users_page(
 
 
 def test_ending_one_other_session_keeps_this_one(
-    client: TestClient, api_settings: Settings
+    client: TestClient, app_settings: Settings
 ) -> None:
     login(client, "rep1")
-    phone = TestClient(create_app(api_settings))
+    phone = TestClient(create_app(app_settings))
     login(phone, "rep1")
     sessions = client.get("/api/me/sessions").json()
     assert len(sessions) == 2 and sum(s["current"] for s in sessions) == 1
@@ -117,7 +117,7 @@ def test_ending_one_other_session_keeps_this_one(
     assert phone.get("/api/me").status_code == 401
     assert client.get("/api/me").status_code == 200
     # Another user's session id is simply not found.
-    boss = TestClient(create_app(api_settings))
+    boss = TestClient(create_app(app_settings))
     login(boss, "boss")
     mine = boss.get("/api/me/sessions").json()[0]["id"]
     r = client.delete(f"/api/me/sessions/{mine}", headers={"X-CSRF-Token": csrf})
@@ -125,10 +125,10 @@ def test_ending_one_other_session_keeps_this_one(
 
 
 def test_sessions_and_revoke_token_on_the_command_line(
-    client: TestClient, world: World, api_settings: Settings
+    client: TestClient, world: World, app_settings: Settings
 ) -> None:
     login(client, "rep1")
-    db = ["--db", api_settings.db_url, "--tenant", "acme"]
+    db = ["--db", app_settings.db_url, "--tenant", "acme"]
     r = runner.invoke(cli, ["users", "sessions", "rep1", *db])
     assert r.exit_code == 0, r.output
     assert "testclient" in r.output and "tests" in r.output  # the session and the token
@@ -145,8 +145,8 @@ def test_sessions_and_revoke_token_on_the_command_line(
     assert isinstance(r.exception, NotFoundError)  # exit code 4 through winback's main()
 
 
-def test_api_tokens_expire(client: TestClient, world: World, api_settings: Settings) -> None:
-    store = open_store(api_settings.db_url)
+def test_api_tokens_expire(client: TestClient, world: World, app_settings: Settings) -> None:
+    store = open_store(app_settings.db_url)
     token = create_token(store, "acme", "rep2", "crm-sync", days=30)
     with store.session() as session:
         row = session.scalar(select(ApiToken).where(ApiToken.name == "crm-sync"))
@@ -159,9 +159,9 @@ def test_api_tokens_expire(client: TestClient, world: World, api_settings: Setti
         row = session.scalar(select(ApiToken).where(ApiToken.name == "crm-sync"))
         row.expires_at = datetime.now(UTC) - timedelta(seconds=1)  # type: ignore[union-attr]
     forget_principals()
-    fresh = TestClient(create_app(api_settings))
+    fresh = TestClient(create_app(app_settings))
     r = fresh.get("/api/me", headers=headers)
     assert r.status_code == 401 and "expired" in r.json()["detail"]
     r = runner.invoke(cli, ["users", "token", "rep2", "--name", "x", "--days", "0",
-                            "--db", api_settings.db_url, "--tenant", "acme"])  # fmt: skip
+                            "--db", app_settings.db_url, "--tenant", "acme"])  # fmt: skip
     assert r.exit_code != 0
