@@ -1,12 +1,18 @@
 """Where uploaded recordings live: a small interface and a local-directory store.
 
 The store keeps bytes under random ids and knows nothing about accounts or
-consent. Writes are atomic: the upload streams into a temporary file in the
-same directory, is fsync'ed and then renamed into place, so a reader never
-sees half a file and a crash or a full disk leaves no partial recording
-behind. The size limit is enforced chunk by chunk while streaming, so an
-oversized upload is refused without being read into memory or onto disk
-in full. Object storage can implement the same interface later.
+consent. Writes are atomic and two-phase: :meth:`LocalAudioStore.stage`
+streams the bytes into the staging directory (``.staging`` under the root),
+fsync'ed, and :meth:`LocalAudioStore.commit` renames the staged file into
+place once the database knows its key. Audio is therefore only ever under a
+name a database row knows, or in the staging directory, which the sweep of
+crash leftovers (:mod:`agent.leftovers`) empties: it moves a staged file
+whose row exists into place (the crash came between the row and the
+rename) and deletes the rest once they are old. A reader never sees half a
+file, and a crash or a full disk leaves no recording that nothing deletes.
+The size limit is enforced chunk by chunk while streaming, so an oversized
+upload is refused without being read into memory or onto disk in full.
+Object storage can implement the same interface later.
 """
 
 from __future__ import annotations
@@ -26,7 +32,10 @@ from agent.errors import NotFoundError, PayloadTooLargeError, StorageError
 from agent.settings import Settings
 
 CHUNK_SIZE = 1024 * 1024
+#: Where files wait for the database to know them (see the module docstring).
+STAGING_DIR = ".staging"
 _KEY = re.compile(r"^[0-9a-f]{32}$")
+_SUBDIR = re.compile(r"^[0-9a-f]{2}$")
 
 
 @dataclass(frozen=True)
@@ -41,8 +50,32 @@ class StoredAudio:
 class AudioStore(Protocol):
     """Stores recordings under random keys."""
 
-    def put(self, source: BinaryIO | Iterable[bytes], *, max_bytes: int) -> StoredAudio:
-        """Stream ``source`` into the store, refusing more than ``max_bytes``."""
+    def new_key(self) -> str:
+        """A fresh random key (to record in the database before writing under it)."""
+        ...
+
+    def put(
+        self, source: BinaryIO | Iterable[bytes], *, max_bytes: int, key: str | None = None
+    ) -> StoredAudio:
+        """Stream ``source`` into the store under ``key`` (default: a new random key)."""
+        ...
+
+    def stage(
+        self, source: BinaryIO | Iterable[bytes], *, max_bytes: int, key: str | None = None
+    ) -> StoredAudio:
+        """Stream ``source`` into the staging area; :meth:`commit` makes it stored."""
+        ...
+
+    def staged_path(self, key: str) -> Path:
+        """A local file path of the staged ``key`` (for probing before it is committed)."""
+        ...
+
+    def commit(self, key: str) -> None:
+        """Move the staged ``key`` into place (idempotent once it is there)."""
+        ...
+
+    def discard(self, key: str) -> None:
+        """Remove the staged ``key`` if it is still staged."""
         ...
 
     def path(self, key: str) -> Path:
@@ -96,22 +129,45 @@ class LocalAudioStore:
             raise NotFoundError(f"Invalid audio key {key!r}.")
         return self.root / key[:2] / key
 
-    def put(self, source: BinaryIO | Iterable[bytes], *, max_bytes: int) -> StoredAudio:
-        """Stream ``source`` into a new file; see the module docstring for the guarantees.
+    @property
+    def staging(self) -> Path:
+        """The staging directory: files the database may not know yet (see the module doc)."""
+        return self.root / STAGING_DIR
+
+    def new_key(self) -> str:
+        """A fresh random key."""
+        return secrets.token_hex(16)
+
+    def put(
+        self, source: BinaryIO | Iterable[bytes], *, max_bytes: int, key: str | None = None
+    ) -> StoredAudio:
+        """:meth:`stage` and :meth:`commit` in one go, for a key the caller has recorded."""
+        stored = self.stage(source, max_bytes=max_bytes, key=key)
+        try:
+            self.commit(stored.key)
+        except BaseException:
+            self.discard(stored.key)
+            raise
+        return stored
+
+    def stage(
+        self, source: BinaryIO | Iterable[bytes], *, max_bytes: int, key: str | None = None
+    ) -> StoredAudio:
+        """Stream ``source`` into the staging directory, fsync'ed; see the module docstring.
 
         Raises :class:`PayloadTooLargeError` as soon as more than ``max_bytes``
         arrive (the rest of the source is not read) and :class:`StorageError`
         when the disk is full or not writable; in both cases no file is left.
         """
-        key = secrets.token_hex(16)
-        final = self._final_path(key)
-        tmp = final.with_name(f".{key}.part")
+        key = key or self.new_key()
+        self._final_path(key)  # validates the key
+        tmp = self.staged_path(key)
         digest = hashlib.sha256()
         size = 0
         fd = -1
         try:
-            final.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            tmp.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             for chunk in iter_chunks(source):
                 size += len(chunk)
                 if size > max_bytes:
@@ -124,8 +180,6 @@ class LocalAudioStore:
             os.fsync(fd)
             os.close(fd)
             fd = -1
-            os.replace(tmp, final)
-            _fsync_dir(final.parent)
         except OSError as exc:
             self._discard(fd, tmp)
             if exc.errno == errno.ENOSPC:
@@ -137,6 +191,33 @@ class LocalAudioStore:
             self._discard(fd, tmp)
             raise
         return StoredAudio(key=key, size_bytes=size, sha256=digest.hexdigest())
+
+    def staged_path(self, key: str) -> Path:
+        """The staging file of ``key`` (which may not exist)."""
+        self._final_path(key)  # validates the key
+        return self.staging / key
+
+    def commit(self, key: str) -> None:
+        """Rename the staged ``key`` into place; a key already in place is left as it is.
+
+        Raises :class:`NotFoundError` when ``key`` is neither staged nor stored.
+        """
+        final = self._final_path(key)
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.staged_path(key), final)
+        except FileNotFoundError as exc:
+            if final.is_file():
+                return  # committed already (by the sweep, or an earlier try)
+            raise NotFoundError(f"Audio {key} is neither staged nor stored.") from exc
+        except OSError as exc:
+            raise StorageError(f"Cannot move audio {key} into place: {exc}") from exc
+        _fsync_dir(final.parent)
+
+    def discard(self, key: str) -> None:
+        """Remove the staged ``key``; a key that is not staged is not an error."""
+        with contextlib.suppress(FileNotFoundError):
+            self.staged_path(key).unlink()
 
     @staticmethod
     def _discard(fd: int, tmp: Path) -> None:
@@ -168,14 +249,37 @@ class LocalAudioStore:
         return True
 
     def keys(self) -> Iterator[str]:
-        """All stored keys (for orphan clean-up and tests)."""
+        """All stored keys (for orphan clean-up and tests); staged ones are not stored yet."""
+        for _, path in self.files():
+            yield path.name
+
+    def files(self) -> Iterator[tuple[str, Path]]:
+        """``(key, path)`` of every stored file."""
         if not self.root.is_dir():
             return
         for sub in sorted(self.root.iterdir()):
-            if sub.is_dir():
+            if sub.is_dir() and _SUBDIR.match(sub.name):
                 for item in sorted(sub.iterdir()):
                     if _KEY.match(item.name):
-                        yield item.name
+                        yield item.name, item
+
+    def staged(self) -> Iterator[tuple[str, Path]]:
+        """``(key, path)`` of every staged file (committed, discarded or swept later)."""
+        if self.staging.is_dir():
+            for item in sorted(self.staging.iterdir()):
+                if _KEY.match(item.name):
+                    yield item.name, item
+
+    def strays(self) -> Iterator[Path]:
+        """Files that are neither stored nor staged audio: half-written ``.part`` files of
+        older versions, and anything unknown in the staging directory."""
+        if not self.root.is_dir():
+            return
+        for sub in sorted(self.root.iterdir()):
+            if sub.is_dir() and (_SUBDIR.match(sub.name) or sub.name == STAGING_DIR):
+                for item in sorted(sub.iterdir()):
+                    if item.is_file() and not _KEY.match(item.name):
+                        yield item
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -4,8 +4,11 @@ Passwords are hashed with the standard library's ``hashlib.scrypt`` (a
 memory-hard KDF; no extra dependency) and stored as
 ``scrypt$n$r$p$salt$hash``. API tokens are random 32-byte secrets shown once;
 only their SHA-256 is stored (a token has 256 bits of entropy, so a slow
-hash adds nothing but latency on every API call). Both are used by the CLI
-(``winback users``) and the web app (:mod:`api`).
+hash adds nothing but latency on every API call). Every token has an
+expiry (``api_token_days`` unless given) and can be revoked; a password
+change ends the user's browser sessions, and deactivating a user ends their
+sessions and revokes their tokens (:mod:`agent.sessions`). Both are used by
+the CLI (``winback users``) and the web app (:mod:`api`).
 """
 
 from __future__ import annotations
@@ -15,20 +18,24 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from agent.crm.db import Store, get_tenant
 from agent.crm.models import ApiToken, Role, Tenant, User
 from agent.errors import ConflictError, NotFoundError, ValidationError
+from agent.sessions import end_all_sessions
+from agent.settings import get_settings
 
 #: scrypt cost: 2**14 * 8 * 128 bytes = 16 MiB and ~50 ms per hash on this machine.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 TOKEN_PREFIX = "wbt_"
 MIN_PASSWORD = 8
 MAX_PASSWORD = 200
+#: Longest lifetime of an API token: a forgotten token must run out some day.
+MAX_TOKEN_DAYS = 3650
 _USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-@")
 
 
@@ -133,23 +140,104 @@ def add_user(
         return user
 
 
-def set_password(store: Store, tenant: str, username: str, password: str) -> None:
-    """Replace the password of ``username`` (which also ends their browser sessions)."""
+def set_password(store: Store, tenant: str, username: str, password: str) -> int:
+    """Replace the password of ``username`` and end their browser sessions; return how many.
+
+    A changed password is often the answer to a suspected break-in, so no
+    session opened with the old one may survive it.
+    """
     hashed = hash_password(password)
     with store.session() as session:
         user = find_user(session, get_tenant(session, tenant).id, username)
         user.password_hash = hashed
+        return end_all_sessions(session, user.id)
 
 
-def create_token(store: Store, tenant: str, username: str, name: str) -> str:
-    """Create an API token for ``username`` and return it (the only time it is visible)."""
+def _revoke_tokens(session: Session, user_id: int, name: str | None = None) -> int:
+    query = update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+    if name is not None:
+        query = query.where(ApiToken.name == name)
+    result = session.execute(query.values(revoked_at=datetime.now(UTC)))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Deactivated:
+    """What deactivating a user ended."""
+
+    sessions: int
+    tokens: int
+
+
+def deactivate_user(store: Store, tenant: str, username: str) -> Deactivated:
+    """Lock ``username`` out: no login, every session ended, every API token revoked.
+
+    The user's data and authorship stay; :func:`activate_user` lets them log
+    in again (with new tokens: revoked ones stay revoked).
+    """
+    with store.session() as session:
+        user = find_user(session, get_tenant(session, tenant).id, username)
+        user.active = False
+        return Deactivated(end_all_sessions(session, user.id), _revoke_tokens(session, user.id))
+
+
+def activate_user(store: Store, tenant: str, username: str) -> None:
+    """Let a deactivated user log in again."""
+    with store.session() as session:
+        find_user(session, get_tenant(session, tenant).id, username).active = True
+
+
+def revoke_token(store: Store, tenant: str, username: str, name: str) -> int:
+    """Revoke the user's active API tokens named ``name`` (or with that id); return how many."""
+    with store.session() as session:
+        user = find_user(session, get_tenant(session, tenant).id, username)
+        count = _revoke_tokens(session, user.id, name.strip())
+        if count == 0 and name.strip().isdigit():
+            row = session.get(ApiToken, int(name))
+            if row is not None and row.user_id == user.id and row.revoked_at is None:
+                row.revoked_at = datetime.now(UTC)
+                count = 1
+    if count == 0:
+        raise NotFoundError(f"User {username!r} has no active API token named {name!r}.")
+    return count
+
+
+def list_tokens(session: Session, user_id: int) -> list[ApiToken]:
+    """The user's tokens that still work (not revoked, not expired), newest first."""
+    now = datetime.now(UTC)
+    rows = session.scalars(
+        select(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    ).all()
+    return [row for row in rows if row.expires_at is None or _aware(row.expires_at) > now]
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)  # SQLite: naive UTC
+
+
+def create_token(
+    store: Store, tenant: str, username: str, name: str, days: int | None = None
+) -> str:
+    """Create an API token for ``username`` and return it (the only time it is visible).
+
+    It expires after ``days`` (default: the ``api_token_days`` setting).
+    """
     label = name.strip()
     if not label or len(label) > 120:
         raise ValidationError("name: give the token a name of 1-120 characters.")
+    if days is None:
+        days = get_settings().api_token_days
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise ValidationError(f"days: a token lives 1-{MAX_TOKEN_DAYS} days.")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires = datetime.now(UTC) + timedelta(days=days)
     with store.session() as session:
         user = find_user(session, get_tenant(session, tenant).id, username)
-        session.add(ApiToken(user_id=user.id, name=label, token_hash=hash_token(token)))
+        session.add(
+            ApiToken(user_id=user.id, name=label, token_hash=hash_token(token), expires_at=expires)
+        )
     return token
 
 
@@ -164,7 +252,6 @@ class Principal:
     tenant_id: int
     tenant_slug: str
     language: str
-    password_hash: str | None = None
 
     @property
     def is_manager(self) -> bool:
@@ -189,7 +276,6 @@ def principal_of(session: Session, user: User) -> Principal:
         tenant_id=user.tenant_id,
         tenant_slug=tenant.slug,
         language=user.language.value,
-        password_hash=user.password_hash,
     )
 
 
@@ -213,16 +299,18 @@ def authenticate(session: Session, tenant: str, username: str, password: str) ->
 
 
 def token_principal(session: Session, token: str) -> Principal | None:
-    """The principal owning an unrevoked API token, else None; records its last use."""
+    """The principal owning an unrevoked, unexpired API token, else None; records its last use."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     if row is None or row.revoked_at is not None:
         return None
+    now = datetime.now(UTC)
+    if row.expires_at is not None and _aware(row.expires_at) <= now:
+        return None
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         return None
-    now = datetime.now(UTC)
     last = row.last_used_at
     if last is not None and last.tzinfo is None:
         last = last.replace(tzinfo=UTC)  # SQLite returns naive UTC

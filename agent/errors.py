@@ -126,3 +126,17 @@ class RateLimitedError(WinbackError):
     def __init__(self, message: str, retry_after: int):
         super().__init__(message)
         self.retry_after = max(1, int(retry_after))
+
+
+class QuotaExceededError(RateLimitedError):
+    """A user reached a quota on model work (queued briefs, audio minutes a day).
+
+    ``code`` names the UI text that explains it in the user's language
+    (:mod:`api.i18n`), ``values`` fills that text; ``retry_after`` is when
+    trying again can succeed.
+    """
+
+    def __init__(self, message: str, retry_after: int, code: str, **values: object):
+        super().__init__(message, retry_after)
+        self.code = code
+        self.values = values

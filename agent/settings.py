@@ -95,7 +95,15 @@ class Settings(BaseSettings):
         default=None, description="Where uploaded recordings are kept; default data_dir/audio."
     )
     max_upload_mb: float = Field(default=200, gt=0, description="Larger uploads are refused.")
-    max_duration_s: float = Field(default=3 * 3600, gt=0, description="Longer calls are refused.")
+    max_duration_s: float = Field(
+        default=2 * 3600, gt=0, description="Longest call (seconds of decoded audio) accepted."
+    )
+    temp_max_age_s: float = Field(
+        default=3600,
+        ge=0,
+        description="Temporary files (upload spools, staged and half-normalised audio) older "
+        "than this are crash leftovers: the start and maintenance sweeps delete them.",
+    )
     retention_audio: Literal["after_transcription", "days"] = "after_transcription"
     retention_audio_days: int = Field(default=30, ge=0, le=3650)
     # --- data protection (issue #8; see docs/privacy.md) ----------------------
@@ -126,9 +134,13 @@ class Settings(BaseSettings):
     # --- web app and API (issue #7) -------------------------------------------
     secret_key: SecretStr | None = Field(
         default=None,
-        description="Signs session cookies; default: generated once into data_dir/secret_key.",
+        description="Signs the CSRF tokens of sessions; default: generated once into "
+        "data_dir/secret_key.",
     )
     session_hours: float = Field(default=12, gt=0, le=24 * 30, description="Login lifetime.")
+    api_token_days: int = Field(
+        default=90, ge=1, le=3650, description="Lifetime of a new API token (winback users token)."
+    )
     cookie_secure: Literal["auto", "always", "never"] = Field(
         default="auto", description="Secure cookie flag: auto = when the request is https."
     )
@@ -169,6 +181,13 @@ class Settings(BaseSettings):
     )  # fmt: skip
     upload_limit_per_hour: int = Field(
         default=30, ge=1, le=100_000, description="Accepted recording uploads per hour per user."
+    )
+    # --- quotas on model work per user (agent/quotas.py) ----------------------
+    brief_queue_per_user: int = Field(
+        default=10, ge=1, le=10_000, description="Unfinished brief requests per user at once."
+    )
+    audio_minutes_per_day: float = Field(
+        default=240, gt=0, description="Minutes of call audio one user may upload in 24 hours."
     )
     ratelimit_prefix: str = Field(
         default="winback:ratelimit", min_length=1, max_length=100,
@@ -329,6 +348,16 @@ class Settings(BaseSettings):
     def audio_path(self) -> Path:
         """Directory of the local audio store."""
         return (self.audio_dir or self.data_dir / "audio").expanduser()
+
+    @property
+    def spool_path(self) -> Path:
+        """Where the web app spools an upload's body before checking it (swept of leftovers)."""
+        return self.data_dir / "tmp"
+
+    @property
+    def work_path(self) -> Path:
+        """Where workers write the normalised WAV of a recording (swept of leftovers)."""
+        return self.data_dir / "work"
 
     @property
     def queue_path(self) -> Path:

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from agent.crm.db import open_store
+from agent.leftovers import sweep_temp_dirs
 from agent.metrics import watch_queue
 from agent.settings import Settings, get_settings
 from api.body_limit import BodyLimit
@@ -42,8 +43,9 @@ read-only `council` role (works council) sees team totals only
 
 **Errors**: `{"detail": "...", "errors": [{"field", "message"}]}` with 401,
 403, 404, 409, 413, 415 or 422; 429 with `Retry-After` when a login or
-upload rate limit is reached. Request bodies are limited to `max_body_mb`
-(default 1 MB; 413 before login), except the recording upload.
+upload rate limit or a user's quota (waiting briefs, audio minutes a day) is
+reached. Request bodies are limited to `max_body_mb` (default 1 MB; 413
+before login), except the recording upload.
 
 **Operations**: `GET /healthz` (liveness), `GET /readyz` (dependencies),
 `GET /metrics` (Prometheus).
@@ -105,6 +107,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = open_store(settings.db_url)
     app.state.secret = load_secret_key(settings)
+    # Upload bodies a killed web process left half-spooled (this machine may run no worker).
+    sweep_temp_dirs(settings)
     install_error_handlers(app)
 
     from api.routes.recordings import UPLOAD_PATH

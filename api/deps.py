@@ -2,9 +2,9 @@
 
 Use them as ``Annotated`` types in route signatures (``session: SessionDep``,
 ``user: CurrentUser``), like the full-stack FastAPI template. The current
-user comes from a Bearer API token or from the signed session cookie; a
-cookie-authenticated API request that changes state must also send the
-session's CSRF token in ``X-CSRF-Token``.
+user comes from a Bearer API token or from the session cookie (a server-side
+session, :mod:`agent.sessions`); a cookie-authenticated API request that
+changes state must also send the session's CSRF token in ``X-CSRF-Token``.
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session
 
 from agent.auth import Principal, principal_of, token_principal
 from agent.crm.db import Store
-from agent.crm.models import Role, User
+from agent.crm.models import Role
 from agent.errors import PermissionDeniedError
+from agent.sessions import end_session_by_token, find_session, hash_session_token
 from agent.settings import Settings
 from api.errors import CsrfError, NotAuthenticated
-from api.security import COOKIE_NAME, csrf_ok, fingerprint, read_session_cookie
+from api.security import COOKIE_NAME, SessionData, csrf_ok
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -89,14 +90,20 @@ def resolve_principal(request: Request) -> Principal | None:
 
 #: A resolved user is reused for a few seconds: read endpoints then cost one database
 #: session, not two. A revoked token, deactivated user or changed password takes effect
-#: after at most this delay.
+#: after at most this delay; a session ended through this process (logout, "sign out
+#: everywhere") is dropped from the cache at once (:func:`forget_principals`).
 PRINCIPAL_TTL_S = 5.0
 _recent: dict[str, tuple[float, Principal | None, bool, object]] = {}
 
 
-def forget_principals() -> None:
-    """Drop cached users (tests, after changing users in-process)."""
-    _recent.clear()
+def forget_principals(user_id: int | None = None) -> None:
+    """Drop cached users: all of them, or those of ``user_id`` (whose sessions just ended)."""
+    if user_id is None:
+        _recent.clear()
+        return
+    for key, hit in list(_recent.items()):
+        if hit[1] is not None and hit[1].user_id == user_id:
+            _recent.pop(key, None)
 
 
 def _cache_key(request: Request) -> str | None:
@@ -114,21 +121,26 @@ def _lookup(request: Request, session: Session) -> Principal | None:
     if auth[:7].lower() == "bearer ":
         principal = token_principal(session, auth[7:].strip())
         if principal is None:
-            raise NotAuthenticated("The API token is unknown or revoked.")
+            raise NotAuthenticated("The API token is unknown, expired or revoked.")
     else:
-        data = read_session_cookie(request.app.state.secret, request.cookies.get(COOKIE_NAME))
-        if data is not None:
-            user = session.get(User, data.user_id)
-            if (
-                user is not None
-                and user.active
-                and user.tenant_id == data.tenant_id
-                and fingerprint(user.password_hash) == data.fingerprint
-            ):
-                principal = principal_of(session, user)
-                request.state.via_cookie = True
-                request.state.session_data = data
+        found = find_session(session, request.cookies.get(COOKIE_NAME))
+        if found is not None:
+            user, info = found
+            principal = principal_of(session, user)
+            request.state.via_cookie = True
+            request.state.session_data = SessionData(
+                info.id, user.id, hash_session_token(request.cookies[COOKIE_NAME])
+            )
     return principal
+
+
+def end_current_session(request: Request) -> None:
+    """End the session of the request's cookie on the server (logout) and forget it here."""
+    store: Store = request.app.state.store
+    with store.session() as session:
+        user_id = end_session_by_token(session, request.cookies.get(COOKIE_NAME))
+    if user_id is not None:
+        forget_principals(user_id)
 
 
 def check_csrf(request: Request, token: str | None) -> None:

@@ -7,7 +7,9 @@
 
 API clients (``/api/...`` or ``Accept: application/json``) get JSON
 ``{"detail": ..., "errors": [...]}``; browsers get a small HTML page, and an
-unauthenticated browser is sent to the login page.
+unauthenticated browser is sent to the login page. A 429 also carries
+``retry_after`` and ``message``, the reason in the user's language, which
+the web app shows.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from agent.errors import ImportRowError, RateLimitedError, WinbackError
+from agent.errors import ImportRowError, QuotaExceededError, RateLimitedError, WinbackError
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +87,22 @@ async def winback_error(request: Request, exc: Exception) -> Response:
             for line, field, reason in exc.problems
         ]
     headers = {}
+    detail = str(exc)
     if isinstance(exc, RateLimitedError):
         headers["Retry-After"] = str(exc.retry_after)
-    return _respond(request, status, str(exc), headers, **extra)
+        extra["retry_after"] = exc.retry_after
+        # The web app shows ``message``: the reason in the user's language (German first).
+        from api.i18n import text
+        from api.views import page_language
+
+        if isinstance(exc, QuotaExceededError):
+            message = text(exc.code, page_language(request), **exc.values)
+        else:
+            message = text("rate_limited", page_language(request), seconds=exc.retry_after)
+        extra["message"] = message
+        if not wants_json(request):
+            detail = message
+    return _respond(request, status, detail, headers, **extra)
 
 
 async def validation_error(request: Request, exc: Exception) -> Response:

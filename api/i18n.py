@@ -182,6 +182,51 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Calls planned: the system's daily plan from {day} to the end of the month "
         "(past plans are not stored).",
     },
+    # quotas on model work (agent/quotas.py) and other 429 answers
+    "rate_limited": {
+        "de": "Zu viele Anfragen. Bitte in {seconds} Sekunden erneut versuchen.",
+        "en": "Too many requests. Please try again in {seconds} seconds.",
+    },
+    "quota_briefs": {
+        "de": "Sie haben bereits {limit} Gesprächsvorbereitungen in der Warteschlange. "
+        "Bitte warten Sie, bis eine fertig ist (etwa {seconds} Sekunden).",
+        "en": "You already have {limit} briefs waiting. Please wait until one is done "
+        "(about {seconds} seconds).",
+    },
+    "quota_audio": {
+        "de": "Ihr Tageskontingent von {limit} Minuten Gesprächsaufnahmen ist erreicht "
+        "(bereits {used} Minuten in 24 Stunden, diese Aufnahme {minutes} Minuten). "
+        "Wieder möglich in etwa {hours} Stunden.",
+        "en": "Your daily allowance of {limit} minutes of recordings is used up ({used} "
+        "minutes in 24 hours, this recording {minutes} minutes). Possible again in about "
+        "{hours} hours.",
+    },
+    # the user's own page: sessions and API tokens
+    "me_title": {"de": "Mein Konto", "en": "My account"},
+    "sessions_title": {"de": "Angemeldete Geräte", "en": "Signed-in devices"},
+    "sessions_intro": {
+        "de": "Hier sind Sie gerade angemeldet. Beenden Sie Sitzungen, die Sie nicht kennen.",
+        "en": "You are signed in here. End any session you do not recognise.",
+    },
+    "session_device": {"de": "Browser", "en": "Browser"},
+    "session_address": {"de": "Adresse", "en": "Address"},
+    "session_since": {"de": "Seit", "en": "Since"},
+    "session_seen": {"de": "Zuletzt aktiv", "en": "Last active"},
+    "session_expires": {"de": "Läuft ab", "en": "Expires"},
+    "session_current": {"de": "diese Sitzung", "en": "this session"},
+    "session_end": {"de": "Abmelden", "en": "Sign out"},
+    "sessions_end_all": {"de": "Überall abmelden", "en": "Sign out everywhere"},
+    "tokens_title": {"de": "API-Tokens", "en": "API tokens"},
+    "tokens_none": {"de": "Keine gültigen API-Tokens.", "en": "No valid API tokens."},
+    "tokens_intro": {
+        "de": "API-Tokens bleiben beim Abmelden gültig; die Administration widerruft sie "
+        "(winback users revoke-token).",
+        "en": "API tokens stay valid when you sign out; an administrator revokes them "
+        "(winback users revoke-token).",
+    },
+    "token_name": {"de": "Name", "en": "Name"},
+    "token_used": {"de": "Zuletzt benutzt", "en": "Last used"},
+    "token_never": {"de": "nie", "en": "never"},
 }
 
 

@@ -1,13 +1,12 @@
-"""Session cookies, CSRF tokens and security headers.
+"""Session cookie names, CSRF tokens, the secret key and security headers.
 
-Sessions are stateless signed cookies (HMAC-SHA256 with the app's secret
-key, stdlib only): ``user id . tenant id . expiry . password fingerprint .
-signature``. The fingerprint is derived from the user's password hash, so
-changing a password ends every session of that user without a session
-table. The CSRF token of a session is an HMAC of the cookie's signature:
-forms and JavaScript send it back (hidden field or ``X-CSRF-Token`` header)
-and every state-changing request with a cookie must carry it. Requests with
-a Bearer token carry no ambient authority and need no CSRF token.
+The session cookie carries a random token of a server-side session
+(:mod:`agent.sessions`), so ending the session on the server ends the
+cookie. The CSRF token of a session is an HMAC, with the app's secret key,
+of the session's stored token hash: forms and JavaScript send it back
+(hidden field or ``X-CSRF-Token`` header) and every state-changing request
+with a cookie must carry it. Requests with a Bearer token carry no ambient
+authority and need no CSRF token.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ import hashlib
 import hmac
 import os
 import secrets
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +40,7 @@ SECURITY_HEADERS = {
 
 
 def load_secret_key(settings: Settings) -> bytes:
-    """The key that signs cookies: from settings, or generated once into data_dir (0600)."""
+    """The key that signs CSRF tokens: from settings, or generated once into data_dir (0600)."""
     if settings.secret_key is not None:
         value = settings.secret_key.get_secret_value()
         if len(value) < 32:
@@ -66,20 +64,13 @@ def load_secret_key(settings: Settings) -> bytes:
     return key.encode()
 
 
-def fingerprint(password_hash: str | None) -> str:
-    """A short, non-reversible digest of a password hash (ends sessions on change)."""
-    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
-
-
 @dataclass(frozen=True)
 class SessionData:
-    """What a valid session cookie says."""
+    """The server-side session a request's cookie belongs to (what CSRF tokens bind to)."""
 
+    session_id: int
     user_id: int
-    tenant_id: int
-    expires: int
-    fingerprint: str
-    signature: str
+    token_hash: str
 
 
 def _sign(key: bytes, payload: str) -> str:
@@ -87,37 +78,9 @@ def _sign(key: bytes, payload: str) -> str:
     return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
 
-def make_session_cookie(
-    key: bytes, user_id: int, tenant_id: int, password_hash: str | None, hours: float
-) -> str:
-    """Encode and sign a session for ``user_id`` valid for ``hours``."""
-    expires = int(time.time() + hours * 3600)
-    payload = f"{user_id}.{tenant_id}.{expires}.{fingerprint(password_hash)}"
-    return f"{payload}.{_sign(key, payload)}"
-
-
-def read_session_cookie(key: bytes, value: str | None) -> SessionData | None:
-    """The session of a cookie value, or None when missing, forged, malformed or expired."""
-    if not value or len(value) > 300:
-        return None
-    parts = value.split(".")
-    if len(parts) != 5:
-        return None
-    payload, signature = ".".join(parts[:4]), parts[4]
-    if not hmac.compare_digest(_sign(key, payload), signature):
-        return None
-    try:
-        user_id, tenant_id, expires = int(parts[0]), int(parts[1]), int(parts[2])
-    except ValueError:
-        return None
-    if expires < time.time():
-        return None
-    return SessionData(user_id, tenant_id, expires, parts[3], signature)
-
-
 def csrf_token(key: bytes, session: SessionData) -> str:
     """The CSRF token bound to one session."""
-    return _sign(key, "csrf:" + session.signature)
+    return _sign(key, "csrf:" + session.token_hash)
 
 
 def csrf_ok(key: bytes, session: SessionData, token: str | None) -> bool:

@@ -18,6 +18,13 @@ transaction, only if the job is still its own. A job whose worker died
 with no message for ``job_stale_s``) is enqueued again by
 :func:`recover_brief_jobs`, which runs with the pipeline's recovery sweep.
 A job ends ``done`` or ``failed`` with a reason; it never just vanishes.
+
+Fair order: each user's unfinished jobs form a lane, and only the lane's
+head (its oldest job) is on the queue; when it ends, the next one is
+enqueued. A rep who asks for twenty briefs at once therefore holds one
+place in the queue, not twenty, and an upload queued meanwhile waits for
+at most one brief per user. How many may wait at all is bounded by the
+``brief_queue_per_user`` quota (:mod:`agent.quotas`).
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ from agent.errors import NotFoundError, StorageError, WinbackError
 from agent.heartbeat import Heartbeat
 from agent.logs import bind, log_context
 from agent.metrics import observe_job
+from agent.quotas import check_brief_queue
 from agent.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -127,6 +135,7 @@ def start_brief_job(
         )
         created = job is None
         if job is None:
+            check_brief_queue(session, settings, user_id)
             job = BriefJob(
                 tenant_id=tenant_id,
                 account_id=account_id,
@@ -140,6 +149,8 @@ def start_brief_job(
             session.flush()
     if not created and not _looks_lost(job, settings.job_stale_s):
         return job
+    if not _is_head(store, job):
+        return job  # it waits for the user's earlier brief; that one's end enqueues it
     try:
         enqueue_brief_job(settings, job.id)
     except StorageError as exc:
@@ -150,6 +161,41 @@ def start_brief_job(
                     _end(row, BriefJobStatus.failed, str(exc))
         raise
     return job
+
+
+# --- one lane per user: fair order on a shared queue --------------------------
+
+
+def _lane(user_id: int | None) -> Select[Any]:
+    """The unfinished jobs of ``user_id``, oldest first: the head runs, the rest wait."""
+    return (
+        select(BriefJob)
+        .where(BriefJob.user_id == user_id, BriefJob.status.in_(UNFINISHED))
+        .order_by(BriefJob.created_at, BriefJob.id)
+    )
+
+
+def _is_head(store: Store, job: BriefJob) -> bool:
+    """Whether ``job`` is the one of its user's unfinished jobs that belongs on the queue."""
+    if job.user_id is None:
+        return True  # no user, no lane (the CLI runs its briefs in-process anyway)
+    with store.session() as session:
+        head = session.scalar(_lane(job.user_id).limit(1))
+    return head is None or head.id == job.id
+
+
+def _enqueue_next(settings: Settings, store: Store, user_id: int | None) -> None:
+    """After a job of ``user_id`` ended: put the next one of their lane on the queue."""
+    if user_id is None:
+        return
+    with store.session() as session:
+        head = session.scalar(_lane(user_id).limit(1))
+    if head is None or head.status != BriefJobStatus.queued:
+        return
+    try:
+        enqueue_brief_job(settings, head.id)
+    except StorageError:
+        log.warning("brief job %s left to the recovery sweep", head.id)
 
 
 def _looks_lost(job: BriefJob, stale_s: float, now: datetime | None = None) -> bool:
@@ -374,6 +420,14 @@ def _run(settings: Settings, job_id: str) -> str:
         return "skipped"
     bind(attempt=owned.attempt, account_id=owned.account_id)
     try:
+        return _run_claimed(store, settings, owned)
+    finally:
+        _enqueue_next(settings, store, owned.user_id)
+
+
+def _run_claimed(store: Store, settings: Settings, owned: BriefClaim) -> str:
+    job_id = owned.job_id
+    try:
         with heartbeat(store, owned, settings.job_heartbeat_s):
             brief = _generate(store, settings, owned)
     except WinbackError as exc:
@@ -452,6 +506,8 @@ def _index(store: Store, settings: Settings, tenant_id: int) -> Any:
 def jobs_to_requeue(store: Store, queued: set[tuple[str, str]], *, stale_s: float) -> list[str]:
     """Ids of unfinished jobs whose message is lost and that must be enqueued again.
 
+    Only the head of each user's lane is expected to have a message (the
+    others wait their turn). A head is lost when it is
     ``running`` with a stale heartbeat (the worker died), or ``queued`` for
     more than ``stale_s`` seconds (the grace period covers a worker that
     took the message but has not claimed the row yet); either only when no
@@ -460,12 +516,21 @@ def jobs_to_requeue(store: Store, queued: set[tuple[str, str]], *, stale_s: floa
     """
     now = now_utc()
     with store.session() as session:
-        rows = session.scalars(select(BriefJob).where(BriefJob.status.in_(UNFINISHED))).all()
-    return [
-        job.id
-        for job in rows
-        if (TASK_NAME, job.id) not in queued and _looks_lost(job, stale_s, now)
-    ]
+        rows = session.scalars(
+            select(BriefJob)
+            .where(BriefJob.status.in_(UNFINISHED))
+            .order_by(BriefJob.created_at, BriefJob.id)
+        ).all()
+    lost: list[str] = []
+    heads: set[int] = set()
+    for job in rows:
+        if job.user_id is not None:
+            if job.user_id in heads:
+                continue  # waits behind its user's head job: it has no message on purpose
+            heads.add(job.user_id)
+        if (TASK_NAME, job.id) not in queued and _looks_lost(job, stale_s, now):
+            lost.append(job.id)
+    return lost
 
 
 def recover_brief_jobs(settings: Settings, queued: set[tuple[str, str]] | None = None) -> int:

@@ -9,17 +9,27 @@ nothing behind:
 3. a repeated ``Idempotency-Key`` of the same uploader is checked against
    the content's hash without storing anything: the same recording is
    returned, other content is a conflict (:mod:`agent.calls.repeats`);
-4. the bytes stream into the audio store with the size limit enforced per
-   chunk, then the file is probed by content (:func:`agent.audio.probe_audio`);
-   on any failure the stored file is deleted again;
-5. one transaction writes the consent record, the recording and its
-   pending pipeline jobs; an earlier recording with the same content hash
-   (or key) is returned if it is the same user's same recording, any other
-   collision refuses the upload with a reason and removes the new file;
-6. the first step is enqueued; if the queue is unreachable the row and the
+4. the bytes stream into the audio store's staging area with the size
+   limit enforced per chunk, then the file is probed by content
+   (:func:`agent.audio.probe_audio`), which decodes every frame, so the
+   length that counts is the decoded one; on any failure the staged file is
+   deleted again;
+5. one transaction looks for an earlier recording with the same content
+   hash (or key): the same user's same recording is returned, any other
+   collision refuses the upload with a reason (:mod:`agent.calls.repeats`);
+   only a new recording is checked against the uploader's daily audio
+   minutes (:mod:`agent.quotas`) and written with its consent record and
+   pending pipeline jobs. A repeat, a conflict or a refusal removes the
+   staged file, and the earlier recording stays as it was;
+6. the staged file is moved into place under the key the row now knows;
+7. the first step is enqueued; if the queue is unreachable the row and the
    file are removed again and the error is raised, so "accepted" always
-   means "queued". (A crash between 5 and 6 is caught by the worker's
-   recovery sweep, which enqueues pending steps that have no message.)
+   means "queued".
+
+A process killed on the way leaves no audio that nothing deletes: before
+5 only the staging area holds it (swept by :mod:`agent.leftovers`); between
+5 and 6 the sweep moves the staged file into place, because the row exists;
+between 6 and 7 the worker's recovery sweep enqueues the pending step.
 """
 
 from __future__ import annotations
@@ -54,6 +64,7 @@ from agent.crm.models import (
     User,
 )
 from agent.errors import ConsentError, NotFoundError, PayloadTooLargeError, ValidationError
+from agent.quotas import check_audio_minutes
 from agent.settings import Settings
 from agent.transcription.types import ChannelLayout
 
@@ -158,9 +169,11 @@ def upload_recording(
     the same uploader sent the same content (or ``idempotency_key``) for the
     same account before. Raises :class:`ConsentError`, :class:`NotFoundError`,
     :class:`ValidationError`, :class:`MediaError`/:class:`PayloadTooLargeError`,
-    :class:`StorageError` or :class:`ConflictError` (a key reused for other
+    :class:`StorageError`, :class:`ConflictError` (a key reused for other
     content, or content someone else or another account already has; see
-    :mod:`agent.calls.repeats`); in every error case nothing is stored.
+    :mod:`agent.calls.repeats`) or, for a new recording that would take its
+    uploader over their daily audio minutes, :class:`QuotaExceededError`; in
+    every error case nothing is stored.
     """
     checked = _consent(consent)
     key = (idempotency_key or "").strip() or None
@@ -183,16 +196,17 @@ def upload_recording(
                 return _view(session, found, duplicate=True)
 
     audio = get_audio_store(settings)
-    stored = audio.put(source, max_bytes=int(settings.max_upload_mb * 1_000_000))
+    stored = audio.stage(source, max_bytes=int(settings.max_upload_mb * 1_000_000))
     try:
         info = probe_audio(
-            audio.path(stored.key),
+            audio.staged_path(stored.key),
             max_duration_s=settings.max_duration_s,
             name=filename or "The recording",
         )
         layout = _layout(info, channels, settings)
         recording_id, duplicate = _insert(
             store,
+            settings,
             tenant_id=tenant_id,
             account_id=account_id,
             contact_id=contact_id,
@@ -208,17 +222,20 @@ def upload_recording(
             filename=filename,
         )
     except BaseException:
-        audio.delete(stored.key)
+        audio.discard(stored.key)
         raise
     if duplicate:
-        audio.delete(stored.key)
-    elif enqueue:
-        from agent.calls.queue import enqueue_step
-
+        audio.discard(stored.key)
+    else:
         try:
-            enqueue_step(settings, STEPS[0], recording_id)
+            audio.commit(stored.key)  # the row knows the key now: the file may take it
+            if enqueue:
+                from agent.calls.queue import enqueue_step
+
+                enqueue_step(settings, STEPS[0], recording_id)
         except BaseException:
             _undo(store, recording_id)
+            audio.discard(stored.key)
             audio.delete(stored.key)
             raise
     with store.session() as session:
@@ -229,6 +246,7 @@ def upload_recording(
 
 def _insert(
     store: Store,
+    settings: Settings,
     *,
     tenant_id: int,
     account_id: int,
@@ -244,7 +262,11 @@ def _insert(
     call_date: date | None,
     filename: str | None,
 ) -> tuple[str, bool]:
-    """Write consent, recording and jobs in one transaction; return (id, duplicate)."""
+    """Write consent, recording and jobs in one transaction; return (id, duplicate).
+
+    A repeat is answered before the quota check: it stores nothing, so it
+    costs no audio minutes, and a retry gets its recording back.
+    """
     try:
         with store.session() as session:
             found = find_earlier(session, tenant_id, sha256=sha256, key=key)
@@ -252,6 +274,7 @@ def _insert(
                 check_repeat(found, uploader_id=user_id, account_id=account_id, sha256=sha256,
                              key=key)  # fmt: skip
                 return found.id, True
+            check_audio_minutes(session, settings, user_id, info.duration_s)
             consent_row = ConsentRecord(
                 tenant_id=tenant_id,
                 account_id=account_id,

@@ -239,6 +239,24 @@ def release_for_retry(store: Store, owned: Claim, reason: str, *, delay_s: float
     return True
 
 
+class LostClaim(RuntimeError):
+    """The step was taken over by another worker while this one was still running it."""
+
+
+def note_details(store: Store, owned: Claim, **values: Any) -> None:
+    """Record ``values`` in the owned job's details now, before the step finishes.
+
+    A step writes down the name of a file before it creates it, so that a
+    crash leaves only files the database knows (and the next attempt or
+    retention deletes). Raises :class:`LostClaim` when the job is not ours.
+    """
+    with store.session() as session:
+        job = _owned(session, owned)
+        if job is None:
+            raise LostClaim(f"step {owned.step} of {owned.recording_id} was taken over")
+        job.details = {**(job.details or {}), **values}
+
+
 def heartbeat(store: Store, owned: Claim, interval_s: float) -> Heartbeat:
     """A heartbeat that stamps ``details.heartbeat_at`` of the owned job while it runs."""
 

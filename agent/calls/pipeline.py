@@ -337,18 +337,26 @@ def _decode(settings: Settings, store: Store, owned: Claim) -> StepResult:
     audio = get_audio_store(settings)
     if not recording.storage_key:
         raise NotFoundError(f"Recording {recording.id} has no audio (deleted by retention?).")
+    if not audio.exists(recording.storage_key):
+        # The upload died between writing the row and moving the file into place.
+        audio.commit(recording.storage_key)
     source = audio.path(recording.storage_key)
     details = _job_details(store, owned.recording_id, "decode")
     old_key = details.get("normalised_key")
-    if old_key:  # left by an attempt that died after storing its output
+    if old_key:  # left by an attempt that died after naming (or storing) its output
         audio.delete(old_key)
+        audio.discard(old_key)
     layout = details.get("channels", "mono")
-    work = settings.data_dir / "work"
-    tmp = work / f"{owned.recording_id}.{owned.attempt}.wav"
+    # The name is recorded before the file exists, so a crash leaves no unknown audio.
+    key = audio.new_key()
+    _db_retry("note", jobs.note_details, store, owned, normalised_key=key)
+    # The work dir holds the WAV only while it is copied into the store; the sweep of
+    # crash leftovers empties it (agent/leftovers.py).
+    tmp = settings.work_path / f"{owned.recording_id}.{owned.attempt}.wav"
     try:
         duration = normalise_audio(source, tmp, channels=1 if layout == "mono" else 2)
         with tmp.open("rb") as fh:
-            stored = audio.put(fh, max_bytes=2**40)
+            stored = audio.put(fh, max_bytes=2**40, key=key)
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -148,7 +149,9 @@ def consumer_options(settings: Settings, workers: int, worker_type: str) -> dict
 
 
 def maintenance_loop(stop: threading.Event, interval_s: float) -> None:
-    """Until ``stop`` is set: re-queue lost work and purge what retention says is due.
+    """Until ``stop`` is set: clear crash leftovers, re-queue lost work, purge what is due.
+
+    Purged are: what retention says is due, and expired login sessions.
 
     Run by every ``winback worker`` and by the embedded worker of ``winback
     serve``, so a job lost with a killed process is picked up again within
@@ -156,17 +159,28 @@ def maintenance_loop(stop: threading.Event, interval_s: float) -> None:
     """
     from agent.calls.pipeline import recover
     from agent.crm.db import open_store
+    from agent.leftovers import ORPHAN_INTERVAL_S, sweep_leftovers
     from agent.privacy.retention import purge_due
+    from agent.sessions import purge_expired
     from agent.settings import get_settings
 
+    orphans_at = 0.0
     while True:
         settings = get_settings()
         try:
+            store = open_store(settings.db_url)
+            # Crash leftovers first: a staged upload whose row exists is moved into place
+            # before recover() hands its decode step to a worker.
+            due = time.monotonic() >= orphans_at
+            sweep_leftovers(settings, store, orphans=due)
+            if due:
+                orphans_at = time.monotonic() + ORPHAN_INTERVAL_S
             requeued = recover(settings)
             if requeued:
                 log.warning("recovered %d lost jobs", requeued)
             # Audio every sweep, transcripts/notes retention at most hourly (docs/privacy.md).
-            purge_due(open_store(settings.db_url), settings)
+            purge_due(store, settings)
+            purge_expired(store)
         except Exception:  # noqa: BLE001 - keep sweeping; the next round may succeed
             log.exception("maintenance sweep failed")
         if stop.wait(interval_s):

@@ -22,7 +22,10 @@ sent, or by the content's SHA-256 when it sent none. But a repeat is always
 The CLI uploads without a user (``uploaded_by`` None); its uploads repeat
 each other in the same way. Nothing here ever discards a recording: a
 conflict refuses the *new* upload with a reason, and the earlier one stays
-as it was.
+as it was. :mod:`agent.calls.intake` asks here twice: for a repeated key
+before a byte is stored, and for the content's hash once the audio is
+staged, before the quota check and the row; a repeat or a conflict then
+removes the staged file, so it costs neither disk nor audio minutes.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """``winback worker``: run the pipeline's queue consumer (SQLite or Redis queue).
 
 Besides Huey's consumer, the worker runs a small maintenance thread: at
-start and every ``recover_interval_s`` it re-enqueues steps whose message
-was lost with a killed worker (see :func:`agent.calls.pipeline.recover`)
-and applies the audio retention policy.
+start and every ``recover_interval_s`` it clears the files a killed process
+left behind (:mod:`agent.leftovers`), re-enqueues steps whose message was
+lost with a killed worker (see :func:`agent.calls.pipeline.recover`),
+applies the audio retention policy and purges expired login sessions.
 """
 
 from __future__ import annotations

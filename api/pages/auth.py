@@ -1,4 +1,4 @@
-"""Login, logout and the language switch."""
+"""Login, logout, the language switch, and the user's own page with their sessions."""
 
 from __future__ import annotations
 
@@ -8,13 +8,24 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from agent.auth import authenticate
+from agent.auth import authenticate, list_tokens
 from agent.crm.models import Role
-from agent.errors import PermissionDeniedError, RateLimitedError
-from api.deps import check_csrf, resolve_principal
+from agent.errors import NotFoundError, PermissionDeniedError, RateLimitedError
+from agent.sessions import end_all_sessions, end_session, list_sessions, start_session
+from api.deps import (
+    AnyUser,
+    IdPath,
+    SessionDep,
+    StoreDep,
+    check_csrf,
+    end_current_session,
+    forget_principals,
+    resolve_principal,
+)
 from api.i18n import LANGUAGES
 from api.ratelimit import client_ip, limiter_of
-from api.security import COOKIE_NAME, LANG_COOKIE, make_session_cookie
+from api.routes.auth import session_out
+from api.security import COOKIE_NAME, LANG_COOKIE
 from api.views import read_form, render
 
 router = APIRouter(include_in_schema=False)
@@ -92,10 +103,16 @@ async def login(request: Request) -> Response:
     if principal.role == Role.council and not target.startswith("/team"):
         target = "/team"  # the works council view is the only page a council member may open
     settings = request.app.state.settings
-    cookie = make_session_cookie(
-        request.app.state.secret, principal.user_id, principal.tenant_id,
-        principal.password_hash, settings.session_hours,
-    )  # fmt: skip
+
+    def open_session() -> str:
+        with store.session() as session:
+            token, _ = start_session(
+                session, principal.user_id, hours=settings.session_hours,
+                user_agent=request.headers.get("user-agent"), client_ip=client_ip(request),
+            )  # fmt: skip
+            return token
+
+    cookie = await run_in_threadpool(open_session)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         COOKIE_NAME, cookie, max_age=int(settings.session_hours * 3600), httponly=True,
@@ -106,10 +123,15 @@ async def login(request: Request) -> Response:
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
-    """End the browser session (needs the CSRF token, so no site can log a user out)."""
+    """End the browser session on the server (needs the CSRF token: no site can log a user out).
+
+    The session's row is deleted, so a copy of the cookie is worthless from now on.
+    """
     form = await read_form(request)
-    if resolve_principal(request) is not None:
+    principal = await run_in_threadpool(resolve_principal, request)
+    if principal is not None:
         check_csrf(request, form.get("csrf"))
+        await run_in_threadpool(end_current_session, request)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE_NAME, path="/")
     return response
@@ -123,3 +145,44 @@ def set_language(code: str, request: Request, next: str = "/") -> Response:  # n
         response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, samesite="lax",
                             secure=secure_cookie(request), httponly=True)  # fmt: skip
     return response
+
+
+@router.get("/me")
+def my_page(request: Request, session: SessionDep, user: AnyUser) -> Response:
+    """The user's own page: where they are signed in (with "sign out everywhere"), their tokens."""
+    sessions = [session_out(info, request) for info in list_sessions(session, user.user_id)]
+    tokens = list_tokens(session, user.user_id)
+    return render(request, "me.html", sessions=sessions, tokens=tokens)
+
+
+@router.post("/me/sessions/end-all")
+async def end_all(request: Request, store: StoreDep, user: AnyUser) -> Response:
+    """Sign out everywhere, this browser included; back to the login page."""
+    form = await read_form(request)
+    check_csrf(request, form.get("csrf"))
+
+    def end() -> None:
+        with store.session() as session:
+            end_all_sessions(session, user.user_id)
+
+    await run_in_threadpool(end)
+    forget_principals(user.user_id)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE_NAME, path="/")
+    return response
+
+
+@router.post("/me/sessions/{session_id}/end")
+async def end_one(session_id: IdPath, request: Request, store: StoreDep, user: AnyUser) -> Response:
+    """End one other session of the user (a lost laptop, a shared computer)."""
+    form = await read_form(request)
+    check_csrf(request, form.get("csrf"))
+
+    def end() -> bool:
+        with store.session() as session:
+            return end_session(session, user.user_id, session_id)
+
+    if not await run_in_threadpool(end):
+        raise NotFoundError("Session not found (ended already, or not yours).")
+    forget_principals(user.user_id)
+    return RedirectResponse("/me", status_code=303)

@@ -1,12 +1,21 @@
 """Recordings: streaming upload with consent, status with job progress, transcript.
 
 The upload body is the raw audio (``Content-Type: audio/*`` or
-``application/octet-stream``), not a multipart form: it streams to a
-temporary file with the size limit checked per chunk, so an oversized
-upload is refused with 413 while it streams (or at once from its
-``Content-Length``), and then goes through :func:`agent.calls.intake.upload_recording`,
-which probes the content (415 for anything that is not audio), stores it
-and queues the transcription. Consent travels in query parameters.
+``application/octet-stream``), not a multipart form. Before a byte of it is
+read, the caller's access to the account, their daily audio minutes
+(:mod:`agent.quotas`, 429 when used up) and their upload rate are checked.
+The body then streams to a spool file under ``data_dir/tmp`` (swept of crash
+leftovers, :mod:`agent.leftovers`) with the size limit checked per chunk, so
+an oversized upload is refused with 413 while it streams (or at once from its
+``Content-Length``), and goes through :func:`agent.calls.intake.upload_recording`,
+which answers a repeated key without storing anything, stages the audio and
+probes it (415 for anything that is not audio, 413 beyond ``max_duration_s``),
+checks content repeats and the quota again by the decoded length, then moves
+it into place and queues the transcription. A
+repeat is answered only with the caller's own recording (200, ownership
+checked here once more); other collisions are 409 with a reason
+(:mod:`agent.calls.repeats`). An upload that stores no new recording takes
+its count of the upload rate back. Consent travels in query parameters.
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ from agent.errors import (
     PayloadTooLargeError,
     PermissionDeniedError,
 )
+from agent.quotas import check_audio_minutes
 from api.access import get_account, get_owned, scoped
 from api.deps import CurrentUser, IdPath, SessionDep, SettingsDep, StoreDep
 from api.ratelimit import limiter_of
@@ -109,8 +119,14 @@ async def _spool(request: Request, limit: int, directory: str) -> str:
             "description": "The Idempotency-Key was used for other content, or the same audio "
             "is already stored for another account or by another user (nothing stored)."
         },
-        413: {"description": "Larger than max_upload_mb (refused while streaming)."},
-        429: {"description": "More than upload_limit_per_hour accepted uploads; see Retry-After."},
+        413: {
+            "description": "Larger than max_upload_mb (refused while streaming), or longer "
+            "than max_duration_s when decoded."
+        },
+        429: {
+            "description": "More than upload_limit_per_hour accepted uploads, or the daily "
+            "audio minutes (audio_minutes_per_day) used up; see Retry-After."
+        },
         415: {"description": "Not an audio file, or an unsupported Content-Type."},
         422: {"description": "Consent missing or invalid, or another bad parameter."},
     },
@@ -144,7 +160,10 @@ async def post_recording(
 
     def authorise() -> str:
         with store.session() as session:
-            return get_account(session, user, account_id).external_id
+            external_id = get_account(session, user, account_id).external_id
+            # Over the daily audio quota already: refused before a byte of the body is read.
+            check_audio_minutes(session, settings, user.user_id)
+            return external_id
 
     external_id = await run_in_threadpool(authorise)
     # Counted before the body is read, so a refused upload costs no disk or bandwidth; an
@@ -183,7 +202,7 @@ async def post_recording(
 
     try:
         limit = int(settings.max_upload_mb * 1_000_000)
-        path = await _spool(request, limit, str(settings.data_dir / "tmp"))
+        path = await _spool(request, limit, str(settings.spool_path))
         data = await run_in_threadpool(accept, path)
     except BaseException:
         await run_in_threadpool(limiter.upload_not_accepted, counted)

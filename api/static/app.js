@@ -16,7 +16,8 @@ async function api(method, url, body) {
   });
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
-    throw new Error(data.detail || ("HTTP " + response.status));
+    // "message" is the reason in the user's language (quotas, rate limits); else the detail.
+    throw new Error(data.message || data.detail || ("HTTP " + response.status));
   }
   return data;
 }
@@ -104,7 +105,9 @@ function setupUpload() {
       let data = {};
       try { data = JSON.parse(xhr.responseText); } catch (err) { data = {}; }
       if (xhr.status >= 300) {
-        const message = xhr.status === 409 ? form.dataset.conflict : data.detail;
+        // A 409 is shown as the form's German conflict text; else the reason in the user's
+        // language ("message": quotas, rate limits), else the detail.
+        const message = xhr.status === 409 ? form.dataset.conflict : (data.message || data.detail);
         showError("upload-error", message || ("HTTP " + xhr.status));
         document.getElementById("upload-button").disabled = false;
         return;

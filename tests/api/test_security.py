@@ -1,4 +1,4 @@
-"""Cookie signing, CSRF tokens, the secret key file; i18n and chart escaping."""
+"""CSRF tokens, the secret key file; i18n and chart escaping."""
 
 from __future__ import annotations
 
@@ -11,13 +11,7 @@ from agent.errors import ConfigError
 from agent.settings import Settings
 from api import charts
 from api.i18n import text
-from api.security import (
-    csrf_ok,
-    csrf_token,
-    load_secret_key,
-    make_session_cookie,
-    read_session_cookie,
-)
+from api.security import SessionData, csrf_ok, csrf_token, load_secret_key
 
 
 def test_secret_key_is_generated_once_with_0600(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -29,17 +23,13 @@ def test_secret_key_is_generated_once_with_0600(tmp_path) -> None:  # type: igno
         load_secret_key(Settings(data_dir=tmp_path, secret_key=SecretStr("short")))
 
 
-def test_cookie_round_trip_expiry_and_tampering() -> None:
+def test_csrf_tokens_are_bound_to_one_session_and_the_key() -> None:
     key = b"k" * 32
-    cookie = make_session_cookie(key, 7, 3, "scrypt$hash", hours=1)
-    data = read_session_cookie(key, cookie)
-    assert data is not None and (data.user_id, data.tenant_id) == (7, 3)
-    assert read_session_cookie(b"x" * 32, cookie) is None
-    assert read_session_cookie(key, cookie.replace("7.", "8.", 1)) is None
-    assert read_session_cookie(key, "garbage") is None
-    expired = make_session_cookie(key, 7, 3, None, hours=-1)
-    assert read_session_cookie(key, expired) is None
+    data = SessionData(session_id=1, user_id=7, token_hash="a" * 64)
+    other = SessionData(session_id=2, user_id=7, token_hash="b" * 64)
     assert csrf_ok(key, data, csrf_token(key, data))
+    assert not csrf_ok(key, other, csrf_token(key, data))
+    assert not csrf_ok(b"x" * 32, data, csrf_token(key, data))
     assert not csrf_ok(key, data, "nope") and not csrf_ok(key, data, None)
 
 

@@ -11,12 +11,14 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
-from agent.crm.db import make_engine
+from agent.crm.db import MIGRATIONS_DIR, make_engine
 from agent.crm.models import Base
 from tests.crm.test_migration_0002 import NOW, add_user, migrate_to
 
-HEAD = "0004"
+#: The newest revision (a failed downgrade must leave the database there).
+HEAD = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 
 
 def add_job(connection: sa.Connection, job_id: str, status: str = "queued") -> None:

@@ -127,6 +127,8 @@ def test_a_colleagues_file_is_409_without_revealing_their_recording(
     assert "already been uploaded by another user" in detail
     assert theirs["id"] not in copy.text and str(theirs["account_id"]) not in detail
     assert "note_id" not in copy.json()
+    staging = settings.audio_path / ".staging"  # the refused copy's staged file is gone
+    assert not staging.exists() or not any(staging.iterdir())
     # rep1's recording is untouched and still theirs alone.
     kept = client.get(f"/api/recordings/{theirs['id']}", headers=bearer(world, "rep1"))
     assert kept.status_code == 200 and kept.json()["account_id"] == world.objects["rep1"].account
