@@ -10,9 +10,9 @@ To keep the run bounded, the worker uses the **fake transcriber and the fake
 chat backend** (and fake embeddings): every recording goes through the real
 queue, pipeline, database writes and note store, but no model runs. The
 figures are therefore the web app's and the queue's, not Whisper's (see
-benchmarks/bench_api.py and bench_pipeline.py for those). The fake chat model
-has no answers queued, so the analysis of an uploaded call ends as a
-``failed`` draft (which the rep sees); the managers' review queue is seeded
+benchmarks/bench_api.py and bench_pipeline.py for those). The analysis runs the
+``decomposed`` design, whose fake chat model has no answers queued, so the
+analysis of an uploaded call ends as a ``failed`` draft (which the rep sees); the managers' review queue is seeded
 with ``--drafts`` (default 3 per rep) realistic ``pending_review`` drafts.
 
 Users (locust, headless, in this process, ``--seconds`` long):
@@ -336,6 +336,9 @@ def main() -> None:
         "WINBACK_TRANSCRIBER_BACKEND": "fake",
         "WINBACK_CHAT_BACKEND": "fake",
         "WINBACK_EMBEDDINGS_BACKEND": "fake",
+        # A chat design, so the fake chat model ends each analysis at once (the learned
+        # design would first train its classifiers for the fake embeddings).
+        "WINBACK_ANALYSIS_DESIGN": "decomposed",
         "WINBACK_ANALYZE_AFTER_TRANSCRIPTION": "true",
     }
     os.environ.update({k: v for k, v in env.items() if k.startswith("WINBACK_")})
