@@ -17,10 +17,12 @@ AS_OF = date(2011, 12, 9)
 
 
 def fill(store: Store, tenant_id: int, customers: int = 60) -> dict[str, int]:
-    """Customers who buy every ``gap`` days at ``value`` until a last day, in one session.
+    """Customers who buy regularly until a last day, written in one session.
 
-    Customer i buys ``2 + i % 5`` times, ``value`` grows with i, and every third
-    customer stops early (lapsed as of :data:`AS_OF` with 3 inactive months).
+    Customer i buys ``2 + i % 5`` times, every ``25 + 9 * (i % 7)`` days (buyers
+    differ in pace, or there would be no heterogeneity to fit), for ``50 + 20 i``
+    each; every third customer stops early (lapsed as of :data:`AS_OF` with 3
+    inactive months).
     """
     ids: dict[str, int] = {}
     with store.session() as session:
@@ -32,7 +34,7 @@ def fill(store: Store, tenant_id: int, customers: int = 60) -> dict[str, int]:
             purchases = 2 + i % 5
             last = date(2011, 6, 1) if i % 3 == 0 else date(2011, 11, 20)
             for k in range(purchases):
-                day = last - timedelta(days=40 * k + i % 7)
+                day = last - timedelta(days=(25 + 9 * (i % 7)) * k + i % 7)
                 session.add(
                     Order(
                         tenant_id=tenant_id,
