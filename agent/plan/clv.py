@@ -45,12 +45,17 @@ Array = NDArray[np.float64]
 #: Fewer customers than this, or fewer repeat buyers, is "too little history to fit".
 MIN_CUSTOMERS = 30
 MIN_REPEAT_CUSTOMERS = 10
-# Log-parameter bounds of the optimiser. ``a`` may run to its lower bound: no
-# visible dropout is a legitimate fit (BG/NBD becomes NBD); ``r``, ``alpha``
-# and the spend parameters at a bound mean the data could not pin them down.
+# Log-parameter bounds of the optimiser. A parameter may run to a bound where the
+# data show a limiting case, which the formulas handle: ``a`` to its lower bound
+# when no dropout is visible (BG/NBD becomes NBD), ``r`` and ``alpha`` upwards when
+# all customers buy at much the same pace, ``p`` upwards when each customer spends
+# about the same every time (the expected spend becomes the customer's own average).
+# Only a purchase rate stuck at the *lower* bound leaves nothing to predict with.
 _LOG_BOUNDS_BGNBD = [(-10.0, 10.0), (-10.0, 15.0), (-20.0, 10.0), (-20.0, 15.0)]
 _LOG_BOUNDS_GG = [(-10.0, 10.0), (-10.0, 10.0), (-10.0, 20.0)]
 _AT_BOUND = 1e-3
+#: The sanity check of a fit predicts this far ahead (days).
+_CHECK_DAYS = 365.0
 
 
 class FitRefused(Exception):
@@ -190,8 +195,8 @@ def _minimise(
     return np.asarray(result.x, dtype=np.float64)
 
 
-def _at_bound(value: float, bound: tuple[float, float]) -> bool:
-    return value - bound[0] < _AT_BOUND or bound[1] - value < _AT_BOUND
+def _at_lower_bound(value: float, bound: tuple[float, float]) -> bool:
+    return value - bound[0] < _AT_BOUND
 
 
 def fit(h: Histories) -> ClvModel:
@@ -199,9 +204,10 @@ def fit(h: Histories) -> ClvModel:
 
     Refused: fewer than :data:`MIN_CUSTOMERS` customers or
     :data:`MIN_REPEAT_CUSTOMERS` repeat buyers (a new tenant, one order per
-    customer), non-finite results, a purchase rate (``r``, ``alpha``) or a
-    spend parameter stuck at the optimiser's bound, and a spend model without
-    a finite mean (``q <= 1``).
+    customer), an optimiser that ends on non-finite values, a purchase rate
+    (``r``, ``alpha``) at its lower bound, a spend model without a finite
+    mean (``q <= 1``), and any fit whose predictions for these customers are
+    not finite probabilities and non-negative amounts.
     """
     repeat = int(np.sum(h.x > 0))
     if len(h) < MIN_CUSTOMERS or repeat < MIN_REPEAT_CUSTOMERS:
@@ -215,7 +221,7 @@ def fit(h: Histories) -> ClvModel:
         return float(-np.mean(_bgnbd_log_likelihood(log_params, h)))
 
     bg = _minimise(nll, [1.0, scale, 1.0, 1.0], _LOG_BOUNDS_BGNBD, "purchase model")
-    if _at_bound(bg[0], _LOG_BOUNDS_BGNBD[0]) or _at_bound(bg[1], _LOG_BOUNDS_BGNBD[1]):
+    if _at_lower_bound(bg[0], _LOG_BOUNDS_BGNBD[0]) or _at_lower_bound(bg[1], _LOG_BOUNDS_BGNBD[1]):
         raise FitRefused("the purchase rate could not be estimated from this history")
 
     positive = h.spend > 0
@@ -227,10 +233,17 @@ def fit(h: Histories) -> ClvModel:
         return float(-np.mean(_gg_log_likelihood(log_params, n, m)))
 
     gg = _minimise(gg_nll, [1.0, 2.0, float(np.mean(m))], _LOG_BOUNDS_GG, "spend model")
-    if any(_at_bound(v, bound) for v, bound in zip(gg, _LOG_BOUNDS_GG, strict=True)):
-        raise FitRefused("the spend per purchase could not be estimated from this history")
     p, q, gamma = (float(v) for v in np.exp(gg))
     if q <= 1.0:
         raise FitRefused(f"the spend model has no finite mean (q = {q:.3g} <= 1)")
     r, alpha, a, b = (float(v) for v in np.exp(bg))
-    return ClvModel(r=r, alpha=alpha, a=a, b=b, p=p, q=q, gamma=gamma)
+    model = ClvModel(r=r, alpha=alpha, a=a, b=b, p=p, q=q, gamma=gamma)
+    chance, revenue = model.p_return(h, _CHECK_DAYS), model.expected_revenue(h, _CHECK_DAYS)
+    if not (
+        np.all(np.isfinite(chance))
+        and np.all((chance >= 0) & (chance <= 1))
+        and np.all(np.isfinite(revenue))
+        and np.all(revenue >= 0)
+    ):
+        raise FitRefused("the fitted models give no finite predictions for these customers")
+    return model

@@ -7,8 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from agent.crm.db import Store
+from agent.crm.db import Store, open_store
 from agent.crm.models import Account, CallNote, CallOutcome, NoteStatus, Order
+from agent.demo import DEMO_AS_OF
+from agent.demo import seed as seed_demo
 from agent.plan import build_plan
 from agent.plan.chances import PRIOR_STRENGTH, segment_chances, update
 from tests.plan.conftest import Seeder
@@ -84,6 +86,20 @@ def test_enough_history_uses_the_model_and_explains_each_value(store: Store, see
     values = [c.score_parts.expected_value for c in plan.callable]
     assert values == sorted(values, reverse=True)
     assert plan.pareto.total_expected_value == pytest.approx(sum(values), abs=0.05)
+
+
+def test_the_demo_tenant_is_valued_by_the_model(sqlite_url: str) -> None:
+    # Its customers spend much the same on every order: the spend model runs to its
+    # limit (each customer's own average), which is a valid fit, not a reason to give up.
+    store = open_store(sqlite_url)
+    stats = seed_demo(store)
+    with store.session() as session:
+        plan = build_plan(session, stats.tenant_id, DEMO_AS_OF)
+    assert plan.model.kind == "bgnbd_gamma_gamma", plan.model.message
+    assert plan.callable and plan.callable[0].score_parts.value_source == "model"
+    # Rated relationships: the ranking follows the call value, not the expected value alone.
+    values = [c.score_parts.call_value for c in plan.callable]
+    assert values == sorted(values, reverse=True)
 
 
 def test_a_new_tenant_with_one_order_each_falls_back_to_the_prior_with_a_message(
