@@ -148,7 +148,7 @@ def _print_model(plan: Plan) -> None:
     model = plan.model
     if model.kind == "prior":
         err_console.print(f"[yellow]{model.message}[/yellow]")
-    else:
+    elif model.kind == "bgnbd_gamma_gamma":
         console.print(
             f"Value model: BG/NBD + Gamma-Gamma fitted on {model.customers} customers "
             f"({model.repeat_customers} with a repeat purchase) in {model.fit_seconds:.2f} s."

@@ -248,7 +248,7 @@ def run_backtest(
     bins: list[ReliabilityBin] | None = None
     mean_p = mean_o = max_gap = None
     within_005 = within_2se = None
-    if plan.model.kind != "prior" and n:
+    if plan.model.kind == "bgnbd_gamma_gamma" and n:
         model = ClvModel(**plan.model.params)
         tenant = purchase_histories(session, tenant_id, as_of)
         predicted = model.p_return(tenant.histories.take(tenant.index_of(ids)), (end - as_of).days)

@@ -18,7 +18,7 @@ from agent.plan.chances import SegmentChance, segment_chances
 from agent.plan.lapse import LapsedAccount, find_lapsed, validate_months
 from agent.plan.pareto import Pareto, pareto_curve
 from agent.plan.scoring import ScoreParts
-from agent.plan.valuation import ValueModel, prior_only, value_accounts
+from agent.plan.valuation import ValueModel, nothing_to_value, value_accounts
 from agent.settings import get_settings
 
 #: Account statuses that are listed with the reason but never called (method, step 1).
@@ -48,7 +48,7 @@ class Plan(BaseModel):
     customers: list[PlanCustomer]
     pareto: Pareto
     model: ValueModel = Field(
-        default_factory=lambda: prior_only("no lapsed customers"),
+        default_factory=nothing_to_value,
         description="The valuation used (model or transparent prior) and why.",
     )
     segments: list[SegmentChance] = Field(

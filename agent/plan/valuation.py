@@ -52,8 +52,9 @@ REFERENCE_CHANCE = prior_chance(None)
 class ValueModel(BaseModel):
     """Which valuation the plan used, on how much history, and why."""
 
-    kind: Literal["bgnbd_gamma_gamma", "prior"] = Field(
-        description="'bgnbd_gamma_gamma' (fitted models) or 'prior' (the transparent prior)."
+    kind: Literal["bgnbd_gamma_gamma", "prior", "none"] = Field(
+        description="'bgnbd_gamma_gamma' (fitted models), 'prior' (the transparent prior) "
+        "or 'none' (no lapsed customer to value)."
     )
     message: str | None = Field(description="Why the prior is used; null with the model.")
     customers: int = Field(description="Customers with a purchase up to the as-of day.")
@@ -73,6 +74,19 @@ def prior_only(reason: str, customers: int = 0, repeat: int = 0) -> ValueModel:
         ),
         customers=customers,
         repeat_customers=repeat,
+        params={},
+        horizon_days=VALUE_HORIZON_DAYS,
+        fit_seconds=0.0,
+    )
+
+
+def nothing_to_value() -> ValueModel:
+    """The description of a plan without lapsed customers: nothing was valued or fitted."""
+    return ValueModel(
+        kind="none",
+        message=None,
+        customers=0,
+        repeat_customers=0,
         params={},
         horizon_days=VALUE_HORIZON_DAYS,
         fit_seconds=0.0,
@@ -109,7 +123,7 @@ def value_accounts(
 ) -> tuple[list[tuple[float, ScoreParts]], ValueModel]:
     """Score ``accounts`` (in input order) with the model, else the prior; say which."""
     if not accounts:
-        return [], prior_only("no lapsed customers")
+        return [], nothing_to_value()
     tenant = purchase_histories(session, tenant_id, as_of)
     model, info = fit_model(tenant)
     if model is None:

@@ -126,4 +126,3 @@ def test_identical_customers_do_not_give_a_silent_nonsense_fit() -> None:
         return
     for values in (model.p_return(h, 365), model.expected_revenue(h, 365)):
         assert np.all(np.isfinite(values)) and np.all(values >= 0)
-

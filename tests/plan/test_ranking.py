@@ -122,6 +122,8 @@ def test_json_contract(store: Store, seed: Seeder) -> None:
 def test_no_orders_gives_an_empty_plan(store: Store, seed: Seeder) -> None:
     plan = plan_for(store, seed.tenant())
     assert plan.customers == [] and plan.pareto.cutoff_rank == 0
+    # Nothing to value: no model, and no "too little history" message either.
+    assert plan.model.kind == "none" and plan.model.message is None
 
 
 def test_bad_months_are_rejected(store: Store, seed: Seeder) -> None:
