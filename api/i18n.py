@@ -191,6 +191,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "spend {spend}",
     },
     "top_calls": {"de": "Die ersten Anrufe und ihr Wert", "en": "The first calls and their value"},
+    "call_value_note": {
+        "de": "Reihenfolge: erwarteter Wert × Gewinnchance der Beziehung ÷ 30 % (nicht bewertet), "
+        "so kommen leichte Beziehungen zuerst.",
+        "en": "Order: expected value × the relationship's win-back chance ÷ 30 % (not rated), "
+        "so easy relationships come first.",
+    },
     "segments_title": {
         "de": "Gewinnchance eines Anrufs je Beziehung (aus freigegebenen Ergebnissen)",
         "en": "Win-back chance of a call per relationship (from approved outcomes)",

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from agent.auth import Principal
 from agent.crm.db import Store
@@ -124,8 +124,10 @@ class ExplainedCall(BaseModel):
     p_return: float
     expected_spend: float
     expected_value: float
-    call_value: float
+    call_value: float = Field(description="What the list is ranked by.")
     segment: str
+    ease: int | None = Field(description="The rep's ease rating; null when not rated.")
+    win_back_chance: float = Field(description="The segment's win-back chance of a call.")
     explanation: str
 
 
@@ -148,6 +150,11 @@ class PlanModelOut(BaseModel):
     excluded: list[ExcludedAccount]
 
 
+def plan_segment_chance(plan: Plan, segment: str) -> float:
+    """The win-back chance of ``segment`` in ``plan`` (the prior when it is not listed)."""
+    return next((s.chance for s in plan.segments if s.segment == segment), 0.0)
+
+
 def plan_model(plan: Plan, top: int = 10) -> PlanModelOut:
     """The explanation of ``plan`` for the manager (shared by the API and the page)."""
     calls = [
@@ -161,6 +168,8 @@ def plan_model(plan: Plan, top: int = 10) -> PlanModelOut:
             expected_value=c.score_parts.expected_value,
             call_value=c.score_parts.call_value,
             segment=c.score_parts.segment,
+            ease=c.score_parts.ease if c.score_parts.ease_known else None,
+            win_back_chance=plan_segment_chance(plan, c.score_parts.segment),
             explanation=c.score_parts.explanation,
         )
         for c in plan.callable[:top]

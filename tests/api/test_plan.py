@@ -56,6 +56,7 @@ def test_model_explains_values_segments_and_exclusions(client: TestClient, world
     assert first["expected_value"] == pytest.approx(
         first["p_return"] * first["expected_spend"], rel=1e-3
     )
+    assert (first["ease"], first["win_back_chance"]) == (3, 0.3)
     assert data["excluded"] == []
     assert client.get("/api/plan/model", headers=bearer(world, "rep1")).status_code == 403
     assert client.get("/api/plan/model?top=-1", headers=bearer(world, "boss")).status_code == 422
