@@ -242,7 +242,12 @@ def run_backtest(
         )
     if plan.model.kind == "prior" and plan.model.message:
         warnings.append(plan.model.message)
-    if n and not returned.any():
+    if not n:
+        warnings.append(
+            f"No lapsed customer to rank as of {as_of.isoformat()} "
+            f"({months} months without an order): choose a later --as-of or fewer months."
+        )
+    elif not returned.any():
         warnings.append("No ranked customer ordered in the window: the shares are undefined.")
 
     bins: list[ReliabilityBin] | None = None

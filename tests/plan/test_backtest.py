@@ -146,6 +146,18 @@ def test_bad_input_is_refused_with_the_reason(
         run_backtest(session, t, as_of, horizon, months)
 
 
+def test_a_day_before_any_lapse_says_there_is_nothing_to_rank(store: Store, seed: Seeder) -> None:
+    t = seed.tenant()
+    account = seed.account(t, "a")
+    seed.order(t, account, date(2011, 5, 1), 10)
+    seed.order(t, account, date(2011, 6, 1), 10)
+    with store.session() as session:
+        result = run_backtest(session, t, date(2011, 5, 2), 6, 3)
+    assert result.lapsed == 0 and result.model.kind == "none" and result.reliability is None
+    assert "No lapsed customer to rank as of 2011-05-02" in result.warnings[-1]
+    assert result.rankings[0].value_share["top_20"] is None and result.rankings[0].auc is None
+
+
 def test_a_tenant_without_orders_has_nothing_to_backtest(store: Store, seed: Seeder) -> None:
     t = seed.tenant()
     with store.session() as session, pytest.raises(ValidationError, match="no orders"):
