@@ -28,6 +28,7 @@ audit:
 bench:
 	.venv/bin/python benchmarks/bench_import.py
 	.venv/bin/python benchmarks/bench_plan.py
+	.venv/bin/python benchmarks/bench_backtest.py
 
 eval:
 	.venv/bin/winback eval calls evals/datasets/calls.dev.v0.jsonl

@@ -227,6 +227,52 @@ TEXTS: dict[str, dict[str, str]] = {
     "token_name": {"de": "Name", "en": "Name"},
     "token_used": {"de": "Zuletzt benutzt", "en": "Last used"},
     "token_never": {"de": "nie", "en": "never"},
+    # the plan's value model, win-back chances and exclusions
+    "value_model": {"de": "Wie der Plan Kunden bewertet", "en": "How the plan values customers"},
+    "value_model_fitted": {
+        "de": "Kaufmodell (BG/NBD) und Umsatzmodell (Gamma-Gamma), angepasst an {customers} "
+        "Kunden, davon {repeat} mit Wiederkauf.",
+        "en": "Purchase model (BG/NBD) and spend model (Gamma-Gamma), fitted on {customers} "
+        "customers, {repeat} of them with a repeat purchase.",
+    },
+    "value_model_prior": {
+        "de": "Zu wenig Bestellhistorie für das Modell ({customers} Kunden, {repeat} mit "
+        "Wiederkauf): Rangfolge nach der transparenten Annahme (Gewinnchance 10 % × "
+        "Beziehung, halbiert je 12 Monate Pause).",
+        "en": "Too little order history for the model ({customers} customers, {repeat} with a "
+        "repeat purchase): ranked by the transparent prior (win-back chance 10 % × ease, "
+        "halved per 12 months lapsed).",
+    },
+    "value_explain": {
+        "de": "Erwarteter Wert in den nächsten 12 Monaten: {value} = P(Rückkehr) {p} × "
+        "erwarteter Umsatz {spend}",
+        "en": "Expected value in the next 12 months: {value} = P(return) {p} × expected "
+        "spend {spend}",
+    },
+    "top_calls": {"de": "Die ersten Anrufe und ihr Wert", "en": "The first calls and their value"},
+    "call_value_note": {
+        "de": "Reihenfolge: erwarteter Wert × Gewinnchance der Beziehung ÷ 30 % (nicht bewertet), "
+        "so kommen leichte Beziehungen zuerst.",
+        "en": "Order: expected value × the relationship's win-back chance ÷ 30 % (not rated), "
+        "so easy relationships come first.",
+    },
+    "segments_title": {
+        "de": "Gewinnchance eines Anrufs je Beziehung (aus freigegebenen Ergebnissen)",
+        "en": "Win-back chance of a call per relationship (from approved outcomes)",
+    },
+    "segment": {"de": "Beziehung", "en": "Relationship"},
+    "segment_unrated": {"de": "nicht bewertet", "en": "not rated"},
+    "segment_prior": {"de": "Annahme", "en": "Prior"},
+    "segment_outcomes": {"de": "Ergebnisse", "en": "Outcomes"},
+    "segment_reactivated": {"de": "reaktiviert", "en": "reactivated"},
+    "segment_open": {"de": "offen", "en": "open"},
+    "segment_chance": {"de": "Gewinnchance", "en": "Win-back chance"},
+    "segment_interval": {"de": "90-%-Intervall", "en": "90 % interval"},
+    "excluded_title": {"de": "Nicht angerufen", "en": "Not called"},
+    "excluded_none": {"de": "Kein Kunde ausgeschlossen.", "en": "No customer excluded."},
+    "excluded_insolvent": {"de": "insolvent", "en": "insolvent"},
+    "excluded_lost": {"de": "verloren", "en": "lost"},
+    "excluded_do_not_contact": {"de": "keinen Kontakt wünschen", "en": "do not contact"},
 }
 
 

@@ -18,7 +18,10 @@ What the plan reads and how each change shows in the version:
 * accounts (status, owner, ease, name): every ORM or import update sets
   ``updated_at`` (``max(updated_at)``); inserts and deletes change the count;
 * users (active reps, names): added only; the count, the number of active
-  users and ``max(users.id)``.
+  users and ``max(users.id)``;
+* approved call outcomes (they update the win-back chance per segment): an
+  approval or rejection sets ``reviewed_at`` (``max(call_notes.reviewed_at)``)
+  and a new or deleted note changes ``count(call_notes)``.
 
 As a safety net for changes outside these paths (hand-written SQL), a
 cached plan also expires after :data:`TTL_S` seconds, and the web app
@@ -38,7 +41,7 @@ from sqlalchemy import BindParameter, Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from agent.auth import Principal
-from agent.crm.models import Account, ErasureTombstone, Order, User
+from agent.crm.models import Account, CallNote, ErasureTombstone, Order, User
 from agent.plan import DailyPlan, Plan, build_plan, daily_plan
 from agent.settings import get_settings
 from api.responses import json_bytes
@@ -70,6 +73,8 @@ def _version_query() -> Select[Any]:
         scalar(func.count(User.id), User.tenant_id == tenant, User.active.is_(True)),
         scalar(func.max(User.id), User.tenant_id == tenant),
         scalar(func.max(ErasureTombstone.id), ErasureTombstone.tenant_id == tenant),
+        scalar(func.count(CallNote.id), CallNote.tenant_id == tenant),
+        scalar(func.max(CallNote.reviewed_at), CallNote.tenant_id == tenant),
     )
 
 

@@ -12,8 +12,9 @@ queue, pipeline, database writes and note store, but no model runs. The
 figures are therefore the web app's and the queue's, not Whisper's (see
 benchmarks/bench_api.py and bench_pipeline.py for those). The analysis runs the
 ``decomposed`` design, whose fake chat model has no answers queued, so the
-analysis of an uploaded call ends as a ``failed`` draft (which the rep sees); the managers' review queue is seeded
-with ``--drafts`` (default 3 per rep) realistic ``pending_review`` drafts.
+analysis of an uploaded call ends as a ``failed`` draft (which the rep sees);
+the managers' review queue is seeded with ``--drafts`` (default 3 per rep)
+realistic ``pending_review`` drafts.
 
 Users (locust, headless, in this process, ``--seconds`` long):
 

@@ -5,6 +5,9 @@ contract of :class:`agent.plan.Plan`; without ``--json`` it prints the top of
 the list as a table with the excluded count and the Pareto cut-off.
 ``winback plan daily --days 5 --per-rep 2 --ics DIR`` plans the calls of the
 next working days and writes one ``<username>.ics`` per rep.
+``winback plan backtest --as-of D --horizon-months 6 --inactive-months 3``
+ranks as of a past day and scores the ranking on the orders that followed
+(:mod:`agent.plan.backtest`).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from agent.crm.db import get_tenant
 from agent.crm.models import Tenant
 from agent.errors import ValidationError
 from agent.plan import Plan, build_plan, daily_plan, pareto_curve, write_ics
+from agent.plan.backtest import Backtest, run_backtest
 from agent.plan.lapse import has_orders, validate_months
 from agent.settings import get_settings
 
@@ -105,7 +109,8 @@ def _resolve(
 
 def _print_table(plan: Plan, limit: int) -> None:
     table = Table(title=f"Win-back plan as of {plan.as_of} ({plan.inactive_months} months)")
-    for column in ("Rank", "Customer", "ID", "Last order", "Score", "Exp. value", "Ease"):
+    columns = ("Rank", "Customer", "ID", "Last order", "Score", "P(return)", "Exp. spend")
+    for column in (*columns, "Exp. value", "Ease"):
         table.add_column(column, justify="right" if column != "Customer" else "left")
     for customer in plan.callable[:limit]:
         parts = customer.score_parts
@@ -115,10 +120,17 @@ def _print_table(plan: Plan, limit: int) -> None:
             customer.external_id,
             str(customer.last_order_date),
             f"{customer.score:.1f}",
+            f"{parts.p_return:.0%}",
+            f"{parts.expected_spend:,.2f}",
             f"{parts.expected_value:,.2f}",
             f"{parts.ease}" + ("" if parts.ease_known else "?"),
         )
     console.print(table)
+    console.print("Expected value over the next 12 months = P(return) x expected spend.")
+    if plan.callable:
+        first = plan.callable[0]
+        console.print(f"#1 {first.name}: {first.score_parts.explanation}", highlight=False)
+    _print_model(plan)
     reasons = Counter(c.excluded for c in plan.customers if c.excluded)
     detail = ", ".join(f"{reason}: {count}" for reason, count in sorted(reasons.items()))
     console.print(
@@ -130,6 +142,24 @@ def _print_table(plan: Plan, limit: int) -> None:
         f"({pareto.cutoff_share_of_calls:.0%}) reach {get_settings().pareto_value_share:.0%} "
         f"of the expected value {pareto.total_expected_value:,.2f}."
     )
+
+
+def _print_model(plan: Plan) -> None:
+    model = plan.model
+    if model.kind == "prior":
+        err_console.print(f"[yellow]{model.message}[/yellow]")
+    elif model.kind == "bgnbd_gamma_gamma":
+        console.print(
+            f"Value model: BG/NBD + Gamma-Gamma fitted on {model.customers} customers "
+            f"({model.repeat_customers} with a repeat purchase) in {model.fit_seconds:.2f} s."
+        )
+    learned = [s for s in plan.segments if s.outcomes or s.open]
+    for segment in learned:
+        console.print(
+            f"Win-back chance {segment.segment}: {segment.chance:.0%} "
+            f"(prior {segment.prior:.0%}; {segment.outcomes} decided outcomes, "
+            f"{segment.reactivated} reactivated; {segment.open} open)"
+        )
 
 
 @plan_app.callback()
@@ -232,6 +262,80 @@ def daily(
             console.print(f"  #{candidate.rank} {candidate.name} ({candidate.external_id})")
     for path in files:
         console.print(f"Wrote {path}")
+
+
+def _print_backtest(result: Backtest) -> None:
+    console.print(
+        f"Backtest as of {result.as_of}: {result.lapsed} ranked lapsed customers "
+        f"({result.inactive_months} months inactive), {result.excluded} excluded; "
+        f"window to {result.horizon_end} ({result.horizon_days} days): "
+        f"{result.returners} returned with {result.realised_revenue:,.2f} net revenue."
+    )
+    for warning in result.warnings:
+        err_console.print(f"[yellow]{warning}[/yellow]")
+    table = Table(
+        title="Top 10/20/30 % of each list",
+        caption="V: share of the realised revenue, R: share of the returners",
+    )
+    table.add_column("Ranking")
+    for head in ("V10", "V20", "V30", "R10", "R20", "R30", "AUC"):
+        table.add_column(head, justify="right")
+
+    def cell(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1%}"
+
+    for ranking in result.rankings:
+        table.add_row(
+            ranking.name,
+            *(cell(v) for v in ranking.value_share.values()),
+            *(cell(v) for v in ranking.returner_share.values()),
+            "-" if ranking.auc is None else f"{ranking.auc:.3f}",
+        )
+    console.print(table)
+    if result.reliability is None:
+        return
+    calibration = Table(title="Predicted return probability in deciles")
+    for head in ("Customers", "Predicted", "Observed", "Gap", "Std. err."):
+        calibration.add_column(head, justify="right")
+    for row in result.reliability:
+        calibration.add_row(
+            str(row.customers),
+            f"{row.predicted:.3f}",
+            f"{row.observed:.3f}",
+            f"{row.gap:+.3f}",
+            f"{row.stderr:.3f}",
+        )
+    console.print(calibration)
+    console.print(
+        f"Mean predicted {result.mean_predicted:.3f}, observed {result.mean_observed:.3f}; "
+        f"largest decile gap {result.max_calibration_gap:.3f}; "
+        f"{result.deciles_within_005} of {len(result.reliability)} deciles within ±0.05, "
+        f"{result.deciles_within_2se} within 2 standard errors."
+    )
+
+
+@plan_app.command("backtest")
+def backtest(
+    as_of: Annotated[str, typer.Option("--as-of", help="Rank as of this past day, YYYY-MM-DD.")],
+    horizon_months: Annotated[
+        int, typer.Option("--horizon-months", help="Months after --as-of to score against.")
+    ] = 6,
+    inactive_months: MonthsOption = None,
+    json_output: JsonOption = False,
+    db: DbOption = None,
+    tenant: TenantOption = None,
+) -> None:
+    """Rank as of a past day and score the ranking on the orders that followed."""
+    _positive(horizon_months, "--horizon-months")
+    day, months = _resolve(db, tenant, as_of, inactive_months)
+    settings, store = store_for()
+    with store.session() as session:
+        tenant_row = get_tenant(session, settings.tenant)
+        result = run_backtest(session, tenant_row.id, day, horizon_months, months)
+    if json_output:
+        print_json(result.model_dump(mode="json"))
+        return
+    _print_backtest(result)
 
 
 def register(app: typer.Typer) -> None:

@@ -48,8 +48,7 @@ def describe(call: PlannedCall) -> str:
         f"Umsatz netto: {parts.revenue:,.2f} · Bestellungen: {parts.frequency}"
         f" · Kundenbeziehung seit {parts.tenure_days} Tagen",
         f"Beziehung (1-5): {parts.ease}" + ("" if parts.ease_known else " (nicht bewertet)"),
-        f"Erwarteter Wert: {parts.expected_value:,.2f}"
-        f" (Jahreswert {parts.annual_value:,.2f} × Chance {parts.win_back_probability:.0%})",
+        parts.explanation,
         f"Punkte: {points}",
         "",
         f"Brief: winback brief {call.external_id}",

@@ -76,7 +76,8 @@ def lapse_cutoff(as_of: date, inactive_months: int) -> date:
     return as_of - relativedelta(months=validate_months(inactive_months))
 
 
-def _to_date(value: object) -> date:
+def to_date(value: object) -> date:
+    """A date from a timestamp, a date or an ISO string (SQLite returns ``date()`` as text)."""
     # Orders carry a timestamp; the plan reasons in calendar days.
     if isinstance(value, datetime):
         return value.date()
@@ -156,8 +157,8 @@ def find_lapsed(
                 gross_revenue=float(row.gross or 0),
                 cancelled=float(row.cancelled or 0),
                 order_count=int(row.order_count or 0),
-                first_order_date=_to_date(row.first_order),
-                last_order_date=_to_date(row.last_order),
+                first_order_date=to_date(row.first_order),
+                last_order_date=to_date(row.last_order),
             )
         )
     return result

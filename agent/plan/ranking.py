@@ -14,9 +14,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from agent.crm.models import AccountStatus
+from agent.plan.chances import SegmentChance, segment_chances
 from agent.plan.lapse import LapsedAccount, find_lapsed, validate_months
 from agent.plan.pareto import Pareto, pareto_curve
-from agent.plan.scoring import ScoreParts, score_accounts
+from agent.plan.scoring import ScoreParts
+from agent.plan.valuation import ValueModel, nothing_to_value, value_accounts
 from agent.settings import get_settings
 
 #: Account statuses that are listed with the reason but never called (method, step 1).
@@ -45,6 +47,14 @@ class Plan(BaseModel):
     inactive_months: int
     customers: list[PlanCustomer]
     pareto: Pareto
+    model: ValueModel = Field(
+        default_factory=nothing_to_value,
+        description="The valuation used (model or transparent prior) and why.",
+    )
+    segments: list[SegmentChance] = Field(
+        default_factory=list,
+        description="Win-back chance per segment, updated by approved call outcomes.",
+    )
 
     @property
     def callable(self) -> list[PlanCustomer]:
@@ -66,12 +76,15 @@ def build_plan(
 ) -> Plan:
     """Build the win-back plan of ``tenant_id`` as of ``as_of``.
 
-    Lapsed accounts (see :func:`agent.plan.lapse.find_lapsed`) are scored
-    against each other; callable ones are ranked by score (ties: higher
-    expected value first, then account id, so the order is stable), and
-    insolvent, lost and do-not-contact accounts follow without a rank, with
-    their status as the reason. The Pareto curve runs over the ranked calls.
-    ``inactive_months`` and ``pareto_share`` default to the settings.
+    Lapsed accounts (see :func:`agent.plan.lapse.find_lapsed`) are valued
+    by the model or the transparent prior (:mod:`agent.plan.valuation`) with
+    the segments' win-back chances as call outcomes have updated them
+    (:mod:`agent.plan.chances`); callable ones are ranked by score (ties:
+    higher call value, then expected value, then account id, so the order is
+    stable), and insolvent, lost and do-not-contact accounts follow without
+    a rank, with their status as the reason. The Pareto curve runs over the
+    expected value of the ranked calls. ``inactive_months`` and
+    ``pareto_share`` default to the settings.
     """
     settings = get_settings()
     months = validate_months(
@@ -80,7 +93,8 @@ def build_plan(
     share = settings.pareto_value_share if pareto_share is None else pareto_share
 
     lapsed = find_lapsed(session, tenant_id, as_of, months)
-    scored = score_accounts(lapsed, as_of, months)
+    chances = segment_chances(session, tenant_id, as_of)
+    scored, model = value_accounts(session, tenant_id, lapsed, as_of, months, chances)
     entries = list(zip(lapsed, scored, strict=True))
 
     ranked = sorted((e for e in entries if e[0].status not in EXCLUDED_STATUSES), key=_sort_key)
@@ -93,15 +107,22 @@ def build_plan(
         customers.append(_customer(account, score, parts, rank=None, excluded=account.status))
 
     pareto = pareto_curve([parts.expected_value for _, (_, parts) in ranked], share)
-    return Plan(as_of=as_of, inactive_months=months, customers=customers, pareto=pareto)
+    return Plan(
+        as_of=as_of,
+        inactive_months=months,
+        customers=customers,
+        pareto=pareto,
+        model=model,
+        segments=list(chances.values()),
+    )
 
 
 _Entry = tuple[LapsedAccount, tuple[float, ScoreParts]]
 
 
-def _sort_key(entry: _Entry) -> tuple[float, float, int]:
+def _sort_key(entry: _Entry) -> tuple[float, float, float, int]:
     account, (score, parts) = entry
-    return (-score, -parts.expected_value, account.account_id)
+    return (-score, -parts.call_value, -parts.expected_value, account.account_id)
 
 
 def _customer(

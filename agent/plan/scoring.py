@@ -22,6 +22,10 @@ How the points are computed:
   (they sum to 100). Ease carries 25 points on its own and also drives the
   win-back probability inside the expected value, so an easy customer
   clearly moves up the list, as the method demands.
+
+This weighted score is the *transparent prior*: the plan uses it when the
+tenant's history is too thin for the value model (:mod:`agent.plan.valuation`),
+and the backtest keeps it as a baseline ("the old score").
 """
 
 from __future__ import annotations
@@ -29,9 +33,11 @@ from __future__ import annotations
 from calendar import monthrange
 from collections.abc import Sequence
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from agent.plan.chances import DEFAULT_EASE, PROBABILITY_PER_EASE, SegmentChance, segment_of
 from agent.plan.lapse import LapsedAccount
 
 #: Points per ingredient; they sum to 100 so the score is on a 0..100 scale.
@@ -43,10 +49,6 @@ WEIGHTS: dict[str, float] = {
     "recency": 10.0,
     "tenure": 5.0,
 }
-#: Ease used when the rep has not rated the relationship yet (the middle of 1..5).
-DEFAULT_EASE = 3
-#: Win-back probability per ease step: ease 1 -> 10 %, ease 5 -> 50 %.
-PROBABILITY_PER_EASE = 0.10
 #: The probability halves for every this many months beyond the inactivity window.
 PROBABILITY_HALF_LIFE_MONTHS = 12.0
 DAYS_PER_MONTH = 365.25 / 12
@@ -66,22 +68,58 @@ class ScoreParts(BaseModel):
     ease_known: bool = Field(description="False when the ease is the default, not a rating.")
     annual_value: float = Field(description="Average net revenue per year of the relationship.")
     win_back_probability: float = Field(description="Estimated chance that a call wins back.")
-    expected_value: float = Field(description="annual_value x win_back_probability.")
+    p_return: float = Field(
+        0.0,
+        description="Chance of an order in the next 12 months (the prior: the win-back chance).",
+    )
+    expected_spend: float = Field(
+        0.0, description="Expected net revenue in the next 12 months if the customer returns."
+    )
+    expected_value: float = Field(description="p_return x expected_spend.")
+    call_value: float = Field(
+        0.0, description="What the list is ranked by: expected_value weighted by the segment."
+    )
+    segment: str = Field("unrated", description="Win-back segment: 'ease_1'..'ease_5', 'unrated'.")
+    value_source: Literal["model", "prior"] = Field(
+        "prior", description="'model' (BG/NBD + Gamma-Gamma) or 'prior' (the transparent prior)."
+    )
+    explanation: str = Field("", description="The expected value as a sentence (German).")
     points: dict[str, float] = Field(description="Points per ingredient; they sum to the score.")
 
 
-def win_back_probability(ease: int, months_lapsed: float) -> float:
+def win_back_probability(ease: int, months_lapsed: float, chance: float | None = None) -> float:
     """Estimate the chance that a call brings the customer back.
 
     ``0.10 x ease`` (10 % for the hardest, 50 % for the easiest
-    relationship), halved for every 12 months the customer has been lapsed
-    beyond the inactivity window: the longer the silence, the more likely the
-    customer has settled with another supplier. These are deliberately
-    simple, explainable priors; once call outcomes are recorded they can be
-    calibrated against the real win-back rate.
+    relationship), or the segment's ``chance`` once call outcomes have
+    updated it (:mod:`agent.plan.chances`), halved for every 12 months the
+    customer has been lapsed beyond the inactivity window: the longer the
+    silence, the more likely the customer has settled with another supplier.
     """
     decay = 0.5 ** (max(months_lapsed, 0.0) / PROBABILITY_HALF_LIFE_MONTHS)
-    return PROBABILITY_PER_EASE * ease * decay
+    base = PROBABILITY_PER_EASE * ease if chance is None else chance
+    return base * decay
+
+
+def euro(value: float) -> str:
+    """German money: ``1.234 €`` (whole euros; cents below 10 €)."""
+    text = f"{value:,.2f}" if abs(value) < 10 else f"{value:,.0f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".") + " €"
+
+
+def percent(value: float) -> str:
+    """German percent: ``42 %``, one decimal below 10 % and above 99 % (``0,4 %``, ``99,6 %``)."""
+    share = value * 100
+    text = f"{share:.1f}" if share < 10 or share > 99 else f"{share:.0f}"
+    return text.replace(".", ",") + " %"
+
+
+def explain(expected: float, p_return: float, spend: float) -> str:
+    """The expected value as the manager reads it: ``€X = P(return) Y x expected spend Z``."""
+    return (
+        f"Erwarteter Wert in den nächsten 12 Monaten: {euro(expected)} = "
+        f"P(Rückkehr) {percent(p_return)} × erwarteter Umsatz {euro(spend)}"
+    )
 
 
 def annual_value(net_revenue: float, first_order: date, last_order: date) -> float:
@@ -95,19 +133,24 @@ def annual_value(net_revenue: float, first_order: date, last_order: date) -> flo
 
 
 def expected_value(
-    account: LapsedAccount, as_of: date, inactive_months: int
+    account: LapsedAccount,
+    as_of: date,
+    inactive_months: int,
+    chances: dict[str, SegmentChance] | None = None,
 ) -> tuple[float, float, float]:
     """Return ``(annual_value, probability, expected_value)`` of winning ``account`` back.
 
     The expected value is a one-year customer-lifetime-value estimate: the
     customer's average annual net revenue over its active period times the
-    :func:`win_back_probability`, which rises with relationship ease and
-    decays with the months lapsed.
+    :func:`win_back_probability`, which rises with relationship ease (or
+    the segment's updated chance in ``chances``) and decays with the months
+    lapsed.
     """
     ease = account.relationship_ease or DEFAULT_EASE
-    lapsed = _months_lapsed(account.last_order_date, as_of, inactive_months)
+    lapsed = months_lapsed(account.last_order_date, as_of, inactive_months)
     yearly = annual_value(account.net_revenue, account.first_order_date, account.last_order_date)
-    probability = win_back_probability(ease, lapsed)
+    segment = chances.get(segment_of(account.relationship_ease)) if chances else None
+    probability = win_back_probability(ease, lapsed, segment.chance if segment else None)
     return yearly, probability, yearly * probability
 
 
@@ -131,7 +174,8 @@ def how_long_ago(last_order: date, as_of: date) -> str:
     return "vor " + " und ".join(parts)
 
 
-def _months_lapsed(last_order: date, as_of: date, inactive_months: int) -> float:
+def months_lapsed(last_order: date, as_of: date, inactive_months: int) -> float:
+    """Months since the last order beyond the inactivity window (never below 0)."""
     return max((as_of - last_order).days / DAYS_PER_MONTH - inactive_months, 0.0)
 
 
@@ -160,10 +204,17 @@ def percentiles(values: Sequence[float]) -> list[float]:
 
 
 def score_accounts(
-    accounts: Sequence[LapsedAccount], as_of: date, inactive_months: int
+    accounts: Sequence[LapsedAccount],
+    as_of: date,
+    inactive_months: int,
+    chances: dict[str, SegmentChance] | None = None,
 ) -> list[tuple[float, ScoreParts]]:
-    """Score every account against the others; returns ``(score, parts)`` in input order."""
-    values = [expected_value(a, as_of, inactive_months) for a in accounts]
+    """Score every account against the others; returns ``(score, parts)`` in input order.
+
+    ``chances`` are the segments' win-back chances updated by call outcomes;
+    without them the prior ``10 % x ease`` is used.
+    """
+    values = [expected_value(a, as_of, inactive_months, chances) for a in accounts]
     recency = [(as_of - a.last_order_date).days for a in accounts]
     tenure = [(a.last_order_date - a.first_order_date).days for a in accounts]
     pct = {
@@ -188,12 +239,18 @@ def score_accounts(
             recency_days=recency[i],
             tenure_days=tenure[i],
             how_long_ago=how_long_ago(account.last_order_date, as_of),
-            months_lapsed=round(_months_lapsed(account.last_order_date, as_of, inactive_months), 1),
+            months_lapsed=round(months_lapsed(account.last_order_date, as_of, inactive_months), 1),
             ease=ease,
             ease_known=account.relationship_ease is not None,
             annual_value=round(yearly, 2),
             win_back_probability=round(probability, 4),
+            p_return=round(probability, 4),
+            expected_spend=round(yearly, 2),
             expected_value=round(value, 2),
+            call_value=round(value, 2),
+            segment=segment_of(account.relationship_ease),
+            value_source="prior",
+            explanation=explain(value, probability, yearly),
             points=points,
         )
         scored.append((round(sum(points.values()), 2), parts))

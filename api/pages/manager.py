@@ -12,15 +12,17 @@ from sqlalchemy import select
 from agent.analysis.notes import note_analysis
 from agent.crm.models import Account, CallNote, NoteStatus, Role, User
 from agent.errors import ValidationError
+from agent.plan.scoring import euro, percent
 from agent.settings import get_settings
 from api import charts
 from api.access import get_owned
 from api.deps import IdPath, ManagerUser, SessionDep, TeamUser, TeamViewer, check_csrf
 from api.i18n import translator
+from api.planning import tenant_plan
 from api.routes.accounts import assign_owner, list_accounts
 from api.routes.analytics import compute, team_totals
 from api.routes.notes import approve_note, edit_note, list_notes, reject_note
-from api.routes.plan import plan_day
+from api.routes.plan import plan_day, plan_model
 from api.views import page_language, read_form, render
 
 router = APIRouter(include_in_schema=False)
@@ -119,8 +121,10 @@ def _taken_candidates(
 def analytics(
     request: Request, session: SessionDep, user: TeamUser, as_of: date | None = Query(None)
 ) -> Response:
-    """Charts: churn reasons by month, internal share, funnel, Pareto curve."""
-    data = compute(session, user.tenant_id, plan_day(as_of))
+    """Charts: churn reasons by month, internal share, funnel, Pareto curve; the plan's model."""
+    day = plan_day(as_of)
+    data = compute(session, user.tenant_id, day)
+    model = plan_model(tenant_plan(session, user.tenant_id, day))
     t = translator(page_language(request))
     ie = data["internal_external"]
     total = ie["internal"] + ie["external"]
@@ -142,7 +146,16 @@ def analytics(
         ),
     }  # fmt: skip
     share_pct = round(get_settings().pareto_value_share * 100)
-    return render(request, "analytics.html", data=data, svg=svg, share_pct=share_pct)
+    return render(
+        request,
+        "analytics.html",
+        data=data,
+        svg=svg,
+        share_pct=share_pct,
+        model=model,
+        euro=euro,
+        percent=percent,
+    )
 
 
 @router.get("/team")

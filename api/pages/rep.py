@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from agent.brief.generator import RULES_MODEL
 from agent.crm.models import Account, Brief, CallNote, NoteStatus, Role
+from agent.plan.scoring import euro, percent
 from api.access import get_account, get_owned
 from api.deps import AnyUser, CurrentUser, IdPath, SessionDep
 from api.planning import calls_for
@@ -38,7 +39,9 @@ def today(
     day = plan_day(as_of)
     calls = calls_for(session, user, day, 1)
     tasks = [t for t in list_tasks(session, user, None, 50) if t["status"] == "open"]
-    return render(request, "today.html", calls=calls, day=day, tasks=tasks)
+    return render(
+        request, "today.html", calls=calls, day=day, tasks=tasks, euro=euro, percent=percent
+    )
 
 
 #: The parts of a brief a language model can write (objections and "avoid" are the playbook's).

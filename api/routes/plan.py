@@ -8,11 +8,14 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from agent.auth import Principal
 from agent.crm.db import Store
 from agent.errors import ValidationError
+from agent.plan import Plan
+from agent.plan.chances import SegmentChance
+from agent.plan.valuation import ValueModel
 from api.deps import CurrentUser, SessionDep, StoreDep, TeamUser
 from api.planning import cached_plan_json, plan_json, tenant_plan
 from api.reads import run_read
@@ -109,3 +112,92 @@ def get_pareto(session: SessionDep, user: TeamUser, as_of: date | None = AS_OF) 
         "excluded": plan.excluded_count,
         **plan.pareto.model_dump(mode="json"),
     }
+
+
+class ExplainedCall(BaseModel):
+    """One ranked customer with the sentence behind its value."""
+
+    rank: int
+    account_id: int
+    external_id: str
+    name: str
+    p_return: float
+    expected_spend: float
+    expected_value: float
+    call_value: float = Field(description="What the list is ranked by.")
+    segment: str
+    ease: int | None = Field(description="The rep's ease rating; null when not rated.")
+    win_back_chance: float = Field(description="The segment's win-back chance of a call.")
+    explanation: str
+
+
+class ExcludedAccount(BaseModel):
+    """A lapsed customer who is not called, and why (its status)."""
+
+    account_id: int
+    external_id: str
+    name: str
+    reason: str
+
+
+class PlanModelOut(BaseModel):
+    """How the plan values customers: the model or the prior, the segments, the exclusions."""
+
+    as_of: str
+    model: ValueModel
+    segments: list[SegmentChance]
+    top: list[ExplainedCall]
+    excluded: list[ExcludedAccount]
+
+
+def plan_segment_chance(plan: Plan, segment: str) -> float:
+    """The win-back chance of ``segment`` in ``plan`` (the prior when it is not listed)."""
+    return next((s.chance for s in plan.segments if s.segment == segment), 0.0)
+
+
+def plan_model(plan: Plan, top: int = 10) -> PlanModelOut:
+    """The explanation of ``plan`` for the manager (shared by the API and the page)."""
+    calls = [
+        ExplainedCall(
+            rank=c.rank or 0,
+            account_id=c.account_id,
+            external_id=c.external_id,
+            name=c.name,
+            p_return=c.score_parts.p_return,
+            expected_spend=c.score_parts.expected_spend,
+            expected_value=c.score_parts.expected_value,
+            call_value=c.score_parts.call_value,
+            segment=c.score_parts.segment,
+            ease=c.score_parts.ease if c.score_parts.ease_known else None,
+            win_back_chance=plan_segment_chance(plan, c.score_parts.segment),
+            explanation=c.score_parts.explanation,
+        )
+        for c in plan.callable[:top]
+    ]
+    excluded = [
+        ExcludedAccount(
+            account_id=c.account_id, external_id=c.external_id, name=c.name, reason=c.excluded
+        )
+        for c in plan.customers
+        if c.excluded is not None
+    ]
+    return PlanModelOut(
+        as_of=plan.as_of.isoformat(),
+        model=plan.model,
+        segments=plan.segments,
+        top=calls,
+        excluded=excluded,
+    )
+
+
+@router.get("/model", summary="How the plan values customers", response_model=PlanModelOut)
+def get_model(
+    session: SessionDep,
+    user: TeamUser,
+    as_of: date | None = AS_OF,
+    top: int = Query(10, ge=0, le=200, description="Explained calls from the top of the list."),
+) -> PlanModelOut:
+    """The value model or the prior (with the reason), the win-back chance per segment with
+    the call outcomes it rests on, the first calls with their expected value as a sentence,
+    and every excluded account with its reason."""
+    return plan_model(tenant_plan(session, user.tenant_id, plan_day(as_of)), top)

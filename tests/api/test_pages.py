@@ -22,6 +22,8 @@ def test_rep_pages(client: TestClient, world: World) -> None:
     today = client.get(f"/today?as_of={AS_OF}")
     assert today.status_code == 200 and "Kunde rep1 GmbH" in today.text
     assert "Kunde rep2 GmbH" not in today.text
+    # 1.200 € a year (one order, counted as a year) x 30 % x 0.5^(9.6 / 12 months).
+    assert "Erwarteter Wert in den nächsten 12 Monaten: 207 € = P(Rückkehr) 17 % × " in today.text
     acc = client.get(f"/accounts/{world.objects['rep1'].account}")
     assert (
         acc.status_code == 200
@@ -70,6 +72,11 @@ def test_manager_reviews_in_the_browser(client: TestClient, world: World) -> Non
     analytics = client.get(f"/analytics?as_of={AS_OF}")
     assert analytics.status_code == 200 and "<svg" in analytics.text
     assert 'data-reason="delivery_reliability">1<' in analytics.text
+    # How the plan values customers: the fallback said in German, the segments, the values.
+    assert 'data-kind="prior"' in analytics.text
+    assert "Zu wenig Bestellhistorie für das Modell (2 Kunden, 0 mit Wiederkauf)" in analytics.text
+    assert 'id="segments"' in analytics.text and "nicht bewertet" in analytics.text
+    assert "Erwarteter Wert in den nächsten 12 Monaten" in analytics.text
 
 
 def test_manager_assigns_owners(client: TestClient, world: World) -> None:

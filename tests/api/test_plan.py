@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
+import pytest
 from fastapi.testclient import TestClient
 
+from agent.crm.db import open_store
+from agent.crm.models import CallNote, CallOutcome, NoteStatus
+from agent.settings import Settings
 from tests.api.conftest import bearer
 from tests.api.world import World
 
@@ -36,3 +40,43 @@ def test_bad_days(client: TestClient, world: World) -> None:
     assert client.get("/api/plan?as_of=2026-13-01", headers=h).status_code == 422
     assert client.get("/api/plan?as_of=0001-01-01", headers=h).status_code == 422
     assert client.get("/api/plan?days=0", headers=h).status_code == 422
+
+
+def test_model_explains_values_segments_and_exclusions(client: TestClient, world: World) -> None:
+    r = client.get("/api/plan/model?as_of=2026-12-01", headers=bearer(world, "boss"))
+    assert r.status_code == 200, r.text
+    data = r.json()
+    # Two one-order customers: the prior, and the reason in numbers.
+    assert data["model"]["kind"] == "prior" and data["model"]["customers"] == 2
+    assert [s["segment"] for s in data["segments"]] == [
+        "unrated", "ease_1", "ease_2", "ease_3", "ease_4", "ease_5"
+    ]  # fmt: skip
+    first, _ = data["top"]
+    assert first["explanation"].startswith("Erwarteter Wert in den nächsten 12 Monaten")
+    assert first["expected_value"] == pytest.approx(
+        first["p_return"] * first["expected_spend"], rel=1e-3
+    )
+    assert (first["ease"], first["win_back_chance"]) == (3, 0.3)
+    assert data["excluded"] == []
+    assert client.get("/api/plan/model", headers=bearer(world, "rep1")).status_code == 403
+    assert client.get("/api/plan/model?top=-1", headers=bearer(world, "boss")).status_code == 422
+
+
+def test_an_outcome_approved_elsewhere_reaches_the_cached_plan(
+    client: TestClient, world: World, api_settings: Settings
+) -> None:
+    h = bearer(world, "boss")
+    url = "/api/plan/model?as_of=2026-12-01"
+    before = {s["segment"]: s for s in client.get(url, headers=h).json()["segments"]}
+    assert before["ease_3"]["outcomes"] == 0
+    # Approved by another process (the CLI): the web app hears nothing, the data version
+    # of the plan cache changes.
+    with open_store(api_settings.db_url).session() as session:
+        note = session.get(CallNote, world.objects["rep1"].note)
+        assert note is not None
+        note.outcome = CallOutcome.reactivated
+        note.status = NoteStatus.approved
+        note.reviewed_at = datetime(2026, 11, 21, tzinfo=UTC)
+    after = {s["segment"]: s for s in client.get(url, headers=h).json()["segments"]}
+    assert (after["ease_3"]["outcomes"], after["ease_3"]["reactivated"]) == (1, 1)
+    assert after["ease_3"]["chance"] > before["ease_3"]["chance"]

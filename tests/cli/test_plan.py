@@ -13,6 +13,8 @@ from agent.cli import main
 from agent.crm.db import open_store
 from agent.crm.models import AccountStatus
 from tests.plan.conftest import Seeder
+from tests.plan.test_backtest import future_orders
+from tests.plan.test_valuation import fill
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -151,6 +153,33 @@ def test_daily_writes_ics_and_json(
     assert code == 0 and "Anna (anna): 2 calls" in out
 
 
+def test_plan_table_explains_the_value_and_the_fallback(
+    filled_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(["plan", "--as-of", "2011-12-09", "--db", filled_db], capsys)
+    assert code == 0
+    assert "P(return)" in out and "Erwarteter Wert in den nächsten 12 Monaten" in out
+    # Eight one-order customers: too little history, and the plan says so.
+    assert "Too little order history" in " ".join(err.split())
+
+
+def test_backtest_json_and_table(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    store = open_store(sqlite_url)
+    t = Seeder(store).tenant("default")
+    ids = fill(store, t)
+    future_orders(store, t, ids, date(2011, 12, 9))
+    argv = ["plan", "backtest", "--as-of", "2011-10-01", "--horizon-months", "2"]
+    code, out, _ = run([*argv, "--inactive-months", "3", "--json", "--db", sqlite_url], capsys)
+    assert code == 0
+    data = json.loads(out)
+    assert data["lapsed"] == 20 and data["returners"] == 4 and data["horizon_months"] == 2
+    assert {r["name"] for r in data["rankings"]} >= {"plan", "past_revenue", "old_score", "random"}
+    assert set(data["rankings"][0]["value_share"]) == {"top_10", "top_20", "top_30"}
+    code, out, _ = run([*argv, "--inactive-months", "3", "--db", sqlite_url], capsys)
+    assert code == 0
+    assert "old_score" in out and "Predicted return probability in deciles" in out
+
+
 def test_empty_database(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(["plan", "--as-of", "2011-12-09", "--json", "--db", sqlite_url], capsys)
     assert code == 0
@@ -170,6 +199,17 @@ def test_empty_database(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> 
         (["plan", "daily", "--days", "0"], "--days"),
         (["plan", "daily", "--per-rep", "0"], "--per-rep"),
         (["plan", "daily", "--start", "morgen"], "--start"),
+        (["plan", "backtest", "--as-of", "2011-06-31"], "--as-of"),
+        (
+            ["plan", "backtest", "--as-of", "2011-06-01", "--horizon-months", "0"],
+            "--horizon-months",
+        ),
+        (
+            ["plan", "backtest", "--as-of", "2011-06-01", "--horizon-months", "99"],
+            "between 1 and 60",
+        ),
+        (["plan", "backtest", "--as-of", "2012-06-01"], "not after --as-of 2012-06-01"),
+        (["plan", "backtest"], "--as-of"),
     ],
 )
 def test_bad_input_exits_with_a_message(

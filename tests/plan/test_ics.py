@@ -58,6 +58,7 @@ def test_one_file_per_rep_with_one_event_per_call(schedule: DailyPlan, tmp_path:
             assert f"Brief: winback brief {call.external_id}" in description
             assert call.last_order_date.isoformat() in description
             assert "Punkte:" in description
+            assert "Erwarteter Wert in den nächsten 12 Monaten: " in description
             assert str(event["UID"]) == event_uid(schedule.tenant_id, call.account_id)
         assert list(calendar.walk("VTIMEZONE"))
 

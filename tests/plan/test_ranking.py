@@ -83,7 +83,12 @@ def test_json_contract(store: Store, seed: Seeder) -> None:
     t = seed.tenant()
     seed.order(t, seed.account(t, "17850", name="Müller GmbH", ease=4), date(2010, 12, 1), 99.5)
     data = plan_for(store, t).model_dump(mode="json")
-    assert set(data) == {"as_of", "inactive_months", "customers", "pareto"}
+    assert set(data) == {"as_of", "inactive_months", "customers", "pareto", "model", "segments"}
+    # One order of one customer: no model can be fitted, the plan says so.
+    assert (
+        data["model"]["kind"] == "prior" and "Too little order history" in data["model"]["message"]
+    )
+    assert [s["segment"] for s in data["segments"]][0] == "unrated"
     assert data["as_of"] == "2011-12-09" and data["inactive_months"] == 12
     (customer,) = data["customers"]
     assert set(customer) == {
@@ -99,6 +104,12 @@ def test_json_contract(store: Store, seed: Seeder) -> None:
     assert customer["last_order_date"] == "2010-12-01"
     assert customer["name"] == "Müller GmbH" and customer["excluded"] is None
     assert customer["score_parts"]["ease"] == 4
+    parts = customer["score_parts"]
+    assert parts["value_source"] == "prior" and parts["segment"] == "ease_4"
+    assert parts["expected_value"] == pytest.approx(
+        parts["p_return"] * parts["expected_spend"], abs=0.01
+    )
+    assert parts["explanation"].startswith("Erwarteter Wert in den nächsten 12 Monaten: ")
     assert set(data["pareto"]) == {
         "total_expected_value",
         "cutoff_rank",
@@ -111,6 +122,8 @@ def test_json_contract(store: Store, seed: Seeder) -> None:
 def test_no_orders_gives_an_empty_plan(store: Store, seed: Seeder) -> None:
     plan = plan_for(store, seed.tenant())
     assert plan.customers == [] and plan.pareto.cutoff_rank == 0
+    # Nothing to value: no model, and no "too little history" message either.
+    assert plan.model.kind == "none" and plan.model.message is None
 
 
 def test_bad_months_are_rejected(store: Store, seed: Seeder) -> None:
