@@ -164,7 +164,7 @@ def test_audio_path_transcribes_with_real_whisper_then_analyses(
         data_dir=tmp_path,
     )
     model = FakeChatModel().enqueue(*_replies_for(rows[0]))
-    analyzer = Analyzer(model, settings=settings)  # type: ignore[arg-type]
+    analyzer = Analyzer(model, design="decomposed", settings=settings)  # type: ignore[arg-type]
     metrics, path = run_calls(
         rows, analyzer.analyze, model="fake", out_path=tmp_path / "audio.jsonl",
         audio_dir=audio_dir, transcribe=_transcriber(settings),
