@@ -265,8 +265,9 @@ def test_rep_and_manager_in_chromium(server: str) -> None:
             page.screenshot(path=str(SHOTS / "05_manager_note.png"), full_page=True)
             with page.expect_navigation():
                 page.click("#approve")
-            page.wait_for_load_state("networkidle")
-            assert "freigegeben" in page.inner_text("#note-status")
+            # The POST answers with a redirect to the note: wait for the page it leads to
+            # (reading right after the first navigation event saw the old page once).
+            page.wait_for_selector("#note-status:has-text('freigegeben')", timeout=30_000)
             page.goto(f"{server}/analytics")
             after = page.locator("[data-reason=delivery_speed]").all_inner_texts()
             assert int(after[0]) == (int(before[0]) if before else 0) + 1

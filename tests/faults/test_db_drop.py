@@ -114,7 +114,12 @@ def test_connections_dropped_again_and_again_during_a_run(
     try:
         ids = [upload_tone(store, settings, tmp_path / "calls", i) for i in range(3)]
         killer.start()
-        wait_until(lambda: all_finished(store, ids), 40, "three processed calls")
+        # Alone this takes ~7 s; in the full suite it once took over 40 s (twice in
+        # sessions so far). The worker's log goes into the failure message to find why.
+        try:
+            wait_until(lambda: all_finished(store, ids), 90, "three processed calls")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{worker.output()[-4000:]}") from exc
         stop.set()
         killer.join(timeout=10)
         assert worker.alive, worker.output()

@@ -122,16 +122,20 @@ def test_worker_metrics_server_follows_the_same_rule(app_settings: Settings) -> 
     import urllib.error
     import urllib.request
 
+    from agent.crm.db import open_store
     from agent.metrics import serve_metrics
 
+    # Migrate first: the scrape reads the queue depth, and a first scrape that creates the
+    # schema in a fresh process took longer than the timeout on CI.
+    open_store(app_settings.db_url)
     server = serve_metrics(app_settings, 0, host="127.0.0.1")
     url = f"http://127.0.0.1:{server.server_address[1]}/metrics"
     try:
-        with urllib.request.urlopen(url, timeout=5) as local:
+        with urllib.request.urlopen(url, timeout=30) as local:
             assert local.status == 200
         relayed = urllib.request.Request(url, headers={"X-Forwarded-For": "198.51.100.7"})
         try:
-            urllib.request.urlopen(relayed, timeout=5)
+            urllib.request.urlopen(relayed, timeout=30)
             raise AssertionError("a relayed scrape without a token was answered")
         except urllib.error.HTTPError as refused:
             assert refused.code == 403 and b"metrics_token" in refused.read()
