@@ -53,7 +53,10 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 StoreDep = Annotated[Store, Depends(get_store)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the commit runs when the route returns, before the answer is sent.
+# With the default request scope it ran after the answer was out, so a client following
+# a redirect (the note page after "approve") could read the state before the write.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def resolve_principal(request: Request) -> Principal | None:

@@ -267,7 +267,10 @@ def test_rep_and_manager_in_chromium(server: str) -> None:
                 page.click("#approve")
             # The POST answers with a redirect to the note: wait for the page it leads to
             # (reading right after the first navigation event saw the old page once).
-            page.wait_for_selector("#note-status:has-text('freigegeben')", timeout=30_000)
+            try:
+                page.wait_for_selector("#note-status:has-text('freigegeben')", timeout=30_000)
+            except Exception as exc:  # noqa: BLE001 - Playwright's timeout, with the page shown
+                raise AssertionError(page.url + "\n" + page.inner_text("body")[:3000]) from exc
             page.goto(f"{server}/analytics")
             after = page.locator("[data-reason=delivery_speed]").all_inner_texts()
             assert int(after[0]) == (int(before[0]) if before else 0) + 1
