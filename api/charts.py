@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 PALETTE = ("#1f6f8b", "#c8553d", "#3d405b", "#2a7d5f", "#b8860b", "#6d597a", "#a23b5d",
            "#457b9d", "#1d7874", "#8a6d1d", "#5c677d")  # fmt: skip
 #: Drawing width in user units; the stylesheet keeps ``svg.chart`` at least this wide.
-W = 560
+W = 520
 #: Text size in user units (= CSS px at the minimum width); WCAG asks for legible text.
 FONT = 13
 H, PAD, LEFT = 260, 36, 52
