@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     )
     tenant: str = Field(default="default", description="Tenant slug the CLI works on.")
 
-    # --- history index and briefs (issue #4) --------------------------------
+    # --- history index and briefs ------------------------------------------
     chroma_url: str | None = Field(
         default=None,
         description="Chroma server URL (HttpClient); default: embedded store in data_dir/chroma.",
@@ -90,7 +90,7 @@ class Settings(BaseSettings):
     max_quantity: float = Field(default=1_000_000, description="Larger |quantity| is rejected.")
     max_unit_price: float = Field(default=1_000_000, description="Larger unit price is rejected.")
 
-    # --- calls: recordings, audio store, job queue (issue #5) ---------------
+    # --- calls: recordings, audio store, job queue --------------------------
     audio_dir: Path | None = Field(
         default=None, description="Where uploaded recordings are kept; default data_dir/audio."
     )
@@ -106,7 +106,7 @@ class Settings(BaseSettings):
     )
     retention_audio: Literal["after_transcription", "days"] = "after_transcription"
     retention_audio_days: int = Field(default=30, ge=0, le=3650)
-    # --- data protection (issue #8; see docs/privacy.md) ----------------------
+    # --- data protection (see docs/privacy.md) --------------------------------
     retention_transcript_days: int = Field(
         default=0, ge=0, le=36500, description="Delete transcripts older than this; 0 = keep."
     )
@@ -131,7 +131,7 @@ class Settings(BaseSettings):
     job_stale_s: float = Field(default=120.0, gt=0, description="Silent running job is dead.")
     recover_interval_s: float = Field(default=30.0, gt=0)
 
-    # --- web app and API (issue #7) -------------------------------------------
+    # --- web app and API ------------------------------------------------------
     secret_key: SecretStr | None = Field(
         default=None,
         description="Signs the CSRF tokens of sessions; default: generated once into "
@@ -200,7 +200,7 @@ class Settings(BaseSettings):
         "TCP peer is the client.",
     )
 
-    # --- operations: logs and metrics (issue #8; see docs/deploy.md) -----------
+    # --- operations: logs and metrics (see docs/deploy.md) ---------------------
     log_format: Literal["text", "json"] = Field(
         default="text", description="json: one JSON object per line (for log collectors)."
     )
@@ -267,7 +267,7 @@ class Settings(BaseSettings):
     transcription_channels: Literal["mono", "rep,customer", "customer,rep"] = "rep,customer"
     analyze_after_transcription: bool = Field(
         default=True,
-        description="Workers analyse each new transcript into a draft call note (#6).",
+        description="Workers analyse each new transcript into a draft call note.",
     )
     embeddings_batch_size: int = Field(default=64, ge=1, le=4096)
     model_threads: int | None = Field(default=None, ge=1, description="Default: all cores.")

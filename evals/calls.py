@@ -1,6 +1,6 @@
 """The call-analysis eval runner: dataset in, per-call results JSONL and a metrics dict out.
 
-Datasets have the shape of ``../shared/evals/calls.dev.jsonl`` (one call per
+Datasets have the shape of ``evals/datasets/calls.dev.v0.jsonl`` (one call per
 line: id, language, call_date, account, turns, gold). The runner analyses
 each call's ``turns`` (or, with an audio directory, a fresh transcript of
 ``<id>.flac``), writes one JSON line per call to ``evals/runs/`` and hands

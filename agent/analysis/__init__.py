@@ -1,4 +1,4 @@
-"""Call analysis: transcript → reviewed CRM note (issue #6).
+"""Call analysis: transcript → reviewed CRM note.
 
 ``schema`` (the typed result), ``evidence`` (verbatim quotes), ``dates``
 (due dates from spoken phrases), ``redaction`` (PII before external models),

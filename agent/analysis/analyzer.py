@@ -15,7 +15,7 @@ setting; ``learned`` by default, the best measured on writers it never saw):
   with their time words; summary). Code does what code does well: it copies
   evidence verbatim from the named customer turn (grounded by construction),
   resolves due dates from the time words (:mod:`agent.analysis.dates`) and
-  applies the rules of GUIDELINES.md that need no judgement. Meant for a
+  applies the rules of docs/labelling-guidelines.md that need no judgement. Meant for a
   capable model behind an OpenAI-compatible endpoint.
 
 A call without any customer words gets an honest "no analysis" result with
@@ -89,7 +89,10 @@ class OutcomeReply(BaseModel):
 
 
 class OutcomeChecks(BaseModel):
-    """Yes/no answers from which code derives the outcome in the order of GUIDELINES §2."""
+    """Yes/no answers from which code derives the outcome.
+
+    The order is that of docs/labelling-guidelines.md §2.
+    """
 
     reached: bool
     cannot_buy: bool
@@ -331,7 +334,7 @@ class Analyzer:
         outcome: Any
         warnings: list[str] = []
         if self.design == "checklist":
-            # Yes/no facts from the model, the precedence of GUIDELINES §2 in code.
+            # Yes/no facts from the model, the precedence of labelling-guidelines.md §2 in code.
             outcome = self._ask(system, context, "checks", OutcomeChecks, 90, log, lang)
         else:
             outcome = self._ask(system, context, "outcome", OutcomeReply, 60, log, lang)
@@ -387,7 +390,7 @@ class Analyzer:
             type=type_,  # type: ignore[arg-type]
             owner=owner,  # type: ignore[arg-type]
             description=description,
-            # GUIDELINES §3: an incentive granted in the call has no due date.
+            # labelling-guidelines.md §3: an incentive granted in the call has no due date.
             due_date=None if type_ == "offer_incentive" or due is None else due.date,
             due_phrase=(when or None) if due else None,
         )
@@ -406,7 +409,8 @@ class Analyzer:
         kept, dropped = evidence.ground_labels(labels, call.turns)
         warnings = [*warnings, *dropped, *instruction_warnings(list(call.turns))]
         if outcome == "not_reached" and kept:
-            # GUIDELINES §2: nobody to give a reason; keep the quotes for the reviewer only.
+            # labelling-guidelines.md §2: nobody to give a reason; keep the quotes for the
+            # reviewer only.
             warnings.append("not reached: churn reasons dropped " + ", ".join(r.code for r in kept))
             kept = []
         unique: dict[tuple[str, str], NextStep] = {}
@@ -414,7 +418,7 @@ class Analyzer:
             unique.setdefault((step.type, step.owner), step)
         steps = list(unique.values())
         if outcome in ("lost", "disqualified"):
-            # Marking the account is bookkeeping, not a step (GUIDELINES §3).
+            # Marking the account is bookkeeping, not a step (labelling-guidelines.md §3).
             steps = [s for s in steps if s.type == "update_contact"]
         if not [s for s in steps if s.type != "none"]:
             steps = [NextStep(type="none", owner="rep")]
