@@ -88,6 +88,15 @@ class ModelIntegrityError(ModelError):
     """Local model weights are missing or their checksum does not match."""
 
 
+class ModelEndpointError(ModelError):
+    """The chat endpoint failed the request: unreachable, no answer in time, an error status.
+
+    Raised once the backend's own bounded retries are spent (within twice
+    ``WINBACK_OPENAI_TIMEOUT_S``). Asking the same endpoint again at once
+    cannot help, so the structured-output loop does not re-ask after it.
+    """
+
+
 class StructuredOutputError(ModelError):
     """The chat model did not produce valid structured output within the retries.
 
