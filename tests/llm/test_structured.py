@@ -1,4 +1,4 @@
-"""Unit tests of generate_structured (the one re-ask loop) and bounded_schema with the fake chat model.
+"""Unit tests of generate_structured (the one re-ask loop) and bounded_schema, fake model.
 
 The same loop against a real endpoint that is down: tests/llm/test_openai.py.
 """
