@@ -97,6 +97,14 @@ class ModelEndpointError(ModelError):
     """
 
 
+class ModelAnswerError(ModelError):
+    """The model gave no usable answer this time: it refused, was cut off, or was rate limited.
+
+    Asking again may succeed, so the structured-output loop re-asks within its
+    bound (after a rate limit only once ``Retry-After`` has passed).
+    """
+
+
 class StructuredOutputError(ModelError):
     """The chat model did not produce valid structured output within the retries.
 

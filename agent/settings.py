@@ -234,9 +234,9 @@ class Settings(BaseSettings):
     local_only: bool = Field(
         default=False, description="Refuse any model that is not local (data protection)."
     )
-    analysis_design: Literal["learned", "decomposed", "checklist", "plain"] = Field(
+    analysis_design: Literal["learned", "decomposed"] = Field(
         default="learned",
-        description="How calls are analysed (agent/analysis/analyzer.py; figures in evals/).",
+        description="How calls are analysed (agent/analysis/designs.py; figures in evals/).",
     )
     redact_names: bool = Field(
         default=True,

@@ -15,8 +15,9 @@ comes out as our own error with a reason a reviewer can read, instead of the
 client library's exceptions escaping the worker:
 :class:`agent.errors.ModelEndpointError` when the endpoint failed the request
 (asking again at once cannot help, so the structured-output loop stops), and
-:class:`agent.errors.ModelError` for a rate limit, a refusal or an answer
-cut off at the token limit (the loop re-asks a bounded number of times). A
+:class:`agent.errors.ModelAnswerError` for a rate limit, a refusal or an
+answer cut off at the token limit (the loop re-asks a bounded number of
+times). A
 rate limit that outlasts the retries waits out its ``Retry-After`` (at most
 ``openai_timeout_s``) before the error is raised, so a re-ask does not hit
 the endpoint earlier than it asked.
@@ -33,7 +34,7 @@ from typing import Any, TypeVar
 
 from pydantic import SecretStr
 
-from agent.errors import ConfigError, ModelEndpointError, ModelError
+from agent.errors import ConfigError, ModelAnswerError, ModelEndpointError, ModelError
 from agent.settings import Settings, get_settings
 
 #: Sent to self-hosted endpoints that need no key (llama.cpp server, vLLM, Ollama).
@@ -130,9 +131,10 @@ def endpoint_error(
 ) -> ModelError:
     """Turn an ``openai`` client exception into our error type that says what happened.
 
-    A rate limit gives :class:`ModelError` (the caller may re-ask after
-    ``Retry-After``); the endpoint failing the request gives
-    :class:`ModelEndpointError` (the caller stops).
+    A rate limit, an answer cut off at the token limit or withheld by a
+    content filter give :class:`ModelAnswerError` (the caller may re-ask);
+    the endpoint failing the request gives :class:`ModelEndpointError` (the
+    caller stops).
     """
     import openai
 
@@ -151,12 +153,15 @@ def endpoint_error(
         reason = "the endpoint's content filter withheld the answer"
     else:
         reason = f"{type(exc).__name__}: {exc}"
-    if not isinstance(exc, openai.APIConnectionError | openai.APIStatusError):
-        return ModelError(f"Chat model call failed: {reason}.")
     tried = f" after {attempts} attempts in {elapsed_s:.1f} s" if attempts > 1 else ""
-    if is_reaskable(exc):
-        return ModelError(f"Chat model call failed{tried}: {reason}.")
-    return ModelEndpointError(f"Chat model call failed{tried}: {reason}.")
+    message = f"Chat model call failed{tried}: {reason}."
+    if is_reaskable(exc) or isinstance(
+        exc, openai.LengthFinishReasonError | openai.ContentFilterFinishReasonError
+    ):
+        return ModelAnswerError(message)
+    if isinstance(exc, openai.APIConnectionError | openai.APIStatusError):
+        return ModelEndpointError(message)
+    return ModelError(message)
 
 
 def retry_after_s(exc: Exception, cap_s: float | None) -> float:
@@ -270,7 +275,7 @@ def _guarded_chat_class() -> type[Any]:
             result = self._within_deadline(lambda timeout: parent(*args, timeout=timeout, **kwargs))
             refused = _refusal(result)
             if refused:
-                raise ModelError(f"The chat model refused to answer: {refused}")
+                raise ModelAnswerError(f"The chat model refused to answer: {refused}")
             return result
 
         async def _agenerate(self, *args: Any, **kwargs: Any) -> Any:
@@ -281,7 +286,7 @@ def _guarded_chat_class() -> type[Any]:
                 raise self._error(exc) from exc
             refused = _refusal(result)
             if refused:
-                raise ModelError(f"The chat model refused to answer: {refused}")
+                raise ModelAnswerError(f"The chat model refused to answer: {refused}")
             return result
 
         def _stream(self, *args: Any, **kwargs: Any) -> Iterator[Any]:

@@ -16,13 +16,14 @@ analysis both use it):
 * the reply is validated with pydantic, with an optional validation
   ``context`` for validators that check the answer against its input (as
   instructor does); on a validation error the model is re-asked with the
-  error text, at most ``structured_max_retries`` times; an answer the backend
-  rejected (a refusal, cut off at the token limit, a rate limit) is asked
-  again unchanged within the same bound; then
+  error text, at most ``structured_max_retries`` times; no usable answer
+  (:class:`agent.errors.ModelAnswerError`: a refusal, cut off at the token
+  limit, a rate limit) is asked again unchanged within the same bound; then
   :class:`agent.errors.StructuredOutputError` carries the last output;
 * an endpoint that failed the request (:class:`agent.errors.ModelEndpointError`,
-  raised by the backend within twice ``openai_timeout_s``) or an engine
-  error ends the call at once: asking again cannot help;
+  raised by the backend within twice ``openai_timeout_s``), any other
+  :class:`agent.errors.ModelError` or an engine error ends the call at once:
+  asking again cannot help;
 * each call returns one :class:`~agent.llm.usage.Usage` (model, tokens,
   latency, attempts, summed over its attempts) and appends it once to
   :data:`agent.llm.usage.usage_log` - also when it fails.
@@ -40,7 +41,7 @@ import pydantic
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
-from agent.errors import ModelEndpointError, ModelError, StructuredOutputError
+from agent.errors import ModelAnswerError, ModelError, StructuredOutputError
 from agent.llm.usage import Usage, usage_from_message, usage_log
 from agent.settings import Settings, get_settings
 
@@ -193,8 +194,8 @@ def generate_structured(
     call's usage is recorded once in :data:`usage_log` and appended to
     ``usages`` when given, also when the call fails. Raises
     :class:`StructuredOutputError` (with ``last_output``) when every attempt
-    failed, :class:`ModelEndpointError` at once when the endpoint failed the
-    request, and :class:`ModelError` when the backend itself fails.
+    failed, :class:`~agent.errors.ModelEndpointError` at once when the endpoint
+    failed the request, and :class:`ModelError` when the backend itself fails.
     """
     settings = settings or get_settings()
     retries = settings.structured_max_retries if max_retries is None else max_retries
@@ -218,12 +219,12 @@ def generate_structured(
             started = time.perf_counter()
             try:
                 reply = model.invoke(conversation, **kwargs)
-            except ModelEndpointError:
-                raise
-            except ModelError as exc:  # the backend rejected the answer: ask again unchanged
+            except ModelAnswerError as exc:  # no usable answer this time: ask again unchanged
                 total.latency_s += time.perf_counter() - started
                 last_error = str(exc)
                 continue
+            except ModelError:  # incl. ModelEndpointError: asking again cannot help
+                raise
             except Exception as exc:  # noqa: BLE001 - engine errors become our type
                 raise ModelError(f"Chat model call failed: {type(exc).__name__}: {exc}") from exc
             usage = usage_from_message(reply, name, time.perf_counter() - started)

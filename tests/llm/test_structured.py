@@ -12,7 +12,7 @@ import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from agent.errors import ModelEndpointError, ModelError, StructuredOutputError
+from agent.errors import ModelAnswerError, ModelEndpointError, ModelError, StructuredOutputError
 from agent.llm import bounded_schema, generate_structured, usage_log
 from agent.llm.structured import parse_json_object, response_format_for
 from agent.settings import configure
@@ -83,9 +83,12 @@ def test_retries_default_comes_from_settings() -> None:
     assert len(model.history) == 1
 
 
-def test_backend_failure_is_model_error() -> None:
-    with pytest.raises(ModelError, match="no queued reply"):
-        generate_structured(FakeChatModel(), "x", Analysis)
+def test_backend_failure_is_model_error_and_not_re_asked() -> None:
+    model = FakeChatModel()
+    with pytest.raises(ModelError, match="no queued reply") as info:
+        generate_structured(model, "x", Analysis, max_retries=2)
+    assert not isinstance(info.value, StructuredOutputError)
+    assert len(model.history) == 1
 
 
 def test_an_endpoint_failure_ends_the_call_without_a_re_ask() -> None:
@@ -107,7 +110,7 @@ def test_an_engine_error_ends_the_call_as_model_error() -> None:
 
 
 def test_a_rejected_answer_is_asked_again_unchanged() -> None:
-    refusal = ModelError("The chat model refused to answer: no")
+    refusal = ModelAnswerError("The chat model refused to answer: no")
     model = FakeChatModel().enqueue(refusal, json.dumps(GOOD))
     result = generate_structured(model, "x", Analysis, max_retries=1)
     assert result.usage.attempts == 2
@@ -116,7 +119,7 @@ def test_a_rejected_answer_is_asked_again_unchanged() -> None:
 
 
 def test_rejected_answers_count_against_the_bound() -> None:
-    model = FakeChatModel().enqueue(*[ModelError("cut off at the token limit")] * 3)
+    model = FakeChatModel().enqueue(*[ModelAnswerError("cut off at the token limit")] * 3)
     with pytest.raises(StructuredOutputError, match="after 2 attempts.*token limit"):
         generate_structured(model, "x", Analysis, max_retries=1)
     assert len(model.history) == 2
