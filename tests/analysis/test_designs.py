@@ -12,9 +12,9 @@ from agent.testing import FakeChatModel
 
 
 def test_the_registry_names_each_design_by_its_class() -> None:
-    assert ANALYSIS_DESIGNS == {"learned": LearnedDesign, "decomposed": DecomposedDesign}
+    assert {"learned": LearnedDesign, "decomposed": DecomposedDesign} == ANALYSIS_DESIGNS
     assert DESIGNS[0] == Settings().analysis_design == "learned"  # the default comes first
-    assert CHAT_DESIGNS == {"decomposed"}
+    assert {"decomposed"} == CHAT_DESIGNS
 
 
 def test_the_setting_accepts_exactly_the_registered_designs() -> None:

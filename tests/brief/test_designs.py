@@ -8,7 +8,7 @@ from agent.settings import Settings
 
 
 def test_the_registry_names_each_design_by_its_class() -> None:
-    assert BRIEF_DESIGNS == {"compact": CompactDesign, "full": FullDesign}
+    assert {"compact": CompactDesign, "full": FullDesign} == BRIEF_DESIGNS
     literal = Settings.model_fields["brief_design"].annotation
     assert set(literal.__args__) == {*BRIEF_DESIGNS, "auto"}  # type: ignore[union-attr]
 
