@@ -230,7 +230,19 @@ class BriefDesign(ABC):
     def written(self, value: Any, facts: dict[str, KeyFact]) -> dict[str, Claim]:
         """The model's answer as brief parts keyed by name."""
 
+    #: The schema that asks for the rejected parts again.
+    rewrite_schema: ClassVar[type[QuestionDraft] | type[Redo]]
+
+    def rewrite_tokens(self, failing: list[str]) -> int:
+        """Token budget for writing the ``failing`` parts again."""
+        return self.max_tokens
+
     @abstractmethod
+    def rewritten(
+        self, value: Any, failing: list[str], facts: dict[str, KeyFact]
+    ) -> dict[str, Claim]:
+        """The answer to the re-ask as brief parts keyed by name."""
+
     def rewrite(
         self,
         model: BaseChatModel,
@@ -240,6 +252,15 @@ class BriefDesign(ABC):
         settings: Settings,
     ) -> tuple[dict[str, Claim], Usage]:
         """Ask again for the parts named in ``failing``; the new parts and what it cost."""
+        result = generate_structured(
+            model,
+            retry,
+            self.rewrite_schema,
+            max_tokens=self.rewrite_tokens(failing),
+            purpose="brief-retry",
+            settings=settings,
+        )
+        return self.rewritten(result.value, failing, facts), result.usage
 
 
 class CompactDesign(BriefDesign):
@@ -251,6 +272,8 @@ class CompactDesign(BriefDesign):
     max_tokens = QUESTION_MAX_TOKENS
     purpose = "brief-question"
     retry_prompt = "question_retry"
+    # Only the question can fail here: ask for one sentence, not a list.
+    rewrite_schema = QuestionDraft
 
     def code_parts(
         self, brief: Brief, history: AccountHistory, book: RecordBook, names: list[str]
@@ -263,24 +286,10 @@ class CompactDesign(BriefDesign):
     def written(self, value: Any, facts: dict[str, KeyFact]) -> dict[str, Claim]:
         return {"opening_question": _claim(value, facts)}
 
-    def rewrite(
-        self,
-        model: BaseChatModel,
-        retry: list[BaseMessage],
-        failing: list[str],
-        facts: dict[str, KeyFact],
-        settings: Settings,
-    ) -> tuple[dict[str, Claim], Usage]:
-        # Only the question can fail here: ask for one sentence, not a list.
-        redone = generate_structured(
-            model,
-            retry,
-            QuestionDraft,
-            max_tokens=QUESTION_MAX_TOKENS,
-            purpose="brief-retry",
-            settings=settings,
-        )
-        return {"opening_question": _claim(redone.value, facts)}, redone.usage
+    def rewritten(
+        self, value: Any, failing: list[str], facts: dict[str, KeyFact]
+    ) -> dict[str, Claim]:
+        return self.written(value, facts)
 
 
 class FullDesign(BriefDesign):
@@ -292,6 +301,7 @@ class FullDesign(BriefDesign):
     max_tokens = DRAFT_MAX_TOKENS
     purpose = "brief"
     retry_prompt = "retry"
+    rewrite_schema = Redo
 
     def messages(self, brief: Brief, history: AccountHistory) -> list[BaseMessage]:
         return _messages(brief, history)
@@ -299,27 +309,16 @@ class FullDesign(BriefDesign):
     def written(self, value: Any, facts: dict[str, KeyFact]) -> dict[str, Claim]:
         return _parts(value, facts)
 
-    def rewrite(
-        self,
-        model: BaseChatModel,
-        retry: list[BaseMessage],
-        failing: list[str],
-        facts: dict[str, KeyFact],
-        settings: Settings,
-    ) -> tuple[dict[str, Claim], Usage]:
-        second = generate_structured(
-            model,
-            retry,
-            Redo,
-            max_tokens=60 + 70 * len(failing),
-            purpose="brief-retry",
-            settings=settings,
-        )
-        again = {
+    def rewrite_tokens(self, failing: list[str]) -> int:
+        return 60 + 70 * len(failing)
+
+    def rewritten(
+        self, value: Any, failing: list[str], facts: dict[str, KeyFact]
+    ) -> dict[str, Claim]:
+        return {
             name: _claim(sentence, facts)
-            for name, sentence in zip(failing, second.value.sentences, strict=False)
+            for name, sentence in zip(failing, value.sentences, strict=False)
         }
-        return again, second.usage
 
 
 #: Design name -> class.
