@@ -88,6 +88,23 @@ class ModelIntegrityError(ModelError):
     """Local model weights are missing or their checksum does not match."""
 
 
+class ModelEndpointError(ModelError):
+    """The chat endpoint failed the request: unreachable, no answer in time, an error status.
+
+    Raised once the backend's own bounded retries are spent (within twice
+    ``WINBACK_OPENAI_TIMEOUT_S``). Asking the same endpoint again at once
+    cannot help, so the structured-output loop does not re-ask after it.
+    """
+
+
+class ModelAnswerError(ModelError):
+    """The model gave no usable answer this time: it refused, was cut off, or was rate limited.
+
+    Asking again may succeed, so the structured-output loop re-asks within its
+    bound (after a rate limit only once ``Retry-After`` has passed).
+    """
+
+
 class StructuredOutputError(ModelError):
     """The chat model did not produce valid structured output within the retries.
 

@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     )
     tenant: str = Field(default="default", description="Tenant slug the CLI works on.")
 
-    # --- history index and briefs (issue #4) --------------------------------
+    # --- history index and briefs ------------------------------------------
     chroma_url: str | None = Field(
         default=None,
         description="Chroma server URL (HttpClient); default: embedded store in data_dir/chroma.",
@@ -99,7 +99,7 @@ class Settings(BaseSettings):
     max_quantity: float = Field(default=1_000_000, description="Larger |quantity| is rejected.")
     max_unit_price: float = Field(default=1_000_000, description="Larger unit price is rejected.")
 
-    # --- calls: recordings, audio store, job queue (issue #5) ---------------
+    # --- calls: recordings, audio store, job queue --------------------------
     audio_dir: Path | None = Field(
         default=None, description="Where uploaded recordings are kept; default data_dir/audio."
     )
@@ -115,7 +115,7 @@ class Settings(BaseSettings):
     )
     retention_audio: Literal["after_transcription", "days"] = "after_transcription"
     retention_audio_days: int = Field(default=30, ge=0, le=3650)
-    # --- data protection (issue #8; see docs/privacy.md) ----------------------
+    # --- data protection (see docs/privacy.md) --------------------------------
     retention_transcript_days: int = Field(
         default=0, ge=0, le=36500, description="Delete transcripts older than this; 0 = keep."
     )
@@ -140,7 +140,7 @@ class Settings(BaseSettings):
     job_stale_s: float = Field(default=120.0, gt=0, description="Silent running job is dead.")
     recover_interval_s: float = Field(default=30.0, gt=0)
 
-    # --- web app and API (issue #7) -------------------------------------------
+    # --- web app and API ------------------------------------------------------
     secret_key: SecretStr | None = Field(
         default=None,
         description="Signs the CSRF tokens of sessions; default: generated once into "
@@ -209,7 +209,7 @@ class Settings(BaseSettings):
         "TCP peer is the client.",
     )
 
-    # --- operations: logs and metrics (issue #8; see docs/deploy.md) -----------
+    # --- operations: logs and metrics (see docs/deploy.md) ---------------------
     log_format: Literal["text", "json"] = Field(
         default="text", description="json: one JSON object per line (for log collectors)."
     )
@@ -243,9 +243,9 @@ class Settings(BaseSettings):
     local_only: bool = Field(
         default=False, description="Refuse any model that is not local (data protection)."
     )
-    analysis_design: Literal["learned", "decomposed", "checklist", "plain"] = Field(
+    analysis_design: Literal["learned", "decomposed"] = Field(
         default="learned",
-        description="How calls are analysed (agent/analysis/analyzer.py; figures in evals/).",
+        description="How calls are analysed (agent/analysis/designs.py; figures in evals/).",
     )
     redact_names: bool = Field(
         default=True,
@@ -276,7 +276,7 @@ class Settings(BaseSettings):
     transcription_channels: Literal["mono", "rep,customer", "customer,rep"] = "rep,customer"
     analyze_after_transcription: bool = Field(
         default=True,
-        description="Workers analyse each new transcript into a draft call note (#6).",
+        description="Workers analyse each new transcript into a draft call note.",
     )
     embeddings_batch_size: int = Field(default=64, ge=1, le=4096)
     model_threads: int | None = Field(default=None, ge=1, description="Default: all cores.")

@@ -52,10 +52,11 @@ class FakeChatModel(BaseChatModel):
 
     Raises :class:`ModelError` when called with an empty queue, so a test
     that expected fewer calls fails loudly instead of getting an invented reply.
+    A queued exception is raised by the call that takes it (a backend failure).
     """
 
     model_name: str = "fake-chat"
-    replies: list[str] = Field(default_factory=list)
+    replies: list[str | Exception] = Field(default_factory=list)
     _history: list[FakeCall] = PrivateAttr(default_factory=list)
 
     @property
@@ -67,8 +68,8 @@ class FakeChatModel(BaseChatModel):
         """The calls received so far, oldest first."""
         return self._history
 
-    def enqueue(self, *replies: str) -> FakeChatModel:
-        """Queue replies; each call consumes the oldest one. Returns ``self``."""
+    def enqueue(self, *replies: str | Exception) -> FakeChatModel:
+        """Queue replies or exceptions; each call consumes the oldest one. Returns ``self``."""
         self.replies.extend(replies)
         return self
 
@@ -82,7 +83,10 @@ class FakeChatModel(BaseChatModel):
         self._history.append(FakeCall(list(messages), dict(kwargs)))
         if not self.replies:
             raise ModelError("FakeChatModel has no queued reply; call enqueue() in the test.")
-        text = self.replies.pop(0)
+        reply = self.replies.pop(0)
+        if isinstance(reply, Exception):
+            raise reply
+        text = reply
         prompt_tokens = sum(len(str(m.content).split()) for m in messages)
         message = AIMessage(
             content=text,

@@ -190,7 +190,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "status_approved": {"de": "freigegeben", "en": "approved"},
     "status_rejected": {"de": "abgelehnt", "en": "rejected"},
     "status_failed": {"de": "fehlgeschlagen", "en": "failed"},
-    # rate limits and the works council view (issue #8)
+    # rate limits and the works council view
     "login_rate_limited": {
         "de": "Zu viele Anmeldeversuche. Bitte in {seconds} Sekunden erneut versuchen.",
         "en": "Too many login attempts. Please try again in {seconds} seconds.",

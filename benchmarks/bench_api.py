@@ -20,7 +20,7 @@ The load generator is ``wrk`` when installed (``apt-get install wrk``; it
 uses far less CPU than Python threads, which would compete with the server
 for the two cores); without it the script says so and falls back to Python
 threads. The load average (``uptime``) is printed next to every figure,
-because the machine may be shared. Targets (issue #7): >= 300 requests/s,
+because the machine may be shared. Targets: >= 300 requests/s,
 p99 <= 100 ms.
 
     .venv/bin/python benchmarks/bench_api.py [--seconds 15] [--clients 8] [--workers 1]

@@ -1,4 +1,4 @@
-"""Load test (issue #8): 50 reps browse and upload while 2 managers review; loopback only.
+"""Load test: 50 reps browse and upload while 2 managers review; loopback only.
 
 Setup, all in a temporary directory on 127.0.0.1: the demo tenant on
 SQLite, ``--reps`` rep users (``lt.rep01`` ...) who share the demo accounts

@@ -36,7 +36,8 @@ OUTCOME_SIGNAL = {
     "follow_up": "step",
     "not_now": "later",
 }
-#: Step types whose agreement is also a "step towards business" signal (GUIDELINES §2.5).
+#: Step types whose agreement is also a "step towards business" signal
+#: (docs/labelling-guidelines.md §2.5).
 BUSINESS_STEPS = {"send_offer", "send_sample", "schedule_visit"}
 
 

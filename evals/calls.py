@@ -1,6 +1,6 @@
 """The call-analysis eval runner: dataset in, per-call results JSONL and a metrics dict out.
 
-Datasets have the shape of ``../shared/evals/calls.dev.jsonl`` (one call per
+Datasets have the shape of ``evals/datasets/calls.dev.v0.jsonl`` (one call per
 line: id, language, call_date, account, turns, gold). The runner analyses
 each call's ``turns`` (or, with an audio directory, a fresh transcript of
 ``<id>.flac``), writes one JSON line per call to ``evals/runs/`` and hands
@@ -185,8 +185,8 @@ def replay_run(
     """Re-run the code part of an analysis on a saved run's raw model answers (no model).
 
     Every result line keeps the model's final answer per question (``raw``);
-    replaying them through the current analyzer measures a change of the
-    code rules (evidence, dates, step rules) on exactly the same model
+    replaying them through the current ``decomposed`` design measures a change
+    of the code rules (evidence, dates, step rules) on exactly the same model
     output. Latencies are those of the original run.
     """
     from agent.analysis.analyzer import Analyzer
@@ -200,16 +200,9 @@ def replay_run(
         row = by_id[line["id"]]
         raw = line.get("raw") or {}
         answers = list(raw.values())  # in the order they were asked
-        design = (
-            "plain" if "plain" in raw
-            else "checklist" if "checks" in raw
-            else "decomposed"
-        )  # fmt: skip
         model = FakeChatModel().enqueue(*answers)
         analyzer = Analyzer(
-            model,
-            design=design,  # type: ignore[arg-type]
-            settings=settings or Settings(chat_backend="fake"),
+            model, design="decomposed", settings=settings or Settings(chat_backend="fake")
         )
         result = analyzer.analyze(call_input(row)) if answers else None
         replayed = dict(line)

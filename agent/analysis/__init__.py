@@ -1,8 +1,10 @@
-"""Call analysis: transcript → reviewed CRM note (issue #6).
+"""Call analysis: transcript → reviewed CRM note.
 
 ``schema`` (the typed result), ``evidence`` (verbatim quotes), ``dates``
 (due dates from spoken phrases), ``redaction`` (PII before external models),
-``prompting`` and ``analyzer`` (the model flow), ``classifier`` (embedding
+``analyzer`` (the flow every design shares), ``design`` and ``designs`` (what
+a design is, and the registry: ``learned``, ``decomposed`` with its
+``prompting``), ``classifier`` (embedding
 baseline), ``notes`` and ``review`` (draft notes and manager review),
 ``sources`` (inputs from files and the store) and ``hook`` (the pipeline step).
 """

@@ -13,7 +13,7 @@ Three sources, all plain data:
 
 An :class:`Example` belongs to one of three tasks: ``reason`` (churn-reason
 code or ``none``, customer sentences), ``signal`` (outcome signal of
-GUIDELINES §2 or ``none``), ``step`` (next-step type or ``none``).
+labelling-guidelines.md §2 or ``none``), ``step`` (next-step type or ``none``).
 """
 
 from __future__ import annotations

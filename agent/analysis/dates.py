@@ -1,6 +1,6 @@
 """Due dates from spoken German and English time phrases, resolved against the call date.
 
-The rules are those of GUIDELINES.md §3, done by code because a small model
+The rules are those of labelling-guidelines.md §3, done by code because a small model
 gets calendar arithmetic wrong:
 
 * an explicit date gives that date (digits or spoken ordinals: "am zwölften

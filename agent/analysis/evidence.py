@@ -2,7 +2,7 @@
 
 A quote is grounded when, after normalising whitespace, case and
 punctuation, it occurs inside one customer turn of the transcript. Text said
-only by the rep is never evidence of a customer's reason (GUIDELINES §0).
+only by the rep is never evidence of a customer's reason (labelling-guidelines.md §0).
 The analyzer lets the model point at numbered customer turns and copies the
 quote here, so evidence is verbatim by construction; the check still runs on
 every label, also on a reviewer's edits.

@@ -106,7 +106,7 @@ class LearnedAnalysis:
 
         steps, step_cands = self._steps(call, v, scores)
         if outcome in ("lost", "disqualified"):
-            # Marking the account is bookkeeping, not a step (GUIDELINES §3).
+            # Marking the account is bookkeeping, not a step (labelling-guidelines.md §3).
             steps = [s for s in steps if s.type == "update_contact"]
             step_cands = [c for c in step_cands if c.code == "update_contact"]
         if step_cands:
@@ -214,7 +214,8 @@ class LearnedAnalysis:
             p = scores.steps[step_type]
             if p < th.step_review:
                 continue
-            # GUIDELINES §0/§3: a discount counts only when the rep offers or grants it.
+            # labelling-guidelines.md §0/§3: a discount counts only when the rep offers or
+            # grants it.
             allowed = rep if step_type == "offer_incentive" else None
             best = _best(probs, column, allowed)
             if best is None or (allowed is not None and best.probability < INCENTIVE_REP_MIN):

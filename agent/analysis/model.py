@@ -4,12 +4,12 @@ How a call is scored (:meth:`AnalysisModel.score`):
 
 1. every sentence gets class probabilities from three :class:`SentenceModel`
    s: churn reason (customer sentences only), outcome signal, next step;
-   sentences that address the AI or "the system" are ignored (GUIDELINES §0);
+   sentences that address the AI or "the system" are ignored (labelling-guidelines.md §0);
 2. per code, call-level features (noisy-OR, max and count of its sentence
    probabilities) go through a :class:`Calibrator` fitted on *out-of-fold*
    scores, which makes them probabilities that the call has the reason or
    step;
-3. the outcome follows GUIDELINES §2 in code: calibrated probabilities of
+3. the outcome follows labelling-guidelines.md §2 in code: calibrated probabilities of
    the signals ``absent``, ``cannot_buy``, ``order``, ``refusal`` and
    ``step`` are chained in that order (each only where no earlier one
    holds), and ``not_now`` takes the rest, so every outcome is reachable
@@ -62,7 +62,8 @@ SENTENCE_C = 1.0
 #: Weight of a labelled call's plain "none" sentence per task. Outcome and step sentences
 #: are annotated once per call, so many of their look-alikes are "none" by omission.
 CALL_NONE_WEIGHT: dict[Task, float] = {"reason": 1.0, "signal": 0.1, "step": 0.3}
-#: The signals that decide the outcome, in the order of GUIDELINES §2; "not_now" is the rest.
+#: The signals that decide the outcome, in the order of docs/labelling-guidelines.md §2;
+#: "not_now" is the rest.
 CHAIN: tuple[str, ...] = ("absent", "cannot_buy", "order", "refusal", "step")
 #: Steps and "not now" count only in the second half of the call ("state at the end").
 LATE_POSITION = 0.5
@@ -178,7 +179,10 @@ def signal_features(probs: np.ndarray, positions: np.ndarray) -> dict[str, np.nd
 
 
 def chain_outcomes(signals: dict[str, float]) -> dict[str, float]:
-    """Outcome probabilities from the chained signal probabilities (GUIDELINES §2 order)."""
+    """Outcome probabilities from the chained signal probabilities.
+
+    The chain follows the order of docs/labelling-guidelines.md §2.
+    """
     vocab = vocabulary()
     rest = 1.0
     out: dict[str, float] = {}
@@ -228,7 +232,8 @@ class AnalysisModel:
         ignored = np.array(call.ignored, dtype=bool)
         for task in TASKS:
             probs = self.sentence[task].proba(featurizer.matrix(task, call.items))
-            if task == "reason":  # only the customer's words are reasons (GUIDELINES §0)
+            # Only the customer's words are reasons (labelling-guidelines.md §0).
+            if task == "reason":
                 rep = np.array([s.speaker != "customer" for s in call.sentences], dtype=bool)
                 probs[rep] = 0.0
                 probs[rep, 0] = 1.0
@@ -461,7 +466,8 @@ def train(
     order = [vocabulary().signal_outcome[s] for s in CHAIN] + ["not_now"]
     signal_cals: dict[str, Calibrator] = {}
     for k, signal in enumerate(CHAIN):
-        below = set(order[k:])  # GUIDELINES §2: a signal is only seen where no earlier one holds
+        # labelling-guidelines.md §2: a signal is only seen where no earlier one holds.
+        below = set(order[k:])
         rows = [i for i, o in enumerate(collected.outcome) if o in below]
         x = np.array([collected.signal_x[signal][i] for i in rows])
         y = [collected.outcome[i] == order[k] for i in rows]

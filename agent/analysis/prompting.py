@@ -13,20 +13,18 @@ each task text names its fields in words.
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pydantic
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from agent.analysis.schema import AccountContext, Turn
-from agent.errors import ModelError, StructuredOutputError
-from agent.llm.structured import bounded_schema, parse_json_object, response_format_for
-from agent.llm.usage import Usage, usage_from_message, usage_log
+from agent.errors import StructuredOutputError
+from agent.llm.structured import generate_structured
+from agent.llm.usage import Usage
 from agent.prompts import fence, render_prompt
 from agent.settings import Settings
 
@@ -115,53 +113,27 @@ def ask(
     purpose: str,
     log: Asked,
 ) -> T:
-    """One structured question: grammar-constrained, validated, re-asked a bounded number of times.
+    """One analysis question through the structured-output loop of :mod:`agent.llm.structured`.
 
-    The schema is bounded (every list and string has a maximum) and passed as
-    the response format, so the local model can only emit JSON of that shape.
-    A reply that does not validate (invalid JSON, unknown code, refusal text)
-    is answered with the error and asked again, at most
-    ``settings.structured_max_retries`` times; an engine error is retried the
-    same way. Raises :class:`StructuredOutputError` with the last output.
+    Grammar-constrained, validated, re-asked with the error a bounded number
+    of times; the schema stays out of the prompt so every question of a call
+    shares its prefix. The question's usage and raw answer go to ``log``.
+    Raises :class:`~agent.errors.StructuredOutputError` with the last output,
+    or :class:`~agent.errors.ModelError` when the model could not be asked.
     """
-    json_schema = bounded_schema(schema.model_json_schema())
-    kwargs: dict[str, Any] = {
-        "response_format": response_format_for(model, schema.__name__, json_schema, settings),
-        "max_tokens": max_tokens,
-    }
-    conversation = list(messages)
-    last_output, last_error = "", ""
-    for _attempt in range(settings.structured_max_retries + 1):
-        started = time.perf_counter()
-        try:
-            reply = model.invoke(conversation, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - engine/network errors: bounded retry
-            last_error = f"{type(exc).__name__}: {exc}"
-            if not isinstance(exc, ModelError | OSError | ValueError | RuntimeError):
-                raise
-            continue
-        usage = usage_from_message(
-            reply, getattr(model, "model_name", "unknown"), time.perf_counter() - started
+    try:
+        result = generate_structured(
+            model,
+            messages,
+            schema,
+            max_tokens=max_tokens,
+            purpose=f"analysis:{purpose}",
+            settings=settings,
+            schema_in_prompt=False,
+            usages=log.usages,
         )
-        usage.purpose = f"analysis:{purpose}"
-        usage_log.record(usage)
-        log.usages.append(usage)
-        last_output = reply.content if isinstance(reply.content, str) else str(reply.content)
-        log.raw[purpose] = last_output
-        try:
-            return schema.model_validate(parse_json_object(last_output))
-        except (json.JSONDecodeError, pydantic.ValidationError) as exc:
-            last_error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            detail = str(exc)[:800]
-            conversation = [
-                *messages,
-                AIMessage(content=last_output[:2000]),
-                HumanMessage(
-                    content=f"Invalid answer: {detail}\nReply with one corrected JSON object only."
-                ),
-            ]
-    raise StructuredOutputError(
-        f"The model gave no valid answer for '{purpose}' after "
-        f"{settings.structured_max_retries + 1} attempts: {last_error[:300]}",
-        last_output=last_output,
-    )
+    except StructuredOutputError as exc:
+        log.raw[purpose] = exc.last_output or ""
+        raise
+    log.raw[purpose] = result.raw
+    return result.value

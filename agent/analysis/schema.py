@@ -158,7 +158,7 @@ class CallAnalysis(BaseModel):
     @field_validator("next_steps")
     @classmethod
     def _none_alone(cls, value: list[NextStep]) -> list[NextStep]:
-        # GUIDELINES §3: "none" is only ever the single item.
+        # labelling-guidelines.md §3: "none" is only ever the single item.
         real = [s for s in value if s.type != "none"]
         if real:
             return real

@@ -6,16 +6,11 @@
    (:mod:`agent.brief.facts`, :mod:`agent.brief.reasons`, :mod:`agent.brief.playbook`).
 3. Accounts not to call, or without any history, get a short brief written by
    code alone - there is nothing for a model to add and nothing to invent.
-4. Otherwise, by ``settings.brief_design``:
-
-   * ``compact`` (the default with the local model): code writes the situation
-     and the talking points from the records (:mod:`agent.brief.compose`) and
-     the model only the opening question (:class:`DraftSentence`), which takes
-     about 10 s on two cores instead of 45-110 s for a whole draft;
-   * ``full``: the model writes the bounded :class:`BriefDraft` (situation,
-     opening question, talking points).
-
-   The model writes in the account's language and cites fact ids; CRM text
+4. Otherwise the design of ``settings.brief_design`` (:mod:`agent.brief.designs`:
+   ``compact``, the default with the local model, where code writes the
+   situation and talking points and the model the opening question; ``full``,
+   where the model writes all three) says what code writes and what the
+   model is asked. The model writes in the account's language and cites fact ids; CRM text
    reaches it only fenced as data.
 5. The grounding checker tests every sentence; failing parts are regenerated
    once (the model sees the problems), then removed and flagged.
@@ -34,22 +29,12 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from sqlalchemy.orm import Session
 
-from agent.brief import compose, playbook
-from agent.brief.facts import build_facts, fmt_date
+from agent.brief import playbook
+from agent.brief.designs import BRIEF_DESIGNS, BriefDesign
+from agent.brief.facts import build_facts
 from agent.brief.grounding import check_claim
 from agent.brief.reasons import call_decision, hypotheses, incentive
-from agent.brief.schema import (
-    RULES_MODEL,
-    Brief,
-    BriefDraft,
-    Claim,
-    DraftSentence,
-    Flag,
-    KeyFact,
-    QuestionDraft,
-    Redo,
-)
-from agent.catalogue.vocabulary import vocabulary
+from agent.brief.schema import RULES_MODEL, Brief, Claim, Flag, QuestionDraft
 from agent.crm.db import get_tenant
 from agent.errors import ModelError, StructuredOutputError
 from agent.history.index import HistoryIndex
@@ -57,15 +42,12 @@ from agent.history.records import RecordBook
 from agent.history.retrieval import AccountHistory, find_account, retrieve
 from agent.history.sync import sync_account
 from agent.language import is_language
-from agent.prompts import fence, render_prompt
+from agent.llm.structured import generate_structured
+from agent.prompts import render_prompt
 from agent.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-#: Room for the bounded draft; German text costs the Qwen tokenizer about 1.5x English.
-DRAFT_MAX_TOKENS = 600
-#: Room for the opening question alone (at most 30 words plus its JSON).
-QUESTION_MAX_TOKENS = 120
 STANDARD_OPENING = {
     "de": "Wir haben lange nichts mehr von Ihnen gehört – was können wir tun, damit Sie wieder "
     "gerne bei uns einkaufen?",
@@ -91,52 +73,6 @@ def known_names(history: AccountHistory) -> list[str]:
     if history.account.owner:
         names.append(history.account.owner.name)
     return names
-
-
-#: Phone numbers stay in the brief's facts but are left out of the prompt (tokens).
-_PHONE = re.compile(r",\s*\+?[\d][\d\s/()-]{5,}$")
-
-
-def _excerpts(history: AccountHistory, limit: int = 3, chars: int = 220) -> str:
-    items: list[tuple[str, str, str]] = []
-    seen: set[str] = set()
-    for record in history.open_complaints:
-        body = " ".join(str(record.fields.get(k) or "") for k in ("subject", "body"))
-        items.append((record.source_id, record.day.isoformat() if record.day else "", body))
-        seen.add(record.source_id)
-    for hit in history.hits:
-        if hit.chunk.source_id not in seen:
-            items.append((hit.chunk.source_id, hit.chunk.day.isoformat(), hit.chunk.text))
-            seen.add(hit.chunk.source_id)
-    lines = []
-    for source, day, text in items[:limit]:
-        text = " ".join(text.split())
-        lines.append(f"[{source}, {day}] {text[:chars]}")
-    return fence("\n".join(lines)) if lines else "-"
-
-
-def _messages(brief: Brief, history: AccountHistory) -> list[BaseMessage]:
-    lang = brief.language
-    facts = "\n".join(f"{f.id}: {_PHONE.sub('', f.text)}" for f in brief.key_facts)
-    reasons = (
-        "\n".join(
-            f"- {h.code} ({h.group}, {h.confidence:.2f}): "
-            + ", ".join(e.source for e in h.evidence[:3])
-            for h in brief.churn_hypotheses
-        )
-        or "-"
-    )
-    # The system prompt is the same for every account, so llama.cpp can reuse its
-    # evaluated prefix from one brief to the next; everything per account follows.
-    system = render_prompt(f"brief/system_{lang}")
-    data = render_prompt(
-        f"brief/data_{lang}",
-        as_of=fmt_date(brief.as_of, lang),
-        facts=fence(facts),
-        reasons=reasons,
-        excerpts=_excerpts(history),
-    )
-    return [SystemMessage(content=system), HumanMessage(content=data)]
 
 
 def design_of(settings: Settings) -> str:
@@ -192,86 +128,6 @@ def start_warm_up(settings: Settings) -> threading.Thread:
     return thread
 
 
-def _topic(brief: Brief, history: AccountHistory, lang: str) -> str:
-    """The main topic the opening question should take up, with its fact id."""
-    by_topic: dict[str, KeyFact] = {}
-    for fact in brief.key_facts:
-        by_topic.setdefault(fact.topic, fact)
-    if "complaint" in by_topic and history.open_complaints:
-        note = history.open_complaints[0].fields
-        subject = " ".join(str(note.get("subject") or note.get("body") or "").split())[:80]
-        label = "offene Reklamation „{}“" if lang == "de" else 'open complaint "{}"'
-        return f"{label.format(subject)} ({by_topic['complaint'].id})"
-    if brief.churn_hypotheses:
-        # The reason and the question behind it (reviewed, per code); the model phrases the
-        # opening question around it. Asked for the reason alone, the 1.5B model wrote
-        # "wie decken Sie heute Ihren Bedarf an Preise und Konditionen".
-        code = brief.churn_hypotheses[0].code
-        core = "Kernfrage" if lang == "de" else "core question"
-        vocab = vocabulary()
-        return f"{vocab.reason_name(code, lang)} – {core}: {vocab.reasons[code].question[lang]}"
-    if history.top_products:
-        # The item's name without its code and pack size: the question names no numbers.
-        name = compose.item_name(history.top_products[0].description)
-        label = "meistgekaufter Artikel" if lang == "de" else "item bought most"
-        product = by_topic.get("product")
-        return f"{label}: {name}" + (f" ({product.id})" if product else "")
-    return "-"
-
-
-def _question_messages(brief: Brief, history: AccountHistory) -> list[BaseMessage]:
-    """The short prompt for the opening question alone (``compact`` design)."""
-    lang = brief.language
-    shown: list[KeyFact] = []
-    seen: set[str] = set()
-    for fact in brief.key_facts:
-        if fact.topic in ("account", "last_order", "complaint", "call", "product", "contact") and (
-            fact.topic not in seen or fact.topic == "complaint"
-        ):
-            seen.add(fact.topic)
-            shown.append(fact)
-    lines = []
-    for f in shown:
-        text = _PHONE.sub("", f.text)
-        if f.topic == "product" and history.top_products:
-            # The item by its plain name: copied into the question, codes and sizes jar.
-            text = (
-                text.split(":")[0] + ": " + compose.item_name(history.top_products[0].description)
-            )
-        lines.append(f"{f.id}: {text}")
-    facts = "\n".join(lines)
-    system = render_prompt(f"brief/question_system_{lang}")
-    data = render_prompt(
-        f"brief/question_data_{lang}",
-        facts=fence(facts),
-        # The topic quotes a complaint's subject: CRM text, so it is fenced as data too.
-        topic=fence(_topic(brief, history, lang)),
-    )
-    return [SystemMessage(content=system), HumanMessage(content=data)]
-
-
-def _claim(sentence: DraftSentence | QuestionDraft, facts: dict[str, KeyFact]) -> Claim:
-    sources: list[str] = []
-    for fid in sentence.facts:
-        # An unknown fact id becomes a citation of a record that does not exist,
-        # so the checker rejects it like any other bad citation.
-        for source in facts[fid].sources if fid in facts else [f"fact:{fid}"]:
-            if source not in sources:
-                sources.append(source)
-    return Claim(text=sentence.text.strip(), sources=sources, facts=list(sentence.facts))
-
-
-def _parts(draft: BriefDraft, facts: dict[str, KeyFact]) -> dict[str, Claim]:
-    """The draft as brief parts keyed by name (``situation[0]``, ``opening_question`` ...)."""
-    parts: dict[str, Claim] = {}
-    for i, s in enumerate(draft.situation):
-        parts[f"situation[{i}]"] = _claim(s, facts)
-    parts["opening_question"] = _claim(draft.opening_question, facts)
-    for i, s in enumerate(draft.talking_points):
-        parts[f"talking_points[{i}]"] = _claim(s, facts)
-    return parts
-
-
 def _problems(name: str, claim: Claim, book: RecordBook, names: list[str], lang: str) -> list[str]:
     problems = check_claim(claim, book, names, require_source=name.startswith("situation"))
     if not is_language(claim.text, lang):
@@ -300,31 +156,6 @@ def _assemble(brief: Brief, parts: dict[str, Claim]) -> None:
     brief.talking_points = ordered("talking_points")[:5]
 
 
-def _code_parts(
-    brief: Brief, history: AccountHistory, book: RecordBook, names: list[str]
-) -> dict[str, Claim]:
-    """The situation and talking points written by code, checked like any other sentence.
-
-    A composed sentence that fails the check is a bug; it is removed and flagged
-    so that it shows, never sent to the model.
-    """
-    hyps = brief.churn_hypotheses
-    parts: dict[str, Claim] = {}
-    for prefix, claims in (
-        ("situation", compose.situation(history, hyps, brief.language)),
-        ("talking_points", compose.talking_points(history, hyps, brief.language)),
-    ):
-        for i, claim in enumerate(claims):
-            problems = check_claim(claim, book, names, require_source=prefix == "situation")
-            if problems:
-                brief.flags.append(
-                    Flag(part=f"{prefix}[{i}]", reason="; ".join(problems), text=claim.text)
-                )
-            else:
-                parts[f"{prefix}[{i}]"] = claim
-    return parts
-
-
 def _write_language(
     brief: Brief,
     history: AccountHistory,
@@ -333,98 +164,39 @@ def _write_language(
     model: BaseChatModel,
     settings: Settings,
 ) -> None:
-    """Let the model write the language parts; check, regenerate once, remove and flag."""
-    from agent.llm import generate_structured
-
-    lang = brief.language
+    """Let the model write the design's language parts; check, regenerate once, remove and flag."""
+    design = BRIEF_DESIGNS[design_of(settings)]()
     facts = {f.id: f for f in brief.key_facts}
-    compact = design_of(settings) == "compact"
-    parts: dict[str, Claim] = {}
-    if compact:
-        parts = _code_parts(brief, history, book, names)
-        brief.authored = {
-            "situation": "code",
-            "talking_points": "code",
-            "opening_question": "model",
-        }
-        messages = _question_messages(brief, history)
-    else:
-        brief.authored = {k: "model" for k in ("situation", "opening_question", "talking_points")}
-        messages = _messages(brief, history)
+    parts = design.code_parts(brief, history, book, names)
+    brief.authored = dict(design.authored)
+    messages = design.messages(brief, history)
     try:
         first = generate_structured(
             model,
             messages,
-            QuestionDraft if compact else BriefDraft,
-            max_tokens=QUESTION_MAX_TOKENS if compact else DRAFT_MAX_TOKENS,
-            purpose="brief-question" if compact else "brief",
+            design.schema,
+            max_tokens=design.max_tokens,
+            purpose=design.purpose,
             settings=settings,
         )
-        first_raw, usages = first.raw, [first.usage]
-        if isinstance(first.value, QuestionDraft):
-            written = {"opening_question": _claim(first.value, facts)}
-        else:
-            assert isinstance(first.value, BriefDraft)
-            written = _parts(first.value, facts)
     except StructuredOutputError as exc:
-        # The facts, reasons and decision stand without the model; say what is missing.
-        _assemble(brief, parts)
-        if not brief.situation:
-            brief.situation = _rule_situation(brief)
-            brief.authored["situation"] = "code"
-        brief.opening_question = Claim(text=STANDARD_OPENING[lang])
-        brief.authored["opening_question"] = "code"
-        brief.flags.append(Flag(part="language", reason=f"model gave no valid draft: {exc}"))
-        brief.model = f"{getattr(model, 'model_name', 'model')} (failed; parts by code)"
+        _without_model(brief, parts, model, exc)
         return
+    usages = [first.usage]
+    written = design.written(first.value, facts)
+    lang = brief.language
     failing = {
         n: p for n, p in ((n, _problems(n, v, book, names, lang)) for n, v in written.items()) if p
     }
     parts.update(written)
-
     rejected = {name: "; ".join(problems) for name, problems in failing.items()}
     if failing:
-        # Only the rejected sentences are written again (in order), not the whole draft:
-        # on this CPU the full draft costs several times the few sentences that failed.
-        problems = "\n".join(
-            f'{i}. {n}: "{parts[n].text}" - {"; ".join(p)}'
-            for i, (n, p) in enumerate(failing.items(), 1)
-        )
-        retry_prompt = "question_retry" if compact else "retry"
-        retry = [
-            *messages,
-            AIMessage(content=first_raw),
-            HumanMessage(content=render_prompt(f"brief/{retry_prompt}_{lang}", problems=problems)),
-        ]
+        retry = _retry_messages(design, brief, parts, failing, messages, first.raw)
         try:
-            again: dict[str, Claim] = {}
-            if compact:
-                # Only the question can fail here: ask for one sentence, not a list.
-                redone = generate_structured(
-                    model,
-                    retry,
-                    QuestionDraft,
-                    max_tokens=QUESTION_MAX_TOKENS,
-                    purpose="brief-retry",
-                    settings=settings,
-                )
-                usages.append(redone.usage)
-                again = {"opening_question": _claim(redone.value, facts)}
-            else:
-                second = generate_structured(
-                    model,
-                    retry,
-                    Redo,
-                    max_tokens=60 + 70 * len(failing),
-                    purpose="brief-retry",
-                    settings=settings,
-                )
-                usages.append(second.usage)
-                again = {
-                    name: _claim(sentence, facts)
-                    for name, sentence in zip(failing, second.value.sentences, strict=False)
-                }
+            again, usage = design.rewrite(model, retry, list(failing), facts, settings)
+            usages.append(usage)
         except ModelError as exc:  # incl. a context overflow: keep what passed, flag the rest
+            again = {}
             brief.flags.append(Flag(part="regeneration", reason=f"failed: {exc}"))
         for name in list(failing):
             candidate = again.get(name)
@@ -445,7 +217,7 @@ def _write_language(
         brief.flags.append(Flag(part="situation", reason="written by code after the check"))
     brief.model = usages[0].model
     brief.usage = {
-        "design": "compact" if compact else "full",
+        "design": design.name,
         "prompt_tokens": sum(u.prompt_tokens for u in usages),
         "completion_tokens": sum(u.completion_tokens for u in usages),
         "model_latency_s": round(sum(u.latency_s for u in usages), 3),
@@ -454,6 +226,46 @@ def _write_language(
         # What the check rejected in the first draft (for evals and tuning the prompt).
         "rejected": rejected,
     }
+
+
+def _without_model(
+    brief: Brief, parts: dict[str, Claim], model: BaseChatModel, exc: StructuredOutputError
+) -> None:
+    """Finish a brief the model gave no valid draft for: code writes what is missing.
+
+    The facts, reasons and decision stand without the model; a flag says what
+    is missing.
+    """
+    _assemble(brief, parts)
+    if not brief.situation:
+        brief.situation = _rule_situation(brief)
+        brief.authored["situation"] = "code"
+    brief.opening_question = Claim(text=STANDARD_OPENING[brief.language])
+    brief.authored["opening_question"] = "code"
+    brief.flags.append(Flag(part="language", reason=f"model gave no valid draft: {exc}"))
+    brief.model = f"{getattr(model, 'model_name', 'model')} (failed; parts by code)"
+
+
+def _retry_messages(
+    design: BriefDesign,
+    brief: Brief,
+    parts: dict[str, Claim],
+    failing: dict[str, list[str]],
+    messages: list[BaseMessage],
+    first_raw: str,
+) -> list[BaseMessage]:
+    """The first question, its answer and the rejected sentences with their problems.
+
+    Only the rejected sentences are written again (in order), not the whole
+    draft: on this CPU the full draft costs several times the few sentences
+    that failed.
+    """
+    problems = "\n".join(
+        f'{i}. {n}: "{parts[n].text}" - {"; ".join(p)}'
+        for i, (n, p) in enumerate(failing.items(), 1)
+    )
+    prompt = render_prompt(f"brief/{design.retry_prompt}_{brief.language}", problems=problems)
+    return [*messages, AIMessage(content=first_raw), HumanMessage(content=prompt)]
 
 
 def _rule_situation(brief: Brief) -> list[Claim]:

@@ -22,7 +22,8 @@ from agent.errors import ConfigError
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 LANGUAGES: tuple[str, ...] = ("de", "en")
-#: Outcome signals in the order of GUIDELINES §2; each decides the outcome named in codes.toml.
+#: Outcome signals in the order of docs/labelling-guidelines.md §2; each decides the outcome
+#: named in codes.toml.
 SIGNALS: tuple[str, ...] = ("absent", "cannot_buy", "order", "refusal", "step", "later")
 #: Kinds of claim a summary may only make when the decided fields hold them.
 CLAIMS: tuple[str, ...] = ("order", "discount")

@@ -55,7 +55,7 @@ def analyze(
     ] = None,
     design: Annotated[
         str | None,
-        typer.Option("--design", help="rules, decomposed, checklist or plain (default: setting)."),
+        typer.Option("--design", help="learned or decomposed (default: setting)."),
     ] = None,
     db: DbOption = None,
     tenant: TenantOption = None,

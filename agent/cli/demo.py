@@ -33,7 +33,7 @@ SeedOption = Annotated[
 def _seed(db: str | None, seed_value: int) -> tuple[Settings, Store, SeedStats]:
     settings, store = store_for(db)
     stats = seed(store, DEMO_TENANT_SLUG, seed=seed_value)
-    from agent.auth import set_demo_passwords  # web login (#7): demo users get demo_password
+    from agent.auth import set_demo_passwords  # web login: demo users get demo_password
 
     set_demo_passwords(store, DEMO_TENANT_SLUG, settings.demo_password)
     return settings, store, stats
@@ -61,7 +61,7 @@ def demo(
     settings, store, stats = _seed(db, seed_value)
     _print_stats(stats, store)
     _print_plan(store, stats.tenant_id, settings)
-    # Issue #4: the brief of the plan's top account (local model by default).
+    # The brief of the plan's top account (local model by default).
     from agent.cli.brief import show_demo_brief
 
     show_demo_brief(store, settings, DEMO_TENANT_SLUG, DEMO_AS_OF)

@@ -111,7 +111,7 @@ def calls(
         str | None,
         typer.Option(
             "--design",
-            help="Analysis design: learned, decomposed, checklist or plain (default: setting).",
+            help="Analysis design: learned or decomposed (default: setting).",
         ),
     ] = None,
     cv: Annotated[

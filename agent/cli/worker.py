@@ -72,7 +72,7 @@ def worker(
     open_store(settings.db_url)  # migrate once, before workers start
     from agent.analysis.hook import install
 
-    install(settings)  # transcripts become draft call notes (#6)
+    install(settings)  # transcripts become draft call notes
     metrics_server = None
     if settings.metrics_enabled and settings.metrics_port:
         from agent.metrics import bind_metrics_server

@@ -6,32 +6,41 @@ llama.cpp server: only ``openai_base_url``, ``openai_api_key`` and
 a placeholder is sent when a base URL is set without one; talking to
 api.openai.com without a key is a configuration error that says what to set.
 
-The client retries rate limits (honouring ``Retry-After``), server errors and
-timeouts itself, ``openai_max_retries`` times. What is still failing after
-that - and a refusal or an answer cut off at the token limit - comes out as
-:class:`agent.errors.ModelError` with a reason a reviewer can read, so the
-analysis re-asks a bounded number of times and then stores a ``failed`` note
-instead of letting the client library's exceptions escape the worker. A rate
-limit that outlasts the client's retries waits out its ``Retry-After`` (at
-most ``openai_timeout_s``) before the error is raised, so a caller's re-ask
-does not hit the endpoint earlier than it asked.
+Rate limits (honouring ``Retry-After``), server errors, lost connections
+and timeouts are retried ``openai_max_retries`` times (the openai client's
+policy, run here rather than in the client), and every attempt of one call
+ends within twice ``openai_timeout_s`` (:func:`call_deadline_s`): the last
+attempt's timeout is cut to the time left. What is still failing after that
+comes out as our own error with a reason a reviewer can read, instead of the
+client library's exceptions escaping the worker:
+:class:`agent.errors.ModelEndpointError` when the endpoint failed the request
+(asking again at once cannot help, so the structured-output loop stops), and
+:class:`agent.errors.ModelAnswerError` for a rate limit, a refusal or an
+answer cut off at the token limit (the loop re-asks a bounded number of
+times). A
+rate limit that outlasts the retries waits out its ``Retry-After`` (at most
+``openai_timeout_s``) before the error is raised, so a re-ask does not hit
+the endpoint earlier than it asked.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import random
 import time
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, TypeVar
 
 from pydantic import SecretStr
 
-from agent.errors import ConfigError, ModelError
+from agent.errors import ConfigError, ModelAnswerError, ModelEndpointError, ModelError
 from agent.settings import Settings, get_settings
 
 #: Sent to self-hosted endpoints that need no key (llama.cpp server, vLLM, Ollama).
 PLACEHOLDER_KEY = "not-needed"
+
+R = TypeVar("R")
 
 
 def check_remote_allowed(settings: Settings, what: str) -> None:
@@ -84,15 +93,56 @@ def make_openai_chat(settings: Settings | None = None, **overrides: Any) -> Any:
     return _guarded_chat_class()(**values)
 
 
-def endpoint_error(exc: Exception, base_url: str | None, timeout_s: float | None) -> ModelError:
-    """Turn an ``openai`` client exception into a :class:`ModelError` that says what happened."""
+#: The openai client's retry policy: statuses another attempt may fix.
+RETRY_STATUSES = frozenset({408, 409, 429})
+#: First wait between attempts, doubled per attempt up to :data:`MAX_BACKOFF_S`.
+FIRST_BACKOFF_S = 0.5
+MAX_BACKOFF_S = 8.0
+
+
+def call_deadline_s(timeout_s: float) -> float:
+    """How long one model call may take with all its attempts: twice the request timeout.
+
+    One request that hangs to the timeout plus one retry fit; a third attempt
+    on a dead endpoint would only make the caller wait longer for the same
+    answer.
+    """
+    return 2 * timeout_s
+
+
+def is_reaskable(exc: Exception) -> bool:
+    """True for a rate limit (HTTP 429): the endpoint is up and named when to come back.
+
+    Every other endpoint failure that outlasted the retries (no connection,
+    no answer in time, 5xx, other 4xx) ends the call; asking again at once
+    cannot help.
+    """
+    status = getattr(exc, "status_code", None)
+    return status == 429
+
+
+def endpoint_error(
+    exc: Exception,
+    base_url: str | None,
+    timeout_s: float | None,
+    *,
+    attempts: int = 1,
+    elapsed_s: float = 0.0,
+) -> ModelError:
+    """Turn an ``openai`` client exception into our error type that says what happened.
+
+    A rate limit, an answer cut off at the token limit or withheld by a
+    content filter give :class:`ModelAnswerError` (the caller may re-ask);
+    the endpoint failing the request gives :class:`ModelEndpointError` (the
+    caller stops).
+    """
     import openai
 
     where = base_url or "api.openai.com"
     if isinstance(exc, openai.APITimeoutError):
         reason = f"the chat endpoint {where} did not answer within {timeout_s:g} s"
     elif isinstance(exc, openai.APIConnectionError):
-        reason = f"cannot reach the chat endpoint {where}: {exc}"
+        reason = f"cannot reach the chat endpoint {where}: {str(exc).rstrip('.')}"
     elif isinstance(exc, openai.RateLimitError):
         reason = f"the chat endpoint {where} is rate limiting (HTTP 429): {exc.message}"
     elif isinstance(exc, openai.APIStatusError):
@@ -103,7 +153,15 @@ def endpoint_error(exc: Exception, base_url: str | None, timeout_s: float | None
         reason = "the endpoint's content filter withheld the answer"
     else:
         reason = f"{type(exc).__name__}: {exc}"
-    return ModelError(f"Chat model call failed: {reason}.")
+    tried = f" after {attempts} attempts in {elapsed_s:.1f} s" if attempts > 1 else ""
+    message = f"Chat model call failed{tried}: {reason}."
+    if is_reaskable(exc) or isinstance(
+        exc, openai.LengthFinishReasonError | openai.ContentFilterFinishReasonError
+    ):
+        return ModelAnswerError(message)
+    if isinstance(exc, openai.APIConnectionError | openai.APIStatusError):
+        return ModelEndpointError(message)
+    return ModelError(message)
 
 
 def retry_after_s(exc: Exception, cap_s: float | None) -> float:
@@ -116,6 +174,27 @@ def retry_after_s(exc: Exception, cap_s: float | None) -> float:
     except ValueError:  # missing, or an HTTP date (rare for APIs): no extra wait
         return 0.0
     return max(0.0, min(wait, cap_s if cap_s is not None else 60.0))
+
+
+def retry_wait_s(exc: Exception, attempt: int, cap_s: float) -> float | None:
+    """Seconds to wait before another attempt after ``exc``; ``None`` when none can help.
+
+    The openai client's policy: timeouts, lost connections, 408/409/429 and
+    5xx are retried after ``Retry-After`` (429/503) or an exponential backoff
+    (0.5 s doubling, up to 8 s, less up to a quarter at random).
+    """
+    import openai
+
+    if isinstance(exc, openai.APIStatusError):
+        if exc.status_code not in RETRY_STATUSES and exc.status_code < 500:
+            return None
+        asked = retry_after_s(exc, cap_s)
+        if asked > 0:
+            return asked
+    elif not isinstance(exc, openai.APIConnectionError):  # incl. APITimeoutError
+        return None
+    backoff = min(FIRST_BACKOFF_S * 2 ** (attempt - 1), MAX_BACKOFF_S)
+    return backoff * (1 - 0.25 * random.random())
 
 
 def _refusal(result: Any) -> str | None:
@@ -137,9 +216,24 @@ def _guarded_chat_class() -> type[Any]:
     """
     import openai
     from langchain_openai import ChatOpenAI
+    from pydantic import model_validator
 
     class GuardedChatOpenAI(ChatOpenAI):  # type: ignore[misc]
-        """``ChatOpenAI`` that raises :class:`ModelError` instead of client exceptions."""
+        """``ChatOpenAI`` that retries within a deadline and raises our errors.
+
+        The synchronous client is built without retries of its own: this class
+        retries (``max_retries`` times, the client's policy) and cuts the last
+        attempt's timeout so that one call ends within
+        :func:`call_deadline_s` of its start. The unused async paths keep the
+        client's retries and only translate its errors.
+        """
+
+        @model_validator(mode="after")
+        def _winback_retries_here(self) -> Any:
+            if self.root_client is not None:
+                self.root_client = self.root_client.with_options(max_retries=0)
+                self.client = self.root_client.chat.completions
+            return self
 
         def _timeout_s(self) -> float | None:
             timeout = self.request_timeout
@@ -148,15 +242,40 @@ def _guarded_chat_class() -> type[Any]:
         def _error(self, exc: Exception) -> ModelError:
             return endpoint_error(exc, self.openai_api_base, self._timeout_s())
 
+        def _within_deadline(self, attempt_call: Callable[[float], R]) -> R:
+            """Run ``attempt_call(timeout_s)`` until it succeeds, retries run out or time is up."""
+            timeout = self._timeout_s() or 60.0
+            deadline = call_deadline_s(timeout)
+            started = time.monotonic()
+            attempt = 0
+            while True:
+                attempt += 1
+                remaining = deadline - (time.monotonic() - started)
+                try:
+                    return attempt_call(min(timeout, remaining))
+                except openai.OpenAIError as exc:
+                    elapsed = time.monotonic() - started
+                    wait = retry_wait_s(exc, attempt, timeout)
+                    # Another attempt needs time left after the wait: a quarter of the timeout.
+                    if (
+                        wait is not None
+                        and attempt <= (self.max_retries or 0)
+                        and elapsed + wait + timeout / 4 <= deadline
+                    ):
+                        time.sleep(wait)
+                        continue
+                    if is_reaskable(exc):  # a caller's re-ask must not come before Retry-After
+                        time.sleep(retry_after_s(exc, timeout))
+                    raise endpoint_error(
+                        exc, self.openai_api_base, timeout, attempts=attempt, elapsed_s=elapsed
+                    ) from exc
+
         def _generate(self, *args: Any, **kwargs: Any) -> Any:
-            try:
-                result = super()._generate(*args, **kwargs)
-            except openai.OpenAIError as exc:
-                time.sleep(retry_after_s(exc, self._timeout_s()))
-                raise self._error(exc) from exc
+            parent = super()._generate
+            result = self._within_deadline(lambda timeout: parent(*args, timeout=timeout, **kwargs))
             refused = _refusal(result)
             if refused:
-                raise ModelError(f"The chat model refused to answer: {refused}")
+                raise ModelAnswerError(f"The chat model refused to answer: {refused}")
             return result
 
         async def _agenerate(self, *args: Any, **kwargs: Any) -> Any:
@@ -167,14 +286,24 @@ def _guarded_chat_class() -> type[Any]:
                 raise self._error(exc) from exc
             refused = _refusal(result)
             if refused:
-                raise ModelError(f"The chat model refused to answer: {refused}")
+                raise ModelAnswerError(f"The chat model refused to answer: {refused}")
             return result
 
         def _stream(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+            parent = super()._stream
+
+            def first_chunk(timeout: float) -> tuple[Iterator[Any], Any]:
+                chunks = parent(*args, timeout=timeout, **kwargs)
+                return chunks, next(chunks, None)
+
+            # Retried until the first chunk; a stream that breaks later is not repeated.
+            chunks, head = self._within_deadline(first_chunk)
+            if head is None:
+                return
+            yield head
             try:
-                yield from super()._stream(*args, **kwargs)
+                yield from chunks
             except openai.OpenAIError as exc:
-                time.sleep(retry_after_s(exc, self._timeout_s()))
                 raise self._error(exc) from exc
 
         async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:

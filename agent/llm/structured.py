@@ -1,21 +1,32 @@
-"""Structured output: a pydantic schema in, a validated object out.
+"""Structured output: a pydantic schema in, a validated object out - the one re-ask loop.
 
-:func:`generate_structured` works with every chat backend:
+:func:`generate_structured` works with every chat backend and is the only
+place that asks a chat model for typed output (the brief and the call
+analysis both use it):
 
 * the JSON schema of the pydantic model is *bounded* first - every array gets
   a ``maxItems`` and every free string a ``maxLength`` unless the schema says
   otherwise - because small local models otherwise fall into repetition loops
-  (one word repeated until the token limit; see DESIGN.md);
+  (one word repeated until the token limit);
 * the local llama.cpp backend receives the schema as a grammar
   (``{"type": "json_object", "schema": ...}``) so it can only emit valid JSON
   of that shape; the ``openai`` backend receives it as ``json_schema``
   response format (or the llama.cpp server variant, per
   ``settings.openai_response_format``);
-* the reply is validated with pydantic; on a validation error the model is
-  re-asked with the error text, at most ``structured_max_retries`` times;
-  then :class:`agent.errors.StructuredOutputError` carries the last output;
-* each call returns its :class:`~agent.llm.usage.Usage` (model, tokens,
-  latency, attempts) and appends it to :data:`agent.llm.usage.usage_log`.
+* the reply is validated with pydantic, with an optional validation
+  ``context`` for validators that check the answer against its input (as
+  instructor does); on a validation error the model is re-asked with the
+  error text, at most ``structured_max_retries`` times; no usable answer
+  (:class:`agent.errors.ModelAnswerError`: a refusal, cut off at the token
+  limit, a rate limit) is asked again unchanged within the same bound; then
+  :class:`agent.errors.StructuredOutputError` carries the last output;
+* an endpoint that failed the request (:class:`agent.errors.ModelEndpointError`,
+  raised by the backend within twice ``openai_timeout_s``), any other
+  :class:`agent.errors.ModelError` or an engine error ends the call at once:
+  asking again cannot help;
+* each call returns one :class:`~agent.llm.usage.Usage` (model, tokens,
+  latency, attempts, summed over its attempts) and appends it once to
+  :data:`agent.llm.usage.usage_log` - also when it fails.
 """
 
 from __future__ import annotations
@@ -30,7 +41,7 @@ import pydantic
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
-from agent.errors import ModelError, StructuredOutputError
+from agent.errors import ModelAnswerError, ModelError, StructuredOutputError
 from agent.llm.usage import Usage, usage_from_message, usage_log
 from agent.settings import Settings, get_settings
 
@@ -134,6 +145,28 @@ def parse_json_object(text: str) -> Any:
         raise
 
 
+#: How much of a validation error goes back to the model (enough for every field's message).
+FEEDBACK_CHARS = 1000
+#: How much of the rejected answer is shown back to the model.
+ANSWER_CHARS = 2000
+
+
+def reask_messages(messages: list[BaseMessage], answer: str, error: str) -> list[BaseMessage]:
+    """The re-ask after an invalid answer: the question, that answer, and what was wrong.
+
+    Only the last answer is shown, not all earlier ones, so the prompt stays
+    the question's prefix (the local model's prompt cache) plus one exchange.
+    """
+    return [
+        *messages,
+        AIMessage(content=answer[:ANSWER_CHARS]),
+        HumanMessage(
+            content="Invalid answer: it was not valid for the schema:\n"
+            f"{error[:FEEDBACK_CHARS]}\nReply with one corrected JSON object only."
+        ),
+    ]
+
+
 def generate_structured(
     model: BaseChatModel,
     messages: list[BaseMessage] | str,
@@ -143,71 +176,76 @@ def generate_structured(
     max_tokens: int | None = None,
     purpose: str = "",
     settings: Settings | None = None,
+    context: dict[str, Any] | None = None,
+    schema_in_prompt: bool = True,
+    usages: list[Usage] | None = None,
 ) -> StructuredResult[T]:
     """Ask ``model`` for an instance of ``schema`` and return it validated.
 
     ``messages`` is a LangChain message list or a plain user prompt. The JSON
-    schema (bounded, see :func:`bounded_schema`) is added to the system
-    message and passed to the backend for constrained decoding. When the
-    reply is not valid JSON or fails validation, the model is asked again with
-    the error text, at most ``max_retries`` times (default
-    ``settings.structured_max_retries``). Raises
+    schema (bounded, see :func:`bounded_schema`) is passed to the backend for
+    constrained decoding and, unless ``schema_in_prompt`` is false, added to
+    the system message (the analysis keeps it out so its questions share one
+    cached prompt prefix; its task texts name the fields). ``context`` goes to
+    pydantic validation (``info.context`` in validators).
+
+    An invalid reply is answered with the error and asked again, at most
+    ``max_retries`` times (default ``settings.structured_max_retries``). The
+    call's usage is recorded once in :data:`usage_log` and appended to
+    ``usages`` when given, also when the call fails. Raises
     :class:`StructuredOutputError` (with ``last_output``) when every attempt
-    failed, and :class:`ModelError` when the backend itself fails.
+    failed, :class:`~agent.errors.ModelEndpointError` at once when the endpoint
+    failed the request, and :class:`ModelError` when the backend itself fails.
     """
     settings = settings or get_settings()
     retries = settings.structured_max_retries if max_retries is None else max_retries
     if isinstance(messages, str):
         messages = [HumanMessage(content=messages)]
     json_schema = bounded_schema(schema.model_json_schema())
-    conversation = with_instruction(list(messages), json_schema)
+    question = with_instruction(list(messages), json_schema) if schema_in_prompt else messages
     kwargs: dict[str, Any] = {
         "response_format": response_format_for(model, schema.__name__, json_schema, settings)
     }
     if max_tokens is not None:
         kwargs["max_tokens"] = max_tokens
-
-    total: Usage | None = None
+    name = str(getattr(model, "model_name", "unknown"))
+    total = Usage(model=name, purpose=purpose, attempts=0)
+    conversation = list(question)
     last_output = ""
     last_error = ""
-    for attempt in range(1, retries + 2):
-        started = time.perf_counter()
-        try:
-            reply = model.invoke(conversation, **kwargs)
-        except ModelError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - network/engine errors become our type
-            raise ModelError(f"Chat model call failed: {type(exc).__name__}: {exc}") from exc
-        usage = usage_from_message(
-            reply, getattr(model, "model_name", "unknown"), time.perf_counter() - started
-        )
-        if total is None:
-            total = usage
-            total.purpose = purpose
-        else:
+    try:
+        for _ in range(retries + 1):
+            total.attempts += 1
+            started = time.perf_counter()
+            try:
+                reply = model.invoke(conversation, **kwargs)
+            except ModelAnswerError as exc:  # no usable answer this time: ask again unchanged
+                total.latency_s += time.perf_counter() - started
+                last_error = str(exc)
+                continue
+            except ModelError:  # incl. ModelEndpointError: asking again cannot help
+                raise
+            except Exception as exc:  # noqa: BLE001 - engine errors become our type
+                raise ModelError(f"Chat model call failed: {type(exc).__name__}: {exc}") from exc
+            usage = usage_from_message(reply, name, time.perf_counter() - started)
+            total.model = usage.model
             total.add(usage)
-            total.attempts = attempt
-        last_output = reply.content if isinstance(reply.content, str) else str(reply.content)
-        try:
-            value = schema.model_validate(parse_json_object(last_output))
-        except (json.JSONDecodeError, pydantic.ValidationError) as exc:
-            last_error = str(exc)
-            conversation = [
-                *conversation,
-                AIMessage(content=last_output),
-                HumanMessage(
-                    content="Your answer was not valid for the schema:\n"
-                    f"{last_error[:2000]}\nReply again with one corrected JSON object only."
-                ),
-            ]
-            continue
+            last_output = reply.content if isinstance(reply.content, str) else str(reply.content)
+            try:
+                data = parse_json_object(last_output)
+                value = schema.model_validate(data, context=context)
+            except (json.JSONDecodeError, pydantic.ValidationError) as exc:
+                last_error = str(exc)
+                conversation = reask_messages(question, last_output, last_error)
+                continue
+            return StructuredResult(value=value, usage=total, raw=last_output)
+    finally:
         usage_log.record(total)
-        return StructuredResult(value=value, usage=total, raw=last_output)
-
-    assert total is not None
-    usage_log.record(total)
+        if usages is not None:
+            usages.append(total)
+    what = f"{schema.__name__} for '{purpose}'" if purpose else schema.__name__
     raise StructuredOutputError(
-        f"The chat model gave no valid {schema.__name__} after {retries + 1} attempts; "
+        f"The chat model gave no valid {what} after {total.attempts} attempts; "
         f"last error: {last_error[:500]}",
         last_output=last_output,
     )

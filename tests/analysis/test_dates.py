@@ -1,4 +1,4 @@
-"""Due-date resolution per GUIDELINES.md §3 (hand-checked against a calendar)."""
+"""Due-date resolution per labelling-guidelines.md §3 (hand-checked against a calendar)."""
 
 from __future__ import annotations
 

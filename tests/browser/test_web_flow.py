@@ -148,8 +148,8 @@ def _fake_models(monkeypatch: pytest.MonkeyPatch) -> None:
         )
         return {"note_id": note.id}
 
-    # Issue #6 registers the real analysis on this hook; until then (or in addition, if its
-    # hook is absent in this process) the test provides the same composition with a fake model.
+    # The worker registers the real analysis on this hook (agent/analysis/hook.py); when it
+    # is absent in this process, the test provides the same composition with a fake model.
     if not pipeline._analysis_hooks:
         monkeypatch.setattr(pipeline, "_analysis_hooks", [analyse])
 

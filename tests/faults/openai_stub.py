@@ -26,25 +26,12 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-#: Valid answers per schema name (the pydantic class names in agent/analysis/analyzer.py).
+#: Valid answers per schema name (the pydantic class names in agent/analysis/decomposed.py).
 VALID_ANSWERS: dict[str, dict[str, Any]] = {
     "OutcomeReply": {"outcome": "follow_up", "sentiment": "neutral", "expectations": ""},
-    "OutcomeChecks": {
-        "reached": True,
-        "cannot_buy": False,
-        "order_committed": False,
-        "refuses_for_good": False,
-        "next_step_agreed": True,
-    },
     "ReasonsReply": {"reasons": []},
     "StepsReply": {"steps": [{"type": "send_offer", "owner": "rep", "turn": 1, "when": ""}]},
     "SummaryReply": {"summary": "Kunde begrüßt; ein Angebot folgt."},
-    "PlainReply": {
-        "summary": "Kunde begrüßt; ein Angebot folgt.",
-        "churn_reasons": [],
-        "outcome": "follow_up",
-        "next_steps": [{"type": "send_offer", "owner": "rep", "when": ""}],
-    },
 }
 
 #: JSON that parses but names codes outside the taxonomy (per schema name).

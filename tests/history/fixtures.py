@@ -1,4 +1,4 @@
-"""Fixtures shared by the history, brief, CLI and eval tests of issue #4.
+"""Fixtures shared by the history, brief, CLI and eval tests.
 
 * ``embeddings`` - the real local USE-m ONNX model (weights assembled once
   into pytest's cache directory), because the index must be tested with the

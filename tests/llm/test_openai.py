@@ -1,6 +1,8 @@
 """The ``openai`` backend through the real openai client against a llama.cpp server on loopback.
 
-Also checks that the network guard of tests/conftest.py stops unmarked tests.
+Also checks that the network guard of tests/conftest.py stops unmarked tests,
+and that a dead endpoint (a closed port, a server that never answers) ends a
+structured call within twice ``openai_timeout_s``, without a re-ask.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from importlib import metadata
@@ -17,6 +20,7 @@ import httpx
 import pytest
 from pydantic import BaseModel, Field
 
+from agent.errors import ModelEndpointError
 from agent.llm import generate_structured, get_chat_model
 from agent.model_store import ensure_model
 from agent.settings import configure
@@ -50,6 +54,76 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+class HangingServer:
+    """A TCP server on loopback that accepts requests and never answers them."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.listener.getsockname()[1])
+        self.connections: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:  # closed
+                return
+            self.connections.append(conn)
+
+    def close(self) -> None:
+        self.listener.close()
+        for conn in self.connections:
+            conn.close()
+
+
+@pytest.fixture
+def hanging_server() -> Iterator[HangingServer]:
+    server = HangingServer()
+    yield server
+    server.close()
+
+
+#: Request timeout of the dead-endpoint tests; the bound is twice that.
+DEAD_TIMEOUT_S = 1.5
+#: Slack for a loaded 2-core machine: a correctness bound, not a benchmark.
+MARGIN_S = 2.0
+
+
+def _ask_dead_endpoint(base_url: str) -> tuple[ModelEndpointError, float]:
+    # Five client retries and two re-asks: without the deadline a hang would cost
+    # 6 x 1.5 s per question and be asked three times.
+    settings = configure(
+        chat_backend="openai",
+        openai_base_url=base_url,
+        openai_timeout_s=DEAD_TIMEOUT_S,
+        openai_max_retries=5,
+        structured_max_retries=2,
+    )
+    started = time.monotonic()
+    with pytest.raises(ModelEndpointError) as info:
+        generate_structured(get_chat_model(settings), "Outcome?", Outcome, settings=settings)
+    return info.value, time.monotonic() - started
+
+
+@pytest.mark.allow_network_model
+def test_a_closed_port_gives_up_within_twice_the_timeout() -> None:
+    error, elapsed = _ask_dead_endpoint(f"http://127.0.0.1:{_free_port()}/v1")
+    assert "cannot reach the chat endpoint" in str(error)
+    assert elapsed < 2 * DEAD_TIMEOUT_S + MARGIN_S, elapsed
+
+
+@pytest.mark.allow_network_model
+def test_a_server_that_never_answers_gives_up_within_twice_the_timeout(
+    hanging_server: HangingServer,
+) -> None:
+    error, elapsed = _ask_dead_endpoint(f"http://127.0.0.1:{hanging_server.port}/v1")
+    assert f"did not answer within {DEAD_TIMEOUT_S:g} s" in str(error)
+    assert DEAD_TIMEOUT_S <= elapsed < 2 * DEAD_TIMEOUT_S + MARGIN_S, elapsed
+    # The first request waited its full timeout, the retry only the time left; no re-ask.
+    assert 1 < len(hanging_server.connections) <= 3
 
 
 @pytest.fixture(scope="module")

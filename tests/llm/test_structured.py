@@ -1,4 +1,7 @@
-"""Unit tests of generate_structured and bounded_schema with the fake chat model."""
+"""Unit tests of generate_structured (the one re-ask loop) and bounded_schema, fake model.
+
+The same loop against a real endpoint that is down: tests/llm/test_openai.py.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,9 @@ from typing import Literal
 
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from agent.errors import ModelError, StructuredOutputError
+from agent.errors import ModelAnswerError, ModelEndpointError, ModelError, StructuredOutputError
 from agent.llm import bounded_schema, generate_structured, usage_log
 from agent.llm.structured import parse_json_object, response_format_for
 from agent.settings import configure
@@ -80,9 +83,98 @@ def test_retries_default_comes_from_settings() -> None:
     assert len(model.history) == 1
 
 
-def test_backend_failure_is_model_error() -> None:
-    with pytest.raises(ModelError, match="no queued reply"):
-        generate_structured(FakeChatModel(), "x", Analysis)
+def test_backend_failure_is_model_error_and_not_re_asked() -> None:
+    model = FakeChatModel()
+    with pytest.raises(ModelError, match="no queued reply") as info:
+        generate_structured(model, "x", Analysis, max_retries=2)
+    assert not isinstance(info.value, StructuredOutputError)
+    assert len(model.history) == 1
+
+
+def test_an_endpoint_failure_ends_the_call_without_a_re_ask() -> None:
+    usage_log.clear()
+    model = FakeChatModel().enqueue(ModelEndpointError("endpoint down"), json.dumps(GOOD))
+    with pytest.raises(ModelEndpointError, match="endpoint down"):
+        generate_structured(model, "x", Analysis, max_retries=2, purpose="test")
+    assert len(model.history) == 1
+    (usage,) = usage_log.records()  # accounted once, also for a call that failed
+    assert usage.purpose == "test" and usage.attempts == 1
+
+
+def test_an_engine_error_ends_the_call_as_model_error() -> None:
+    model = FakeChatModel().enqueue(ValueError("prompt exceeds the context window"), "{}")
+    with pytest.raises(ModelError, match="context window") as info:
+        generate_structured(model, "x", Analysis, max_retries=2)
+    assert not isinstance(info.value, StructuredOutputError)
+    assert len(model.history) == 1
+
+
+def test_a_rejected_answer_is_asked_again_unchanged() -> None:
+    refusal = ModelAnswerError("The chat model refused to answer: no")
+    model = FakeChatModel().enqueue(refusal, json.dumps(GOOD))
+    result = generate_structured(model, "x", Analysis, max_retries=1)
+    assert result.usage.attempts == 2
+    first, second = model.history
+    assert second.messages == first.messages  # nothing to feed back
+
+
+def test_rejected_answers_count_against_the_bound() -> None:
+    model = FakeChatModel().enqueue(*[ModelAnswerError("cut off at the token limit")] * 3)
+    with pytest.raises(StructuredOutputError, match="after 2 attempts.*token limit"):
+        generate_structured(model, "x", Analysis, max_retries=1)
+    assert len(model.history) == 2
+
+
+def test_usage_is_summed_over_attempts_and_recorded_once() -> None:
+    usage_log.clear()
+    sink: list = []
+    model = FakeChatModel().enqueue("not json", json.dumps(GOOD))
+    result = generate_structured(model, "x", Analysis, max_retries=1, usages=sink)
+    assert usage_log.records() == [result.usage] and sink == [result.usage]
+    first = sum(len(str(m.content).split()) for m in model.history[0].messages)
+    second = sum(len(str(m.content).split()) for m in model.history[1].messages)
+    assert result.usage.prompt_tokens == first + second
+    assert result.usage.completion_tokens == 2 + len(json.dumps(GOOD).split())
+
+
+def test_a_failed_call_is_recorded_once_with_its_attempts() -> None:
+    usage_log.clear()
+    sink: list = []
+    model = FakeChatModel().enqueue("a", "b", "c")
+    with pytest.raises(StructuredOutputError):
+        generate_structured(model, "x", Analysis, max_retries=2, usages=sink)
+    assert usage_log.records() == sink and sink[0].attempts == 3
+    assert sink[0].completion_tokens == 3
+
+
+class Quote(BaseModel):
+    quote: str
+
+    @field_validator("quote")
+    @classmethod
+    def _said_in_the_call(cls, value: str, info: ValidationInfo) -> str:
+        transcript = (info.context or {}).get("transcript", "")
+        if value not in transcript:
+            raise ValueError(f"{value!r} is not in the transcript")
+        return value
+
+
+def test_the_validation_context_reaches_validators_and_its_error_goes_back() -> None:
+    model = FakeChatModel().enqueue('{"quote": "zu teuer"}', '{"quote": "zu langsam"}')
+    result = generate_structured(
+        model, "x", Quote, max_retries=1, context={"transcript": "Ihr seid zu langsam."}
+    )
+    assert result.value.quote == "zu langsam"
+    assert "'zu teuer' is not in the transcript" in model.history[1].messages[-1].content
+
+
+def test_the_schema_can_stay_out_of_the_prompt() -> None:
+    model = FakeChatModel().enqueue(json.dumps(GOOD))
+    messages = [SystemMessage("Analyst."), HumanMessage("x")]
+    generate_structured(model, messages, Analysis, schema_in_prompt=False)
+    (call,) = model.history
+    assert call.messages == messages  # the shared prefix stays as it was
+    assert call.kwargs["response_format"]["json_schema"]["name"] == "Analysis"
 
 
 def test_bounded_schema_bounds_free_arrays_and_strings_only() -> None:
