@@ -302,7 +302,7 @@ class Settings(BaseSettings):
         "(agent/transcription/diarize.py), or leave the speaker unknown.",
     )
     diarization_min_silhouette: float = Field(
-        default=0.12,
+        default=0.2,
         ge=-1,
         le=1,
         description="Below this cluster separation a mono call counts as one speaker.",

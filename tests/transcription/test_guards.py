@@ -99,7 +99,9 @@ def test_forty_nine_segments_of_one_date_keep_one() -> None:
 def test_a_failed_window_repeating_a_sentence_keeps_its_first_occurrence() -> None:
     # Whisper base on de-009.8k.flac: one 30 s window, one sentence every 3 s.
     sentence = "Ja, mir ist Hallo von der Technik-Kambe mit mir gerade im Büro."
-    segments = [seg("Hallo, wir sind die Hallo von der Technik-Kambe.", 0.0, compression_ratio=6.58)]
+    segments = [
+        seg("Hallo, wir sind die Hallo von der Technik-Kambe.", 0.0, compression_ratio=6.58)
+    ]
     segments += [seg(sentence, 5.0 + 3 * i, compression_ratio=6.58) for i in range(8)]
     segments.append(seg("Was gibt es?", 30.0, compression_ratio=1.3))
     assert [s.start for s in drop_repetitions(segments)] == [0.0, 5.0, 30.0]
