@@ -288,6 +288,13 @@ class Settings(BaseSettings):
     whisper_best_of: int = Field(
         default=2, ge=1, le=5, description="Samples per window at a fallback temperature."
     )
+    whisper_max_new_tokens: int = Field(
+        default=224,
+        ge=32,
+        le=448,
+        description="Tokens decoded per 30 s window: dense German speech needs ~150, a "
+        "loop runs to the limit (Whisper's own is 448), so this halves what a loop costs.",
+    )
     whisper_vad_threshold: float = Field(default=0.5, gt=0, lt=1)
     whisper_vad_min_silence_ms: int = Field(
         default=500,

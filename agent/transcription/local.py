@@ -127,6 +127,7 @@ class LocalWhisperTranscriber:
             "language": language,
             "beam_size": self.beam_size,
             "best_of": s.whisper_best_of,
+            "max_new_tokens": s.whisper_max_new_tokens,
             "temperature": list(s.whisper_temperatures),
             "vad_filter": True,
             "vad_parameters": {
