@@ -291,9 +291,10 @@ class Settings(BaseSettings):
     whisper_max_new_tokens: int = Field(
         default=224,
         ge=32,
-        le=448,
+        le=400,
         description="Tokens decoded per 30 s window: dense German speech needs ~150, a "
-        "loop runs to the limit (Whisper's own is 448), so this halves what a loop costs.",
+        "loop runs to the limit (Whisper's own: 448 with the prompt, which takes the rest "
+        "of the 448 along with hotwords), so this halves what a loop costs.",
     )
     whisper_vad_threshold: float = Field(default=0.5, gt=0, lt=1)
     whisper_vad_min_silence_ms: int = Field(
