@@ -279,11 +279,13 @@ class Settings(BaseSettings):
         "one channel after the other ('sequential').",
     )
     whisper_temperatures: tuple[float, ...] = Field(
-        default=(0.0, 0.4),
+        default=(0.0,),
         min_length=1,
         max_length=6,
         description="Decoding temperatures tried in turn when a window fails the "
-        "compression-ratio or log-prob check; each extra one costs a full re-decode.",
+        "compression-ratio or log-prob check; each extra one costs a full re-decode "
+        "(sampled windows that loop run to the token cap). One: no retries; the "
+        "repetition guards clean up instead. E.g. [0.0, 0.4] for one retry.",
     )
     whisper_best_of: int = Field(
         default=2, ge=1, le=5, description="Samples per window at a fallback temperature."
