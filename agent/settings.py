@@ -280,6 +280,55 @@ class Settings(BaseSettings):
     )
     embeddings_batch_size: int = Field(default=64, ge=1, le=4096)
     model_threads: int | None = Field(default=None, ge=1, description="Default: all cores.")
+    # Transcription speed and phone audio (agent/transcription/local.py, docs/transcription.md).
+    whisper_channel_mode: Literal["threads", "batched", "sequential"] = Field(
+        default="threads",
+        description="Two-channel calls: both channels at once on one model with the cores "
+        "split ('threads'), faster-whisper's batched pipeline per channel ('batched'), or "
+        "one channel after the other ('sequential').",
+    )
+    whisper_temperatures: tuple[float, ...] = Field(
+        default=(0.0,),
+        min_length=1,
+        max_length=6,
+        description="Decoding temperatures tried in turn when a window fails the "
+        "compression-ratio or log-prob check; each extra one costs a full re-decode "
+        "(sampled windows that loop run to the token cap). One: no retries; the "
+        "repetition guards clean up instead. E.g. [0.0, 0.4] for one retry.",
+    )
+    whisper_best_of: int = Field(
+        default=2, ge=1, le=5, description="Samples per window at a fallback temperature."
+    )
+    whisper_max_new_tokens: int = Field(
+        default=224,
+        ge=32,
+        le=400,
+        description="Tokens decoded per 30 s window: dense German speech needs ~150, a "
+        "loop runs to the limit (Whisper's own: 448 with the prompt, which takes the rest "
+        "of the 448 along with hotwords), so this halves what a loop costs.",
+    )
+    whisper_vad_threshold: float = Field(default=0.5, gt=0, lt=1)
+    whisper_vad_min_silence_ms: int = Field(
+        default=500,
+        ge=100,
+        le=5000,
+        description="Pauses at least this long split speech: short enough to cut at turn changes.",
+    )
+    whisper_vad_speech_pad_ms: int = Field(default=200, ge=0, le=1000)
+    mono_speakers: Literal["cluster", "none"] = Field(
+        default="cluster",
+        description="Single-channel calls: split into rep and customer by voice clustering "
+        "(agent/transcription/diarize.py), or leave the speaker unknown.",
+    )
+    diarization_min_silhouette: float = Field(
+        default=0.2,
+        ge=-1,
+        le=1,
+        description="Below this cluster separation a mono call counts as one speaker.",
+    )
+    diarization_first_speaker: Literal["rep", "customer"] = Field(
+        default="rep", description="Who usually opens a call: names the first voice."
+    )
 
     @field_validator("data_dir", mode="after")
     @classmethod

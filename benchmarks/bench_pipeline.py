@@ -1,5 +1,14 @@
-"""Measure the call pipeline: turnaround, queue overhead, throughput on Redis.
+"""Measure the call pipeline: upload to draft note, turnaround, queue overhead, throughput.
 
+0. Upload to draft note through the API (``--note-only`` runs just this):
+   ``winback serve`` with its embedded worker and the default analysis, a
+   ~5-minute German two-channel call (de-003 + de-009 from
+   ../shared/evals/audio, rep left, customer right) and the same call as an
+   8 kHz mono phone recording (their ``.8k.flac`` versions), each POSTed to
+   ``/api/accounts/{id}/recordings`` and polled until ``note_id`` is set.
+   Prints upload->note seconds, x call length, the server's CPU seconds in
+   that time and the load average. A short warm-up call of each kind loads
+   the models first (a running server has them loaded). Target: <= 0.25x.
 1. Turnaround: a ~5-minute two-channel call (rendered calls en-010 + the
    start of en-005 from ../shared/evals/audio, rep and customer on their
    own channels) is uploaded and processed by one embedded worker with the
@@ -71,6 +80,102 @@ def build_five_minute_call(target: Path, seconds: float = 300.0) -> Path:
         axis=1,
     )
     return _write_wav(target, audio[:, : int(seconds * 16_000)])
+
+
+def build_german_calls(work: Path) -> dict[str, tuple[Path, str]]:
+    """The 5-minute German call two-channel and as 8 kHz mono, plus 25 s warm-up cuts."""
+    calls = ["de-003", "de-009"]
+    stereo = np.concatenate([_decode(SHARED / f"evals/audio/{c}.flac") for c in calls], axis=1)
+    mono = np.concatenate([_decode(SHARED / f"evals/audio/{c}.8k.flac") for c in calls], axis=1)
+    phone = mono[:1, ::2]  # the 8 kHz original, upsampled by _decode: back to 8 kHz
+    warm = int(25 * 16_000)
+    from tests.calls.media import write_audio
+
+    return {
+        "warmup_two_channel": (_write_wav(work / "warm2.wav", stereo[:, -warm:]), "rep,customer"),
+        "warmup_mono": (
+            write_audio(work / "warm1.wav", phone[:, -warm // 2 :], rate=8_000),
+            "mono",
+        ),
+        "two_channel": (_write_wav(work / "call2ch.wav", stereo), "rep,customer"),
+        "mono_8k": (write_audio(work / "call1ch.wav", phone, rate=8_000), "mono"),
+    }
+
+
+def upload_to_note(work: Path) -> dict[str, dict[str, float]]:
+    """Upload -> draft note through ``winback serve`` for the two-channel and the mono call."""
+    import httpx
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from bench_api import cpu_seconds, free_port, prepare, wait_http
+
+    data = work / "note"
+    env = {
+        **os.environ,
+        "WINBACK_DATA_DIR": str(data / "data"),
+        "WINBACK_DATABASE_URL": f"sqlite:///{data / 'bench.db'}",
+        "WINBACK_TENANT": "demo",
+        "WINBACK_CONFIG": str(work / "none.toml"),
+    }
+    data.mkdir(parents=True, exist_ok=True)
+    os.environ.update({k: v for k, v in env.items() if k.startswith("WINBACK_")})
+    _, rep, account = prepare(env, 0)
+    calls = build_german_calls(work)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    cmd = [sys.executable, "-c", "from agent.cli import main; main()", "serve", "--port", str(port)]
+    log = (work / "serve.log").open("w")
+    server = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    headers = {"Authorization": f"Bearer {rep}", "Content-Type": "audio/wav"}
+    consent = {k: str(v) for k, v in CONSENT.items()}
+    results: dict[str, dict[str, float]] = {}
+    try:
+        wait_http(f"{base}/healthz")
+        for name, (path, channels) in calls.items():
+            length = float(av.open(str(path)).duration or 0) / 1e6
+            load = os.getloadavg()
+            cpu0, started = cpu_seconds(server.pid), time.monotonic()
+            r = httpx.post(
+                f"{base}/api/accounts/{account}/recordings",
+                params={**consent, "channels": channels, "filename": path.name},
+                content=path.read_bytes(),
+                headers=headers,
+                timeout=120,
+            )
+            if r.status_code != 202:
+                raise SystemExit(f"upload of {name} refused: {r.status_code} {r.text}")
+            recording = r.json()["id"]
+            while True:
+                view = httpx.get(f"{base}/api/recordings/{recording}", headers=headers).json()
+                if view["status"] == "failed":
+                    raise SystemExit(f"{name} failed: {view}")
+                if view.get("note_id"):
+                    break
+                if time.monotonic() - started > 3600:
+                    raise SystemExit(f"{name}: no note after an hour")
+                time.sleep(0.2)
+            wall = time.monotonic() - started
+            transcript = httpx.get(
+                f"{base}/api/recordings/{recording}/transcript", headers=headers
+            ).json()
+            speakers = sorted({s.get("speaker") for s in transcript.get("segments", [])})
+            results[name] = {
+                "call_s": round(length, 1),
+                "upload_to_note_s": round(wall, 1),
+                "x_call": round(wall / length, 3),
+                "server_cpu_s": round(cpu_seconds(server.pid) - cpu0, 1),
+                "load_start": round(load[0], 2),
+                "load_end": round(os.getloadavg()[0], 2),
+                "segments": len(transcript.get("segments", [])),
+                "speakers": ",".join(str(s) for s in speakers),  # type: ignore[dict-item]
+                **{f"step_{j['step']}_s": round(j["duration_s"] or 0.0, 1) for j in view["jobs"]},
+            }
+            print(json.dumps({name: results[name]}), flush=True)
+    finally:
+        server.terminate()
+        server.wait(30)
+        log.close()
+    return results
 
 
 def _setup(url: str, **overrides: object):  # type: ignore[no-untyped-def]
@@ -224,12 +329,17 @@ def throughput_redis(work: Path, calls: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-turnaround", action="store_true")
+    parser.add_argument("--note-only", action="store_true", help="only upload -> draft note")
     parser.add_argument("--calls", type=int, default=6)
     args = parser.parse_args()
     results: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="winback-bench-") as tmp:
         work = Path(tmp)
         os.environ["WINBACK_CONFIG"] = str(work / "none.toml")
+        results["upload_to_note"] = upload_to_note(work)
+        if args.note_only:
+            print(json.dumps(results, indent=2))
+            return
         if not args.skip_turnaround:
             results["turnaround"] = turnaround(work)
             print(json.dumps({"turnaround": results["turnaround"]}), flush=True)

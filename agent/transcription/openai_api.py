@@ -116,4 +116,5 @@ class OpenAITranscriber:
             segments=segments,
             model=f"openai:{self.model}",
             timings={"total_s": total, "rtf": total / duration if duration else 0.0},
+            speakers="unknown" if channels == "mono" else "channels",
         )

@@ -16,6 +16,14 @@ from typing import Any, Literal, Protocol, runtime_checkable
 #: two-channel recording, first channel first.
 ChannelLayout = Literal["mono", "rep,customer", "customer,rep"]
 Speaker = Literal["rep", "customer", "unknown"]
+#: Where the segments' speakers come from. ``"channels"``: one channel per
+#: speaker, certain. ``"clustered"``: a mono call split by voice clustering
+#: (:mod:`agent.transcription.diarize`), usually right, ``speaker_confidence``
+#: gives the separation. ``"unknown"``: one speaker label for the whole
+#: text (every segment ``unknown``) - a consumer must not treat any line as
+#: the customer's for certain; the analysis then applies its customer-only
+#: rules to the whole text, with lower confidence.
+SpeakerSource = Literal["channels", "clustered", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,8 @@ class Segment:
     avg_logprob: float | None = None
     no_speech_prob: float | None = None
     words: list[dict[str, Any]] | None = None
+    #: Of the 30 s window the segment came from; above 2.4 the window's decoding looped.
+    compression_ratio: float | None = None
 
 
 @dataclass
@@ -40,6 +50,8 @@ class Transcript:
     segments: list[Segment]
     model: str
     timings: dict[str, float] = field(default_factory=dict)
+    speakers: SpeakerSource = "unknown"
+    speaker_confidence: float | None = None
 
     @property
     def text(self) -> str:
@@ -52,6 +64,8 @@ class Transcript:
             "language": self.language,
             "duration_s": round(self.duration_s, 3),
             "model": self.model,
+            "speakers": self.speakers,
+            "speaker_confidence": self.speaker_confidence,
             "segments": [
                 {k: v for k, v in asdict(s).items() if v is not None} for s in self.segments
             ],

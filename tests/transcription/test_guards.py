@@ -7,6 +7,7 @@ from agent.transcription.guards import (
     drop_unlikely_speech,
     is_looping,
     max_ngram_run,
+    trim_loop,
 )
 from agent.transcription.types import Segment
 
@@ -66,3 +67,52 @@ def test_channel_speakers_follow_layout() -> None:
     assert channel_speakers("rep,customer") == ["rep", "customer"]
     assert channel_speakers("customer,rep") == ["customer", "rep"]
     assert channel_speakers("mono") == ["unknown"]
+
+
+def test_loop_of_forty_nine_dates_is_trimmed_to_the_words_before_it() -> None:
+    # The shape an 8 kHz German call produced: the real sentence, then "19." looping.
+    looping = "Die letzte Lieferung kam erst am " + " ".join(["19."] * 49)
+    segments = [
+        seg("Guten Tag, Herr Voss, hier ist Bettina Lorch.", 0.0, speaker="rep"),
+        seg("Ja, hallo Frau Lorch.", 2.5, speaker="customer"),
+        seg(looping, 4.0, speaker="customer", compression_ratio=9.8),
+        seg("Und dann war der Auftrag weg.", 9.0, speaker="customer"),
+    ]
+    kept = drop_repetitions(segments)
+    assert [s.text for s in kept] == [
+        "Guten Tag, Herr Voss, hier ist Bettina Lorch.",
+        "Ja, hallo Frau Lorch.",
+        "Die letzte Lieferung kam erst am 19.",
+        "Und dann war der Auftrag weg.",
+    ]
+
+
+def test_forty_nine_segments_of_one_date_keep_one() -> None:
+    # The same loop cut into segments by timestamps: each "19." from a window whose
+    # decoding failed the compression check at every fallback temperature.
+    segments = [seg("Am", 0.0, compression_ratio=7.1)] + [
+        seg("19.", 1.0 + i * 0.5, compression_ratio=7.1) for i in range(49)
+    ]
+    assert [s.text for s in drop_repetitions(segments)] == ["Am", "19."]
+
+
+def test_a_failed_window_repeating_a_sentence_keeps_its_first_occurrence() -> None:
+    # Whisper base on de-009.8k.flac: one 30 s window, one sentence every 3 s.
+    sentence = "Ja, mir ist Hallo von der Technik-Kambe mit mir gerade im Büro."
+    segments = [
+        seg("Hallo, wir sind die Hallo von der Technik-Kambe.", 0.0, compression_ratio=6.58)
+    ]
+    segments += [seg(sentence, 5.0 + 3 * i, compression_ratio=6.58) for i in range(8)]
+    segments.append(seg("Was gibt es?", 30.0, compression_ratio=1.3))
+    assert [s.start for s in drop_repetitions(segments)] == [0.0, 5.0, 30.0]
+
+
+def test_sentences_repeated_in_a_healthy_window_are_kept_twice() -> None:
+    segments = [seg("Genau.", float(i), compression_ratio=1.2) for i in range(3)]
+    assert len(drop_repetitions(segments)) == 2
+
+
+def test_trim_loop_leaves_natural_text_alone() -> None:
+    assert trim_loop("Ja, ja, ja, genau so.") == "Ja, ja, ja, genau so."
+    assert trim_loop("Also und dann und dann und dann und dann und dann") == "Also und dann."
+    assert trim_loop("19. 19. 19. 19. 19. 19.") == ""
