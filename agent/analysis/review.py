@@ -421,6 +421,7 @@ def _account_status(
         )
     else:
         return None
+    reason = reason[:1].upper() + reason[1:]
     if account.status == new and account.status_reason == reason:
         return None
     before = {"status": account.status.value, "status_reason": account.status_reason}
