@@ -95,27 +95,47 @@ def editor_from_note(note: dict[str, Any]) -> Editor:
         if code in stored:
             r = stored[code]
             reasons.append(
-                ReasonRow(code, True, r.get("evidence") or "", None, r.get("confidence"),
-                          r.get("turn"))  # fmt: skip
+                ReasonRow(
+                    code, True, r.get("evidence") or "", None, r.get("confidence"), r.get("turn")
+                )  # fmt: skip
             )
         else:
             c = proposed.get(code)
             reasons.append(
-                ReasonRow(code, False, (c or {}).get("evidence") or "",
-                          c["probability"] if c else None, None, (c or {}).get("turn"))  # fmt: skip
+                ReasonRow(
+                    code,
+                    False,
+                    (c or {}).get("evidence") or "",
+                    c["probability"] if c else None,
+                    None,
+                    (c or {}).get("turn"),
+                )  # fmt: skip
             )
     steps = []
     for i, s in enumerate(note.get("next_steps") or []):
         if s["type"] == "none":
             continue
         steps.append(
-            StepRow(len(steps), "row", s["type"], s.get("owner") or "rep",
-                    s.get("description") or "", s.get("due_date") or "", src=i)  # fmt: skip
+            StepRow(
+                len(steps),
+                "row",
+                s["type"],
+                s.get("owner") or "rep",
+                s.get("description") or "",
+                s.get("due_date") or "",
+                src=i,
+            )  # fmt: skip
         )
     for c in open_fields.get("next_steps", []):
         steps.append(
-            StepRow(len(steps), "candidate", c["code"], "rep", c.get("evidence") or "",
-                    suggested=c["probability"])  # fmt: skip
+            StepRow(
+                len(steps),
+                "candidate",
+                c["code"],
+                "rep",
+                c.get("evidence") or "",
+                suggested=c["probability"],
+            )  # fmt: skip
         )
     steps.append(StepRow(len(steps), "blank"))
     return Editor(
@@ -162,9 +182,14 @@ def editor_from_form(note: dict[str, Any], form: dict[str, str]) -> Editor:
                 remove=form.get(prefix + "remove") == "1",
                 take=form.get(prefix + "take") == "1",
                 src=int(src) if src.isdigit() else None,
-                suggested=next((s.suggested for s in editor.steps
-                                if s.kind == "candidate" and s.type == form.get(prefix + "type")),
-                               None),  # fmt: skip
+                suggested=next(
+                    (
+                        s.suggested
+                        for s in editor.steps
+                        if s.kind == "candidate" and s.type == form.get(prefix + "type")
+                    ),
+                    None,
+                ),  # fmt: skip
             )
         )
     if form.get("action") == "add_step" and len(rows) < MAX_ROWS:

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from agent.analysis import review
 from agent.analysis.notes import EDITABLE_FIELDS, note_to_json
+from agent.audio_store import get_audio_store
 from agent.auth import Principal
 from agent.crm.db import Store
-from agent.audio_store import get_audio_store
 from agent.crm.models import Account, CallNote, CallRecording, NoteStatus, Transcript, User
 from agent.errors import NotFoundError, ValidationError
 from api.access import get_owned, scoped
@@ -334,9 +334,7 @@ def get_note_audio(
         raise NotFoundError(f"The recording of call note {note.id} was deleted (retention).")
     path = get_audio_store(settings).path(recording.storage_key)
     media_type = AUDIO_TYPES.get((recording.container or "").lower(), "application/octet-stream")
-    return FileResponse(
-        path, media_type=media_type, headers={"Cache-Control": "private, no-store"}
-    )
+    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "private, no-store"})
 
 
 @router.post("/{note_id}/reject", summary="Reject a draft note")

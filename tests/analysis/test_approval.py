@@ -50,11 +50,19 @@ def crm(store: Store) -> dict[str, int]:
         s.flush()
         transcript = Transcript(tenant_id=t.id, account_id=acc.id, language="en", text="...")
         transcript.segments = [
-            TranscriptSegment(idx=0, start_s=0.0, end_s=3.0, speaker="rep",
-                              text="Hello, this is Rita from Schäfer."),
+            TranscriptSegment(
+                idx=0,
+                start_s=0.0,
+                end_s=3.0,
+                speaker="rep",
+                text="Hello, this is Rita from Schäfer.",
+            ),
             TranscriptSegment(idx=1, start_s=3.0, end_s=9.0, speaker="customer", text=QUOTE),
             TranscriptSegment(
-                idx=2, start_s=9.0, end_s=14.0, speaker="customer",
+                idx=2,
+                start_s=9.0,
+                end_s=14.0,
+                speaker="customer",
                 text=f"Honestly, {REASON_QUOTE}.",
             ),  # fmt: skip
         ]
