@@ -111,7 +111,7 @@ def editor_from_note(note: dict[str, Any]) -> Editor:
                     (c or {}).get("turn"),
                 )  # fmt: skip
             )
-    steps = []
+    steps: list[StepRow] = []
     for i, s in enumerate(note.get("next_steps") or []):
         if s["type"] == "none":
             continue

@@ -45,8 +45,10 @@ REVIEW_TEXTS: dict[str, dict[str, str]] = {
         "en": "A sentence from the transcript becomes the evidence of the reason chosen last.",
     },
     # problems of a review form, by code (agent.errors.FieldErrors)
-    "err_invalid_choice": {"de": "Bitte einen der angebotenen Werte wählen.",
-                           "en": "Please choose one of the values offered."},  # fmt: skip
+    "err_invalid_choice": {
+        "de": "Bitte einen der angebotenen Werte wählen.",
+        "en": "Please choose one of the values offered.",
+    },  # fmt: skip
     "err_too_long": {"de": "Der Text ist zu lang.", "en": "The text is too long."},
     "err_too_many": {"de": "Zu viele Einträge.", "en": "Too many entries."},
     "err_required": {"de": "Bitte ausfüllen.", "en": "Please fill this in."},

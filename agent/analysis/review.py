@@ -333,7 +333,9 @@ def task_text(step: NextStep, language: str, quotes: set[str]) -> str:
     if step.owner == "customer":
         text = vocab.word("customer_step", language).format(step=text)
     description = (step.description or "").strip()
-    if description and not _is_quote(description, quotes):
+    # A description that only repeats the step's name ("Angebot") adds nothing to it.
+    redundant = evidence.normalise(description) in evidence.normalise(text)
+    if description and not redundant and not _is_quote(description, quotes):
         short = description if len(description) <= 120 else description[:119].rstrip() + "…"
         text = f"{text}: {short}"
     return text

@@ -174,8 +174,8 @@ def test_uncertain_fields_ask_the_manager_to_choose(
     csrf = login(client, "boss")
     page = client.get(f"/notes/{nid}").text
     assert "unsicher – bitte prüfen" in page and 'id="uncertain-outcome"' in page
-    assert "Folgeschritt vereinbart <span class=\"meta\">(vorgeschlagen 50 %)" in page
-    assert "Preis und Konditionen</strong> <span class=\"meta\">(vorgeschlagen 45 %)" in page
+    assert 'Folgeschritt vereinbart <span class="meta">(vorgeschlagen 50 %)' in page
+    assert 'Preis und Konditionen</strong> <span class="meta">(vorgeschlagen 45 %)' in page
     # no outcome is chosen for the manager; the proposed reason waits unticked with its quote
     assert 'name="outcome" value="follow_up" >' in page and "checked> Folgeschritt" not in page
     row = page.split('data-code="price_terms"')[1].split("</div>")[0]
