@@ -7,6 +7,7 @@ from datetime import date
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from agent.crm.models import Account, CallNote, NoteStatus, Role, User
 from agent.errors import FieldErrors
@@ -47,6 +48,16 @@ def review_queue(request: Request, session: SessionDep, user: TeamUser) -> Respo
     return render(request, "notes.html", notes=notes, names=names, queue=True)
 
 
+def _saved(session: Session, location: str) -> Response:
+    """Commit, then send the browser on: the page it loads next must show what was saved.
+
+    The request's session would commit only after the answer left, and a
+    browser following the redirect at once read the state before the change.
+    """
+    session.commit()
+    return RedirectResponse(location, status_code=303)
+
+
 async def _form(request: Request) -> dict[str, str]:
     form = await read_form(request)
     check_csrf(request, form.get("csrf"))
@@ -60,7 +71,7 @@ async def approve(
     """Approve from the note page."""
     form = await _form(request)
     approve_note(session, user, note_id, form.get("comment") or None)
-    return RedirectResponse(f"/notes/{note_id}", status_code=303)
+    return _saved(session, f"/notes/{note_id}")
 
 
 @router.post("/notes/{note_id}/reject")
@@ -70,7 +81,7 @@ async def reject(
     """Reject with a reason from the note page."""
     form = await _form(request)
     reject_note(session, user, note_id, form.get("reason", ""))
-    return RedirectResponse(f"/notes/{note_id}", status_code=303)
+    return _saved(session, f"/notes/{note_id}")
 
 
 @router.post("/notes/{note_id}/edit")
@@ -96,7 +107,7 @@ async def edit(
     except FieldErrors as exc:
         attach_errors(editor, exc, changes)
         return render_note(request, session, note, editor, status_code=422)
-    return RedirectResponse(f"/notes/{note_id}", status_code=303)
+    return _saved(session, f"/notes/{note_id}")
 
 
 @router.get("/analytics")
@@ -198,7 +209,7 @@ async def set_owner(
     form = await _form(request)
     assign_owner(session, user, account_id, form.get("owner") or None)
     back = form.get("back", "/accounts")
-    return RedirectResponse(back if back.startswith("/accounts") else "/accounts", status_code=303)
+    return _saved(session, back if back.startswith("/accounts") else "/accounts")
 
 
 __all__ = ["router", "CallNote"]
