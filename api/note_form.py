@@ -73,6 +73,8 @@ class Editor:
     steps: list[StepRow] = field(default_factory=list)
     expectations: str = ""
     sentiment: str = ""
+    #: The approval comment, kept when the form comes back with problems.
+    comment: str = ""
     errors: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     def error(self, key: str) -> list[tuple[str, str]]:
@@ -156,6 +158,7 @@ def editor_from_form(note: dict[str, Any], form: dict[str, str]) -> Editor:
     editor.outcome = form.get("outcome", "") or editor.outcome
     editor.expectations = form.get("expectations", editor.expectations)
     editor.sentiment = form.get("sentiment", editor.sentiment)
+    editor.comment = form.get("comment", "")
     # A form that does not carry the checklist or the rows (an older page, a script posting
     # only the summary) leaves the stored reasons and steps alone.
     if form.get("reasons_in_form") == "1":
@@ -202,11 +205,14 @@ def _strip(value: str) -> str:
     return value.replace("\r\n", "\n").strip()
 
 
-def changes_from_editor(editor: Editor, note: dict[str, Any]) -> dict[str, Any]:
+def changes_from_editor(
+    editor: Editor, note: dict[str, Any], *, approving: bool = False
+) -> dict[str, Any]:
     """The fields of the form that differ from the note, as ``review.edit`` changes.
 
     Raises :class:`FieldErrors` (by form key) for values no edit could store:
-    an unknown code, a date that is not one, a due date before the call.
+    an unknown code, a date that is not one, a due date before the call, and
+    when ``approving``, no outcome.
     """
     problems: list[tuple[str, str, str]] = []
     changes: dict[str, Any] = {}
@@ -218,6 +224,8 @@ def changes_from_editor(editor: Editor, note: dict[str, Any]) -> dict[str, Any]:
         value = _strip(getattr(editor, name))
         if value != (note.get(name) or ""):
             changes[name] = value or None
+    if approving and not editor.outcome:
+        problems.append(("outcome", "outcome_required", "Choose the outcome before approving."))
     if editor.sentiment and editor.sentiment not in SENTIMENTS:
         problems.append(("sentiment", "invalid_choice", "Unknown sentiment."))
 

@@ -33,6 +33,7 @@ REVIEW_TEXTS: dict[str, dict[str, str]] = {
     "sentiment_negative": {"de": "negativ", "en": "negative"},
     "sentiment_mixed": {"de": "gemischt", "en": "mixed"},
     "save_note": {"de": "Änderungen speichern", "en": "Save changes"},
+    "save_and_approve": {"de": "Speichern und freigeben", "en": "Save and approve"},
     "form_errors": {
         "de": "Nicht gespeichert: bitte die markierten Felder prüfen.",
         "en": "Not saved: please check the marked fields.",
@@ -48,6 +49,10 @@ REVIEW_TEXTS: dict[str, dict[str, str]] = {
     "err_invalid_choice": {
         "de": "Bitte einen der angebotenen Werte wählen.",
         "en": "Please choose one of the values offered.",
+    },  # fmt: skip
+    "err_outcome_required": {
+        "de": "Vor der Freigabe bitte das Ergebnis wählen.",
+        "en": "Choose the outcome before approving.",
     },  # fmt: skip
     "err_too_long": {"de": "Der Text ist zu lang.", "en": "The text is too long."},
     "err_too_many": {"de": "Zu viele Einträge.", "en": "Too many entries."},

@@ -88,8 +88,10 @@ async def reject(
 async def edit(
     note_id: IdPath, request: Request, session: SessionDep, user: ManagerUser
 ) -> Response:
-    """Save the review form; a form with problems comes back with them and the typed values.
+    """Save the review form (and approve, with ``action=approve``).
 
+    A form with problems comes back with them and the typed values, approved
+    or not.
     ``action=add_step`` (the "add a step" button without JavaScript) shows the
     form again with one more blank row and saves nothing.
     """
@@ -101,12 +103,14 @@ async def edit(
         return render_note(request, session, note, editor)
     changes: dict[str, object] | None = None
     try:
-        changes = changes_from_editor(editor, data)
+        changes = changes_from_editor(editor, data, approving=form.get("action") == "approve")
         if changes:
             edit_note(session, user, note_id, changes)
     except FieldErrors as exc:
         attach_errors(editor, exc, changes)
         return render_note(request, session, note, editor, status_code=422)
+    if form.get("action") == "approve":
+        approve_note(session, user, note_id, form.get("comment") or None)
     return _saved(session, f"/notes/{note_id}")
 
 

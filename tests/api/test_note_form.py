@@ -6,6 +6,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from agent.crm.db import open_store
+from agent.crm.models import CallNote
+from agent.settings import Settings
 from tests.api.conftest import bearer, login
 from tests.api.world import QUOTE, World
 
@@ -218,3 +221,32 @@ def test_a_rep_cannot_post_the_review_form(client: TestClient, world: World) -> 
     assert 'id="note-editor"' not in page
     r = client.post(f"/notes/{nid}/edit", data=_full_form(csrf, summary="x"))
     assert r.status_code == 403
+
+
+def test_approving_from_the_form_saves_it_first(
+    client: TestClient, world: World, api_settings: Settings
+) -> None:
+    csrf = login(client, "boss")
+    nid = world.objects["rep1"].note
+    with open_store(api_settings.db_url).session() as s:
+        note = s.get(CallNote, nid)
+        assert note is not None
+        note.outcome = None
+        note.analysis = {"result": {**note.analysis["result"], "outcome": None}}
+    # without an outcome: refused next to the field, the typed summary and comment kept
+    form = _full_form(csrf, action="approve", outcome="", summary="Neu getippt.", comment="ok")
+    r = client.post(f"/notes/{nid}/edit", data=form)
+    assert r.status_code == 422
+    assert "Vor der Freigabe bitte das Ergebnis wählen." in page_of(r.text, "e-outcome")
+    assert "Neu getippt." in r.text and 'name="comment" maxlength="2000" value="ok"' in r.text
+    assert _note(client, world, nid)["status"] == "pending_review"
+    form["outcome"] = "not_now"
+    r = client.post(f"/notes/{nid}/edit", data=form, follow_redirects=False)
+    assert r.status_code == 303
+    note = _note(client, world, nid)
+    assert (note["status"], note["outcome"], note["summary"]) == (
+        "approved",
+        "not_now",
+        "Neu getippt.",
+    )
+    assert note["review_comment"] == "ok"
