@@ -99,7 +99,7 @@ def test_the_account_shows_its_win_back_history(client: TestClient, world: World
     )
     assert "Liefertreue" in history and f"„{QUOTE}“" in history
     tasks = history.split('id="open-tasks"')[1].split("</ul>")[0]
-    assert "Angebot senden" in tasks and "Nachfassen" in tasks and "2026-11-27" in tasks
+    assert "Angebot senden" in tasks and "Nachfassen" in tasks and "27.11.2026" in tasks
 
 
 def test_a_recording_in_the_pipeline_is_listed_with_its_stage(
