@@ -11,9 +11,9 @@ def day(value: str | date | datetime | None, language: str = "de") -> str:
         return "–"
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(value[:10])
+            when = date.fromisoformat(value[:10])
         except ValueError:
             return value
-    if isinstance(value, datetime):
-        value = value.date()
-    return value.strftime("%d.%m.%Y") if language == "de" else value.isoformat()
+    else:
+        when = value.date() if isinstance(value, datetime) else value
+    return when.strftime("%d.%m.%Y") if language == "de" else when.isoformat()
