@@ -127,7 +127,8 @@ def edit(
     except pydantic.ValidationError as exc:
         raise FieldErrors([_problem(err) for err in exc.errors()]) from exc
     if "churn_reasons" in changes:
-        updated = _ground_evidence(session, note, updated)
+        known = {(r.get("code"), r.get("evidence")) for r in base.get("churn_reasons") or []}
+        updated = _ground_evidence(session, note, updated, known)
     new_json = updated.to_json()
     changed = [f for f in changes if base.get(f) != new_json.get(f)]
     before = {f: base.get(f) for f in changed}
@@ -185,12 +186,16 @@ def note_turns(session: Session, note: CallNote) -> list[Turn] | None:
     return turns_from_segments(segments)
 
 
-def _ground_evidence(session: Session, note: CallNote, analysis: CallAnalysis) -> CallAnalysis:
-    """Refuse a reviewer's quote that the customer did not say; point kept ones at their turn.
+def _ground_evidence(
+    session: Session, note: CallNote, analysis: CallAnalysis, known: set[tuple[Any, Any]]
+) -> CallAnalysis:
+    """Refuse a reviewer's quote that the customer did not say; point new ones at their turn.
 
     Evidence is the customer's verbatim words (GUIDELINES §0), so a quote
-    typed by a reviewer is checked like the model's. A note without a
-    transcript (analysed from a file) has nothing to check against.
+    typed by a reviewer is checked like the model's. Labels the note already
+    held as they are (``known``: code and quote) were checked when they were
+    made. A note without a transcript (analysed from a file) has nothing to
+    check against.
     """
     turns = note_turns(session, note)
     if turns is None:
@@ -198,6 +203,9 @@ def _ground_evidence(session: Session, note: CallNote, analysis: CallAnalysis) -
     problems: list[tuple[str, str, str]] = []
     labels = []
     for i, label in enumerate(analysis.churn_reasons):
+        if (label.code, label.evidence) in known:
+            labels.append(label)
+            continue
         if not label.evidence:
             labels.append(label.model_copy(update={"turn": None}))
             continue

@@ -231,3 +231,26 @@ def test_a_quote_the_customer_did_not_say_is_refused_with_every_problem(
         ]})  # fmt: skip
         analysis = note_analysis(get_note(s, crm["tenant"], note_id))
         assert analysis is not None and analysis.churn_reasons[0].turn == 1
+
+
+def test_a_reason_the_note_already_held_is_not_checked_again(
+    store: Store, crm: dict[str, int]
+) -> None:
+    note_id = _note(store, crm, "follow_up", [])
+    with store.session() as s:
+        # as the analysis of a redacted transcript might have stored it
+        note = get_note(s, crm["tenant"], note_id)
+        result = dict(note.analysis["result"])
+        result["churn_reasons"] = [{"code": "poor_treatment", "evidence": "[PERSON_1] was rude"}]
+        note.analysis = {**note.analysis, "result": result}
+    with store.session() as s:
+        boss = review.reviewer(s, crm["tenant"], "boss")
+        review.edit(s, crm["tenant"], note_id, boss, {"churn_reasons": [
+            {"code": "poor_treatment", "evidence": "[PERSON_1] was rude"},
+            {"code": "delivery_reliability", "evidence": REASON_QUOTE},
+        ]})  # fmt: skip
+        analysis = note_analysis(get_note(s, crm["tenant"], note_id))
+        assert analysis is not None
+        assert [(r.code, r.turn) for r in analysis.churn_reasons] == [
+            ("poor_treatment", None), ("delivery_reliability", 1)
+        ]  # fmt: skip
