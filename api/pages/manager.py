@@ -7,7 +7,6 @@ from datetime import date
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from agent.crm.models import Account, CallNote, NoteStatus, Role, User
 from agent.errors import FieldErrors
@@ -48,16 +47,6 @@ def review_queue(request: Request, session: SessionDep, user: TeamUser) -> Respo
     return render(request, "notes.html", notes=notes, names=names, queue=True)
 
 
-def _saved(session: Session, location: str) -> Response:
-    """Commit, then send the browser on: the page it loads next must show what was saved.
-
-    The request's session would commit only after the answer left, and a
-    browser following the redirect at once read the state before the change.
-    """
-    session.commit()
-    return RedirectResponse(location, status_code=303)
-
-
 async def _form(request: Request) -> dict[str, str]:
     form = await read_form(request)
     check_csrf(request, form.get("csrf"))
@@ -71,7 +60,7 @@ async def approve(
     """Approve from the note page."""
     form = await _form(request)
     approve_note(session, user, note_id, form.get("comment") or None)
-    return _saved(session, f"/notes/{note_id}")
+    return RedirectResponse(f"/notes/{note_id}", status_code=303)
 
 
 @router.post("/notes/{note_id}/reject")
@@ -81,7 +70,7 @@ async def reject(
     """Reject with a reason from the note page."""
     form = await _form(request)
     reject_note(session, user, note_id, form.get("reason", ""))
-    return _saved(session, f"/notes/{note_id}")
+    return RedirectResponse(f"/notes/{note_id}", status_code=303)
 
 
 @router.post("/notes/{note_id}/edit")
@@ -111,7 +100,7 @@ async def edit(
         return render_note(request, session, note, editor, status_code=422)
     if form.get("action") == "approve":
         approve_note(session, user, note_id, form.get("comment") or None)
-    return _saved(session, f"/notes/{note_id}")
+    return RedirectResponse(f"/notes/{note_id}", status_code=303)
 
 
 @router.get("/analytics")
@@ -213,7 +202,7 @@ async def set_owner(
     form = await _form(request)
     assign_owner(session, user, account_id, form.get("owner") or None)
     back = form.get("back", "/accounts")
-    return _saved(session, back if back.startswith("/accounts") else "/accounts")
+    return RedirectResponse(back if back.startswith("/accounts") else "/accounts", status_code=303)
 
 
 __all__ = ["router", "CallNote"]
