@@ -50,6 +50,22 @@ class ImportRowError(ValidationError):
         self.problems: list[tuple[int, str, str]] = problems or []
 
 
+class FieldErrors(ValidationError):
+    """One or more fields of an edit are bad; nothing was stored.
+
+    ``problems`` holds ``(field, code, message)`` tuples: ``field`` is the
+    path of the value (``summary``, ``churn_reasons.1.evidence``), ``code``
+    names the UI text that explains it in the user's language, ``message``
+    says it in English for API clients. A form shows every problem next to
+    its field and keeps what the user typed.
+    """
+
+    def __init__(self, problems: list[tuple[str, str, str]]):
+        first = problems[0] if problems else ("request", "invalid", "invalid")
+        super().__init__(f"Invalid value for {first[0]}: {first[2]}")
+        self.problems: list[tuple[str, str, str]] = problems
+
+
 class ConsentError(WinbackError):
     """A recording was offered without a valid consent record."""
 

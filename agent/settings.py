@@ -113,7 +113,7 @@ class Settings(BaseSettings):
         description="Temporary files (upload spools, staged and half-normalised audio) older "
         "than this are crash leftovers: the start and maintenance sweeps delete them.",
     )
-    retention_audio: Literal["after_transcription", "days"] = "after_transcription"
+    retention_audio: Literal["after_transcription", "after_review", "days"] = "after_transcription"
     retention_audio_days: int = Field(default=30, ge=0, le=3650)
     # --- data protection (see docs/privacy.md) --------------------------------
     retention_transcript_days: int = Field(

@@ -22,7 +22,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from agent.errors import ImportRowError, QuotaExceededError, RateLimitedError, WinbackError
+from agent.errors import (
+    FieldErrors,
+    ImportRowError,
+    QuotaExceededError,
+    RateLimitedError,
+    WinbackError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +87,11 @@ async def winback_error(request: Request, exc: Exception) -> Response:
     if status >= 500:
         log.error("request %s failed: %s", request.url.path, exc)
     extra: dict[str, Any] = {}
+    if isinstance(exc, FieldErrors):
+        extra["errors"] = [
+            {"field": field, "code": code, "message": message}
+            for field, code, message in exc.problems
+        ]
     if isinstance(exc, ImportRowError):
         extra["errors"] = [
             {"line": line, "field": field, "message": reason}

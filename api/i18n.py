@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from api.review_texts import REVIEW_TEXTS
+
 LANGUAGES = ("de", "en")
 DEFAULT_LANGUAGE = "de"
 
@@ -315,6 +317,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "excluded_lost": {"de": "verloren", "en": "lost"},
     "excluded_do_not_contact": {"de": "keinen Kontakt wünschen", "en": "do not contact"},
 }
+
+TEXTS.update(REVIEW_TEXTS)
 
 
 def text(key: str, language: str, **values: object) -> str:

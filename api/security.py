@@ -25,9 +25,10 @@ from agent.settings import Settings
 COOKIE_NAME = "winback_session"
 LANG_COOKIE = "winback_lang"
 
-#: Strict CSP: only our own scripts, styles and images; no inline script, no framing.
+#: Strict CSP: only our own scripts, styles, images and recordings; no inline script, no framing.
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "media-src 'self'; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 SECURITY_HEADERS = {

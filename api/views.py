@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from agent.catalogue.vocabulary import vocabulary
 from agent.errors import PayloadTooLargeError
 from api.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
+from api.review_filters import day
 from api.security import LANG_COOKIE, csrf_token
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -30,6 +31,7 @@ env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+env.filters["day"] = day
 
 
 def page_language(request: Request) -> str:

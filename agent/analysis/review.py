@@ -2,18 +2,24 @@
 
 Only approval changes the CRM record:
 
-* each churn reason becomes a ``ChurnReasonLabel`` row (source "ai" or "edited");
-* the outcome stays on the note, which now counts as approved;
-* each next step becomes an open ``Task`` with its due date, owned by the
-  account's rep; a step the customer owns ("ich rufe Sie am Montag zurück")
-  becomes a reminder task for the rep, marked as the customer's;
-* ``lost`` sets the account status ``lost``; ``disqualified`` sets
-  ``insolvent`` when insolvency is among the reasons and ``lost`` otherwise
-  (closed for good, bound to another supplier, need gone: either way the
-  plan must stop proposing the account, and ``lost`` is the status that says
-  so without claiming an insolvency nobody stated);
-* ``follow_up``/``not_now`` without any dated task get a follow-up reminder
-  task (14 / 90 days after the call), so an open door is not forgotten.
+* each churn reason becomes a ``ChurnReasonLabel`` row (source "ai" or
+  "edited") with its quote: the account's reason history;
+* the outcome stays on the note, which now counts as approved, and is
+  applied to the account's status with a readable ``status_reason``:
+  ``reactivated`` makes it an active customer again; ``lost`` sets ``lost``;
+  ``disqualified`` sets ``insolvent`` when insolvency is among the reasons
+  and ``lost`` otherwise (closed for good, bound to another supplier, need
+  gone: either way the plan must stop proposing the account, and ``lost`` is
+  the status that says so without claiming an insolvency nobody stated);
+  ``follow_up``/``not_now`` keep it a lapsed customer with the follow-up date;
+* each next step becomes an open ``Task`` owned by the account's rep, named
+  by its step type in the call's language (never the customer's sentence),
+  due when it was said or a few working days per step type later
+  (``due_days`` in the catalogue); a step the customer owns ("ich rufe Sie am
+  Montag zurück") becomes the rep's reminder to follow it up;
+* ``follow_up``/``not_now`` without any date said in the call get a
+  follow-up reminder task (14 / 90 days after the call), so an open door is
+  not forgotten.
 
 Every change is an ``AuditEvent`` with the reviewer, the time and the
 before/after values.
@@ -28,6 +34,7 @@ import pydantic
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agent.analysis import evidence
 from agent.analysis.notes import (
     EDITABLE_FIELDS,
     audit,
@@ -35,7 +42,8 @@ from agent.analysis.notes import (
     get_note,
     note_analysis,
 )
-from agent.analysis.schema import CallAnalysis
+from agent.analysis.schema import CallAnalysis, NextStep, Turn
+from agent.analysis.sources import turns_from_segments
 from agent.analysis.tenant_bank import record_review
 from agent.catalogue.vocabulary import vocabulary
 from agent.crm.models import (
@@ -49,9 +57,16 @@ from agent.crm.models import (
     NoteStatus,
     Role,
     Task,
+    Transcript,
     User,
 )
-from agent.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from agent.errors import (
+    ConflictError,
+    FieldErrors,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 
 REMINDER_DAYS = {"follow_up": 14, "not_now": 90}
 
@@ -110,9 +125,10 @@ def edit(
     try:
         updated = CallAnalysis.model_validate(merged)
     except pydantic.ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ValidationError(f"Invalid value for {where}: {first['msg']}") from exc
+        raise FieldErrors([_problem(err) for err in exc.errors()]) from exc
+    if "churn_reasons" in changes:
+        known = {(r.get("code"), r.get("evidence")) for r in base.get("churn_reasons") or []}
+        updated = _ground_evidence(session, note, updated, known)
     new_json = updated.to_json()
     changed = [f for f in changes if base.get(f) != new_json.get(f)]
     before = {f: base.get(f) for f in changed}
@@ -133,6 +149,81 @@ def edit(
         note.status = NoteStatus.pending_review
     audit(session, tenant_id, editor, "call_note.edit", "call_note", note.id, before, after)
     return note
+
+
+#: pydantic error types -> the code of the UI text that explains them.
+_PROBLEM_CODES = {
+    "literal_error": "invalid_choice",
+    "enum": "invalid_choice",
+    "string_too_long": "too_long",
+    "too_long": "too_many",
+    "string_too_short": "required",
+    "missing": "required",
+    "date_parsing": "invalid_date",
+    "date_from_datetime_parsing": "invalid_date",
+    "date_from_datetime_inexact": "invalid_date",
+    "date_type": "invalid_date",
+}
+
+
+def _problem(err: Any) -> tuple[str, str, str]:
+    where = ".".join(str(p) for p in err["loc"])
+    return where, _PROBLEM_CODES.get(err["type"], "invalid_value"), str(err["msg"])
+
+
+def note_turns(session: Session, note: CallNote) -> list[Turn] | None:
+    """The turns of the note's transcript, or None when the note has none."""
+    transcript = None
+    if note.transcript_id is not None:
+        transcript = session.get(Transcript, note.transcript_id)
+    elif note.recording_id is not None:
+        transcript = session.scalar(
+            select(Transcript).where(Transcript.recording_id == note.recording_id)
+        )
+    if transcript is None:
+        return None
+    segments = [{"speaker": s.speaker, "text": s.text} for s in transcript.segments]
+    return turns_from_segments(segments)
+
+
+def _ground_evidence(
+    session: Session, note: CallNote, analysis: CallAnalysis, known: set[tuple[Any, Any]]
+) -> CallAnalysis:
+    """Refuse a reviewer's quote that the customer did not say; point new ones at their turn.
+
+    Evidence is the customer's verbatim words (GUIDELINES §0), so a quote
+    typed by a reviewer is checked like the model's. Labels the note already
+    held as they are (``known``: code and quote) were checked when they were
+    made. A note without a transcript (analysed from a file) has nothing to
+    check against.
+    """
+    turns = note_turns(session, note)
+    if turns is None:
+        return analysis
+    problems: list[tuple[str, str, str]] = []
+    labels = []
+    for i, label in enumerate(analysis.churn_reasons):
+        if (label.code, label.evidence) in known:
+            labels.append(label)
+            continue
+        if not label.evidence:
+            labels.append(label.model_copy(update={"turn": None}))
+            continue
+        where = f"churn_reasons.{i}.evidence"
+        turn = evidence.find_quote(label.evidence, turns)
+        if turn is not None:
+            labels.append(label.model_copy(update={"turn": turn}))
+        elif len(evidence.normalise(label.evidence)) < evidence.MIN_QUOTE_CHARS:
+            problems.append((where, "quote_too_short", "The quote is too short to prove anything."))
+        elif evidence.find_quote(label.evidence, turns, speaker="rep") is not None:
+            problems.append((where, "quote_by_rep", "The rep said this, not the customer."))
+        else:
+            problems.append(
+                (where, "quote_not_in_transcript", "The customer did not say this in the call.")
+            )
+    if problems:
+        raise FieldErrors(problems)
+    return analysis.model_copy(update={"churn_reasons": labels})
 
 
 def reject(session: Session, tenant_id: int, note_id: int, user: User, reason: str) -> CallNote:
@@ -183,7 +274,7 @@ def approve(
         audit(session, tenant_id, user, "churn_reason_label.create", "churn_reason_label",
               label.id, None, {"code": label.code.value, "evidence": label.evidence,
                                "source": label.source, "call_note_id": note.id})  # fmt: skip
-    tasks = _tasks(note, analysis, account, tenant_id)
+    tasks = _tasks(session, note, analysis, account, tenant_id)
     for task in tasks:
         session.add(task)
     session.flush()
@@ -192,7 +283,7 @@ def approve(
               {"type": task.type.value, "description": task.description,
                "due_date": task.due_date.isoformat() if task.due_date else None,
                "owner_id": task.owner_id, "call_note_id": note.id})  # fmt: skip
-    status_change = _account_status(session, tenant_id, user, account, note, analysis)
+    status_change = _account_status(session, tenant_id, user, account, note, analysis, tasks)
     learned = record_review(session, note, draft_analysis(note), analysis)
     before = {"status": note.status.value}
     note.status = NoteStatus.approved
@@ -213,33 +304,79 @@ def approve(
     }
 
 
-def _tasks(note: CallNote, analysis: CallAnalysis, account: Account, tenant_id: int) -> list[Task]:
-    # A task reads as what to do, in the call's language; the words it rests on stay on the
-    # note (a raw quote as task text was unreadable in the task list and the next brief).
+def add_working_days(start: date, days: int) -> date:
+    """``start`` plus ``days`` working days (Monday to Friday)."""
+    day = start
+    while days > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
+
+
+def _quotes(session: Session, note: CallNote) -> set[str]:
+    """Normalised texts a task must not repeat: the transcript and the machine's step texts."""
+    draft = draft_analysis(note)
+    texts = {evidence.normalise(s.description) for s in (draft.next_steps if draft else [])}
+    turns = note_turns(session, note) or []
+    texts.update(evidence.normalise(t.text) for t in turns)
+    return {t for t in texts if t}
+
+
+def _is_quote(description: str, quotes: set[str]) -> bool:
+    text = evidence.normalise(description)
+    return bool(text) and any(text in q or q in text for q in quotes if len(q) >= 3)
+
+
+def task_text(step: NextStep, language: str, quotes: set[str]) -> str:
+    """What a task says: the step's name in the call's language, plus the reviewer's own words.
+
+    A description that repeats what was said in the call (the analysis copies
+    the customer's sentence there) stays on the note: as task text it was
+    unreadable in the task list and came back in the next brief's talking
+    points. A step the customer owns becomes the rep's reminder to follow it up.
+    """
+    vocab = vocabulary()
+    text = vocab.step_name(step.type, language)
+    if step.owner == "customer":
+        text = vocab.word("customer_step", language).format(step=text)
+    description = (step.description or "").strip()
+    # A description that only repeats the step's name ("Angebot") adds nothing to it.
+    redundant = evidence.normalise(description) in evidence.normalise(text)
+    if description and not redundant and not _is_quote(description, quotes):
+        short = description if len(description) <= 120 else description[:119].rstrip() + "…"
+        text = f"{text}: {short}"
+    return text
+
+
+def _tasks(
+    session: Session, note: CallNote, analysis: CallAnalysis, account: Account, tenant_id: int
+) -> list[Task]:
     vocab = vocabulary()
     lang = analysis.language
     owner_id = account.owner_id or note.author_id
+    # A step without a spoken date is due a few working days after the call (or after
+    # today, when the review came later): a task without a date is never on anyone's list.
+    start = max(note.call_date or date.today(), date.today())
+    quotes = _quotes(session, note)
     tasks: list[Task] = []
     for step in analysis.next_steps:
         if step.type == "none":
             continue
-        text = vocab.step_name(step.type, lang)
-        if step.owner == "customer":
-            text = f"{vocab.word('customer', lang)}: {text}"
+        due = step.due_date or add_working_days(start, vocab.step_due_days[step.type])
         tasks.append(
             Task(
                 tenant_id=tenant_id,
                 account_id=account.id,
                 call_note_id=note.id,
                 type=NextStepType(step.type),
-                description=text,
+                description=task_text(step, lang, quotes),
                 owner_id=owner_id,
-                due_date=step.due_date,
+                due_date=due,
             )  # fmt: skip
         )
     days = REMINDER_DAYS.get(analysis.outcome or "")
-    if days and not any(t.due_date for t in tasks):
-        start = note.call_date or date.today()
+    if days and not any(step.due_date for step in analysis.next_steps):
         tasks.append(
             Task(
                 tenant_id=tenant_id,
@@ -248,29 +385,59 @@ def _tasks(note: CallNote, analysis: CallAnalysis, account: Account, tenant_id: 
                 type=NextStepType.schedule_call,
                 description=vocab.word("reminder", lang),
                 owner_id=owner_id,
-                due_date=start + timedelta(days=days),
+                due_date=(note.call_date or date.today()) + timedelta(days=days),
             )  # fmt: skip
         )
     return tasks
 
 
+def _day(value: date, language: str) -> str:
+    return value.strftime("%d.%m.%Y") if language == "de" else value.isoformat()
+
+
 def _account_status(
     session: Session, tenant_id: int, user: User, account: Account, note: CallNote,
-    analysis: CallAnalysis,
+    analysis: CallAnalysis, tasks: list[Task],
 ) -> dict[str, str] | None:  # fmt: skip
-    if analysis.outcome == "lost":
-        new = AccountStatus.lost
-    elif analysis.outcome == "disqualified":
-        insolvent = "insolvency" in analysis.reason_codes
+    """Apply the outcome to the account's status and say why in ``status_reason``.
+
+    ``reactivated`` makes the account an active customer again; a lasting
+    refusal (``lost``) and ``disqualified`` write it off (see the module
+    docstring); ``follow_up``/``not_now`` keep it a lapsed customer to call
+    again, with the follow-up date (a written-off account that agreed to a
+    next step is active again); ``not_reached`` changes nothing.
+    """
+    vocab = vocabulary()
+    lang = analysis.language
+    outcome = analysis.outcome or ""
+    day = _day(note.call_date or date.today(), lang)
+    name = vocab.outcome_name(outcome, lang)
+    if outcome == "reactivated":
+        new = AccountStatus.active
+        reason = vocab.word("status_reactivated", lang).format(day=day)
+    elif outcome in ("lost", "disqualified"):
+        insolvent = outcome == "disqualified" and "insolvency" in analysis.reason_codes
         new = AccountStatus.insolvent if insolvent else AccountStatus.lost
+        reason = vocab.word("status_closed", lang).format(outcome=name, day=day)
+    elif outcome in ("follow_up", "not_now"):
+        if account.status in (AccountStatus.insolvent, AccountStatus.do_not_contact):
+            return None  # why it must not be called stays what it was
+        new = AccountStatus.active
+        dates = sorted(t.due_date for t in tasks if t.due_date)
+        if not dates:
+            return None
+        reason = vocab.word("status_follow_up", lang).format(
+            outcome=name, due=_day(dates[0], lang), day=day
+        )
     else:
         return None
-    if account.status == new:
+    reason = reason[:1].upper() + reason[1:]
+    if account.status == new and account.status_reason == reason:
         return None
     before = {"status": account.status.value, "status_reason": account.status_reason}
     account.status = new
-    account.status_reason = f"call note {note.id}: {analysis.outcome}"
+    account.status_reason = reason
     account.status_changed_at = _now()
-    after = {"status": new.value, "status_reason": account.status_reason}
+    after = {"status": new.value, "status_reason": reason, "call_note_id": note.id}
     audit(session, tenant_id, user, "account.status", "account", account.id, before, after)
-    return {"from": str(before["status"]), "to": new.value}
+    return {"from": str(before["status"]), "to": new.value, "reason": reason}

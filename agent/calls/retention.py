@@ -1,9 +1,13 @@
-"""Retention of call audio: delete it after transcription (default) or after N days.
+"""Retention of call audio: delete it after transcription (default), after review, or after N days.
 
 Audio is the most sensitive thing Winback keeps, so by default it is
 deleted as soon as its transcript is stored (``retention_audio =
-"after_transcription"``). With ``retention_audio = "days"`` it is kept for
-``retention_audio_days`` days after upload and then deleted by
+"after_transcription"``). With ``retention_audio = "after_review"`` it is
+kept while its draft note waits for a manager, who can listen to the call
+from every transcript line and quote, and deleted once the note is
+approved or rejected (a recording that failed before it had a note goes
+after ``retention_audio_days``). With ``retention_audio = "days"`` it is
+kept for ``retention_audio_days`` days after upload. Both are deleted by
 :func:`purge_expired_audio`, which ``winback worker`` runs periodically
 (it also catches up on deletions that a crash interrupted).
 Transcripts are not touched here: they live until the account or contact
@@ -14,13 +18,14 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, exists, select
 
 from agent.audio_store import get_audio_store
 from agent.calls.jobs import now_utc
 from agent.crm.db import Store
-from agent.crm.models import CallRecording, PipelineJob, RecordingStatus
+from agent.crm.models import CallNote, CallRecording, NoteStatus, PipelineJob, RecordingStatus
 from agent.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -71,6 +76,28 @@ def after_transcription(store: Store, settings: Settings, recording_id: str) -> 
         audio.delete(key)
 
 
+def expired_audio(query: Select[Any], settings: Settings, now: datetime) -> Select[Any]:
+    """``query`` on recordings narrowed to those whose audio retention says must go."""
+    transcribed = (RecordingStatus.transcribed, RecordingStatus.analyzed)
+    query = query.where(CallRecording.audio_deleted_at.is_(None))
+    cutoff = now - timedelta(days=settings.retention_audio_days)
+    if settings.retention_audio == "days":
+        return query.where(
+            CallRecording.created_at < cutoff,
+            CallRecording.status.in_((*transcribed, RecordingStatus.failed)),
+        )
+    if settings.retention_audio == "after_review":
+        reviewed = exists().where(
+            CallNote.recording_id == CallRecording.id,
+            CallNote.status.in_((NoteStatus.approved, NoteStatus.rejected)),
+        )
+        stale_failure = (CallRecording.status == RecordingStatus.failed) & (
+            CallRecording.created_at < cutoff
+        )
+        return query.where(reviewed | stale_failure)
+    return query.where(CallRecording.status.in_(transcribed))
+
+
 def purge_expired_audio(store: Store, settings: Settings, now: datetime | None = None) -> int:
     """Delete audio that retention says must go; return how many recordings lost theirs.
 
@@ -80,16 +107,7 @@ def purge_expired_audio(store: Store, settings: Settings, now: datetime | None =
     still being processed keep their audio, whatever their age, so a long
     queue never loses a recording before it is transcribed.
     """
-    transcribed = (RecordingStatus.transcribed, RecordingStatus.analyzed)
-    query = select(CallRecording.id).where(CallRecording.audio_deleted_at.is_(None))
-    if settings.retention_audio == "days":
-        cutoff = (now or now_utc()) - timedelta(days=settings.retention_audio_days)
-        query = query.where(
-            CallRecording.created_at < cutoff,
-            CallRecording.status.in_((*transcribed, RecordingStatus.failed)),
-        )
-    else:
-        query = query.where(CallRecording.status.in_(transcribed))
+    query = expired_audio(select(CallRecording.id), settings, now or now_utc())
     with store.session() as session:
         ids = list(session.scalars(query))
     for recording_id in ids:

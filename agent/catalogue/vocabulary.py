@@ -76,6 +76,8 @@ class Vocabulary:
     step_names: dict[str, dict[str, str]]
     step_cues: dict[str, dict[str, tuple[str, ...]]]
     business_steps: frozenset[str]
+    #: Working days until a step is due when no date was said in the call.
+    step_due_days: dict[str, int]
     languages: dict[str, Language]
     #: Words that address the AI or the CRM system rather than a person, per language.
     instruction_cues: dict[str, tuple[str, ...]]
@@ -183,6 +185,7 @@ def vocabulary() -> Vocabulary:
             for s in real_steps
         },
         business_steps=frozenset(s for s in real_steps if codes["steps"][s]["business"]),
+        step_due_days={s: int(codes["steps"][s]["due_days"]) for s in real_steps},
         languages={
             lang: Language(
                 negations=tuple(data["negations"]),

@@ -30,14 +30,13 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from agent.calls.retention import purge_expired_audio
+from agent.calls.retention import expired_audio, purge_expired_audio
 from agent.crm.db import Store
 from agent.crm.models import (
     CallNote,
     CallRecording,
     ChurnReasonLabel,
     Note,
-    RecordingStatus,
     TenantExample,
     Transcript,
     TranscriptSegment,
@@ -74,11 +73,10 @@ class PurgeReport:
 
 def policies(settings: Settings) -> dict[str, Any]:
     """The retention policies in effect, as shown by the CLI and the docs."""
-    audio = (
-        "after transcription"
-        if settings.retention_audio == "after_transcription"
-        else f"{settings.retention_audio_days} days"
-    )
+    audio = {
+        "after_transcription": "after transcription",
+        "after_review": "after review",
+    }.get(settings.retention_audio, f"{settings.retention_audio_days} days")
     return {
         "audio": audio,
         "transcripts_days": settings.retention_transcript_days or "keep",
@@ -88,16 +86,7 @@ def policies(settings: Settings) -> dict[str, Any]:
 
 def _audio_due(session: Session, settings: Settings, now: datetime) -> int:
     """How many recordings :func:`purge_expired_audio` would strip (for dry runs)."""
-    transcribed = (RecordingStatus.transcribed, RecordingStatus.analyzed)
-    query = select(func.count(CallRecording.id)).where(CallRecording.audio_deleted_at.is_(None))
-    if settings.retention_audio == "days":
-        cutoff = now - timedelta(days=settings.retention_audio_days)
-        query = query.where(
-            CallRecording.created_at < cutoff,
-            CallRecording.status.in_((*transcribed, RecordingStatus.failed)),
-        )
-    else:
-        query = query.where(CallRecording.status.in_(transcribed))
+    query = expired_audio(select(func.count(CallRecording.id)), settings, now)
     return int(session.scalar(query) or 0)
 
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from agent.analysis.notes import note_analysis
 from agent.crm.models import Account, CallNote, NoteStatus, Role, User
-from agent.errors import ValidationError
+from agent.errors import FieldErrors
 from agent.plan.scoring import euro, percent
 from api import charts
 from api.access import get_owned
@@ -25,10 +23,12 @@ from api.deps import (
     check_csrf,
 )
 from api.i18n import translator
+from api.note_form import attach_errors, changes_from_editor, editor_from_form
+from api.note_view import render_note
 from api.planning import tenant_plan
 from api.routes.accounts import assign_owner, list_accounts
 from api.routes.analytics import compute, team_totals
-from api.routes.notes import approve_note, edit_note, list_notes, reject_note
+from api.routes.notes import approve_note, edit_note, list_notes, note_detail, reject_note
 from api.routes.plan import plan_day, plan_model
 from api.views import code_namer, page_language, read_form, render
 
@@ -77,51 +77,30 @@ async def reject(
 async def edit(
     note_id: IdPath, request: Request, session: SessionDep, user: ManagerUser
 ) -> Response:
-    """Edit summary, outcome and churn reasons (JSON list) from the note page."""
+    """Save the review form (and approve, with ``action=approve``).
+
+    A form with problems comes back with them and the typed values, approved
+    or not.
+    ``action=add_step`` (the "add a step" button without JavaScript) shows the
+    form again with one more blank row and saves nothing.
+    """
     form = await _form(request)
-    changes: dict[str, object] = {}
-    if "summary" in form:
-        changes["summary"] = form["summary"].strip()
-    if form.get("outcome"):
-        changes["outcome"] = form["outcome"]
-    if form.get("churn_reasons", "").strip():
-        try:
-            changes["churn_reasons"] = json.loads(form["churn_reasons"])
-        except ValueError as exc:
-            raise ValidationError(f"churn_reasons: not valid JSON ({exc}).") from exc
-    changes.update(_taken_candidates(session, user, note_id, form))
-    edit_note(session, user, note_id, changes)
-    return RedirectResponse(f"/notes/{note_id}", status_code=303)
-
-
-def _taken_candidates(
-    session: SessionDep, user: ManagerUser, note_id: int, form: dict[str, str]
-) -> dict[str, object]:
-    """Reasons and steps the reviewer took over from the uncertain candidates, as field values."""
-    reasons = {k.removeprefix("take_reason_") for k in form if k.startswith("take_reason_")}
-    steps = {k.removeprefix("take_step_") for k in form if k.startswith("take_step_")}
-    if not reasons and not steps:
-        return {}
     note = get_owned(session, user, CallNote, note_id)
-    analysis = note_analysis(note)
-    if analysis is None:
-        return {}
-    changes: dict[str, object] = {}
-    open_fields = {u.field: u.candidates for u in analysis.uncertain}
-    if reasons:
-        taken = [c for c in open_fields.get("churn_reasons", []) if c.code in reasons]
-        changes["churn_reasons"] = [r.model_dump(mode="json") for r in analysis.churn_reasons] + [
-            {"code": c.code, "evidence": c.evidence, "confidence": c.probability, "turn": c.turn}
-            for c in taken
-        ]
-    if steps:
-        taken = [c for c in open_fields.get("next_steps", []) if c.code in steps]
-        current = [s.model_dump(mode="json") for s in analysis.next_steps if s.type != "none"]
-        changes["next_steps"] = current + [
-            {"type": c.code, "owner": "rep", "description": c.evidence or "", "turn": c.turn}
-            for c in taken
-        ]
-    return changes
+    data = note_detail(session, note)
+    editor = editor_from_form(data, form)
+    if form.get("action") == "add_step":
+        return render_note(request, session, note, editor)
+    changes: dict[str, object] | None = None
+    try:
+        changes = changes_from_editor(editor, data, approving=form.get("action") == "approve")
+        if changes:
+            edit_note(session, user, note_id, changes)
+    except FieldErrors as exc:
+        attach_errors(editor, exc, changes)
+        return render_note(request, session, note, editor, status_code=422)
+    if form.get("action") == "approve":
+        approve_note(session, user, note_id, form.get("comment") or None)
+    return RedirectResponse(f"/notes/{note_id}", status_code=303)
 
 
 @router.get("/analytics")

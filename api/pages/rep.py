@@ -13,9 +13,10 @@ from agent.crm.models import Account, Brief, CallNote, NoteStatus, Role
 from agent.plan.scoring import euro, percent
 from api.access import get_account, get_owned
 from api.deps import AnyUser, CurrentUser, IdPath, SessionDep
+from api.note_view import render_note
 from api.planning import calls_for
 from api.routes.accounts import account_detail
-from api.routes.notes import list_notes, note_detail
+from api.routes.notes import list_notes
 from api.routes.plan import plan_day
 from api.routes.tasks import list_tasks
 from api.views import render
@@ -100,55 +101,5 @@ def notes_page(
 def note_page(
     note_id: IdPath, request: Request, session: SessionDep, user: CurrentUser
 ) -> Response:
-    """One note with its transcript; managers get the review forms."""
-    note = get_owned(session, user, CallNote, note_id)
-    data = note_detail(session, note)
-    quotes = [r["evidence"] for r in data["churn_reasons"] if r.get("evidence")]
-    segments = [
-        {
-            "ts": timestamp(s["start"]),
-            "speaker": s["speaker"],
-            "parts": highlight(s["text"], quotes),
-        }
-        for s in (data["transcript"] or {}).get("segments", [])
-    ]
-    return render(request, "note.html", note=data, segments=segments)
-
-
-def timestamp(seconds: float) -> str:
-    """``m:ss`` of a segment start."""
-    whole = int(seconds)
-    return f"{whole // 60}:{whole % 60:02d}"
-
-
-def highlight(text: str, quotes: list[str]) -> list[tuple[str, bool]]:
-    """Split ``text`` into pieces, marking those that are (case-insensitively) an evidence quote.
-
-    The pieces stay plain strings, so the template escapes them; only the
-    ``<mark>`` around a hit is markup.
-    """
-    lowered = text.lower()
-    spans: list[tuple[int, int]] = []
-    for quote in quotes:
-        q = quote.strip().lower()
-        if not q:
-            continue
-        start = lowered.find(q)
-        while start != -1:
-            spans.append((start, start + len(q)))
-            start = lowered.find(q, start + len(q))
-    if not spans:
-        return [(text, False)]
-    spans.sort()
-    pieces: list[tuple[str, bool]] = []
-    pos = 0
-    for start, end in spans:
-        if start < pos:
-            continue
-        if start > pos:
-            pieces.append((text[pos:start], False))
-        pieces.append((text[start:end], True))
-        pos = end
-    if pos < len(text):
-        pieces.append((text[pos:], False))
-    return pieces
+    """One note with its transcript and recording; managers get the review form."""
+    return render_note(request, session, get_owned(session, user, CallNote, note_id))

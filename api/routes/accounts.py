@@ -21,6 +21,7 @@ from agent.crm.models import (
     Brief,
     CallNote,
     CallRecording,
+    ChurnReasonLabel,
     Note,
     Order,
     Role,
@@ -72,6 +73,54 @@ class OwnerIn(BaseModel):
     """New owner of an account: a rep's username, or null to unassign."""
 
     owner: str | None = Field(max_length=120, examples=["a.keller"])
+
+
+class CallOut(BaseModel):
+    """One call of the account's win-back history: its note, or its recording's stage."""
+
+    note_id: int | None = Field(description="The call note, once the analysis wrote one.")
+    recording_id: str | None
+    stage: str = Field(
+        description="The note's status (pending_review, approved, rejected, failed), or "
+        "the recording's while no note exists (queued, processing, transcribed, failed)."
+    )
+    call_date: str | None
+    outcome: str | None = None
+    summary: str | None = None
+
+
+class ReasonFound(BaseModel):
+    """A churn reason an approved call found, with the customer's words."""
+
+    code: str
+    evidence: str | None
+    call_note_id: int
+    call_date: str | None
+    source: str = Field(description="'ai' as the analysis found it, 'edited' by the reviewer.")
+
+
+def calls(call_notes: list[dict[str, Any]], recordings: list[Any]) -> list[CallOut]:
+    """Every call of the account, newest first: recordings still in the pipeline, then notes."""
+    noted = {n["recording_id"] for n in call_notes if n["recording_id"]}
+    pending = [
+        CallOut(
+            note_id=None, recording_id=i, stage=state.value, call_date=_iso(day) or _iso(at)
+        )  # fmt: skip
+        for i, state, at, day in recordings
+        if i not in noted
+    ]
+    done = [
+        CallOut(
+            note_id=n["id"],
+            recording_id=n["recording_id"],
+            stage=n["status"],
+            call_date=n["call_date"],
+            outcome=n["outcome"],
+            summary=n["summary"],
+        )  # fmt: skip
+        for n in call_notes
+    ]
+    return pending + done
 
 
 def account_out(account: Account) -> AccountOut:
@@ -143,20 +192,42 @@ _NOTES = (
     .limit(20)
 )
 _CALL_NOTES = (
-    select(CallNote.id, CallNote.status, CallNote.call_date, CallNote.outcome, CallNote.summary)
+    select(
+        CallNote.id,
+        CallNote.status,
+        CallNote.call_date,
+        CallNote.outcome,
+        CallNote.summary,
+        CallNote.recording_id,
+    )
     .where(CallNote.account_id == _ID)
     .order_by(CallNote.id.desc())
 )
 _RECORDINGS = (
-    select(CallRecording.id, CallRecording.status, CallRecording.created_at)
+    select(
+        CallRecording.id, CallRecording.status, CallRecording.created_at, CallRecording.call_date
+    )
     .where(CallRecording.account_id == _ID)
     .order_by(CallRecording.created_at.desc())
     .limit(20)
 )
 _TASKS = (
-    select(Task.id, Task.type, Task.description, Task.due_date, Task.status)
+    select(Task.id, Task.type, Task.description, Task.due_date, Task.status, Task.call_note_id)
     .where(Task.account_id == _ID)
     .order_by(Task.due_date, Task.id)
+)
+_REASONS = (
+    select(
+        ChurnReasonLabel.code,
+        ChurnReasonLabel.evidence,
+        ChurnReasonLabel.call_note_id,
+        CallNote.call_date,
+        ChurnReasonLabel.source,
+    )
+    .join(CallNote, CallNote.id == ChurnReasonLabel.call_note_id)
+    .where(ChurnReasonLabel.account_id == _ID)
+    .order_by(ChurnReasonLabel.id.desc())
+    .limit(50)
 )
 _BRIEFS = (
     select(Brief.id, Brief.version, Brief.created_at, Brief.model)
@@ -227,6 +298,18 @@ def _with_history(connection: Connection, account_id: int, head: dict[str, Any])
     by_year = connection.execute(_ORDERS, ids).all()
     years = [row for row in by_year if row[1]]  # a year with only cancellations is no year
     last_order = max((row[3] for row in by_year), default=None)
+    call_notes = [
+        {
+            "id": i,
+            "status": state.value,
+            "call_date": _iso(day),
+            "outcome": _value(outcome),
+            "summary": summary,
+            "recording_id": recording_id,
+        }  # fmt: skip
+        for i, state, day, outcome, summary, recording_id in connection.execute(_CALL_NOTES, ids)
+    ]
+    recordings = list(connection.execute(_RECORDINGS, ids))
     return {
         **head,
         "last_order_date": _iso(last_order),
@@ -238,19 +321,10 @@ def _with_history(connection: Connection, account_id: int, head: dict[str, Any])
             {"id": i, "kind": kind.value, "occurred_at": _iso(at), "subject": subject, "body": body}
             for i, kind, at, subject, body in connection.execute(_NOTES, ids)
         ],
-        "call_notes": [
-            {
-                "id": i,
-                "status": state.value,
-                "call_date": _iso(day),
-                "outcome": _value(outcome),
-                "summary": summary,
-            }  # fmt: skip
-            for i, state, day, outcome, summary in connection.execute(_CALL_NOTES, ids)
-        ],
+        "call_notes": call_notes,
         "recordings": [
             {"id": i, "status": state.value, "created_at": _iso(at)}
-            for i, state, at in connection.execute(_RECORDINGS, ids)
+            for i, state, at, _ in recordings
         ],
         "tasks": [
             {
@@ -259,8 +333,20 @@ def _with_history(connection: Connection, account_id: int, head: dict[str, Any])
                 "description": description,
                 "due_date": _iso(due),
                 "status": state.value,
+                "call_note_id": note_id,
             }  # fmt: skip
-            for i, kind, description, due, state in connection.execute(_TASKS, ids)
+            for i, kind, description, due, state, note_id in connection.execute(_TASKS, ids)
+        ],
+        "calls": [c.model_dump() for c in calls(call_notes, recordings)],
+        "reasons": [
+            ReasonFound(
+                code=code.value,
+                evidence=quote,
+                call_note_id=note_id,
+                call_date=_iso(day),
+                source=source,
+            ).model_dump()  # fmt: skip
+            for code, quote, note_id, day, source in connection.execute(_REASONS, ids)
         ],
         "briefs": [
             {"id": i, "version": version, "created_at": _iso(at), "model": model}

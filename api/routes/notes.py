@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import threading
+from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Body, Query
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from agent.analysis import review
 from agent.analysis.notes import EDITABLE_FIELDS, note_to_json
+from agent.audio_store import get_audio_store
 from agent.auth import Principal
 from agent.crm.db import Store
-from agent.crm.models import Account, CallNote, NoteStatus, Transcript, User
-from agent.errors import ValidationError
+from agent.crm.models import Account, CallNote, CallRecording, NoteStatus, Transcript, User
+from agent.errors import NotFoundError, ValidationError
 from api.access import get_owned, scoped
-from api.deps import CurrentUser, IdPath, ManagerUser, SessionDep, StoreDep
+from api.deps import CurrentUser, IdPath, ManagerUser, SessionDep, SettingsDep, StoreDep
 from api.reads import run_read
 from api.responses import json_bytes, raw_json_response
 from api.routes.recordings import transcript_out
@@ -71,6 +73,53 @@ class EditIn(BaseModel):
             ]
         },
     }
+
+
+class TaskCreated(BaseModel):
+    """A task an approval created from a next step (or as a follow-up reminder)."""
+
+    id: int
+    type: str
+    due_date: date | None
+    description: str = Field(description="The step's name in the call's language, never a quote.")
+
+
+class StatusChange(BaseModel):
+    """How an approval changed the account's status, and the reason it gives."""
+
+    from_: str = Field(alias="from", serialization_alias="from")
+    to: str
+    reason: str | None = None
+
+    model_config = {"populate_by_name": True}
+
+
+class ApprovalOut(BaseModel):
+    """What an approval wrote into the CRM record."""
+
+    note: int
+    labels: list[str] = Field(description="Churn reason codes added to the account's history.")
+    tasks: list[TaskCreated]
+    account_status: StatusChange | None = Field(
+        description="The account's status change, or null when the outcome changes none."
+    )
+    learning_examples: int = Field(description="Sentences the tenant's analysis learns from.")
+
+
+#: Containers of stored recordings -> the media type a browser plays them as.
+AUDIO_TYPES = {
+    "flac": "audio/flac",
+    "wav": "audio/wav",
+    "mp3": "audio/mpeg",
+    "ogg": "audio/ogg",
+    "opus": "audio/ogg",
+    "webm": "audio/webm",
+    "matroska": "audio/webm",
+    "mov": "audio/mp4",
+    "mp4": "audio/mp4",
+    "m4a": "audio/mp4",
+    "aac": "audio/aac",
+}
 
 
 def note_detail(session: Session, note: CallNote) -> dict[str, Any]:
@@ -249,16 +298,43 @@ def patch_note(
     return note_detail(session, edit_note(session, user, note_id, changes))
 
 
-@router.post("/{note_id}/approve", summary="Approve a draft note")
+@router.post(
+    "/{note_id}/approve",
+    summary="Approve a draft note",
+    response_model=ApprovalOut,
+    response_model_by_alias=True,
+)
 def post_approve(
     note_id: IdPath, session: SessionDep, user: ManagerUser, body: ApproveIn | None = None
-) -> dict[str, Any]:
-    """Approve: churn reasons, tasks and account status go into the CRM record."""
-    result = approve_note(session, user, note_id, body.comment if body else None)
-    for task in result.get("tasks", []):
-        if task.get("due_date") is not None:
-            task["due_date"] = task["due_date"].isoformat()
-    return result
+) -> ApprovalOut:
+    """Approve: churn reasons, dated tasks and the account's status go into the CRM record."""
+    return ApprovalOut.model_validate(
+        approve_note(session, user, note_id, body.comment if body else None)
+    )
+
+
+@router.get(
+    "/{note_id}/audio",
+    summary="The recording of a note",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"audio/*": {}}, "description": "The audio (byte ranges supported)."},
+        404: {"description": "No such note for the caller, no recording, or it was deleted."},
+    },
+)
+def get_note_audio(
+    note_id: IdPath, session: SessionDep, settings: SettingsDep, user: CurrentUser
+) -> FileResponse:
+    """The call's recording, for whoever may see the note (players seek by byte ranges)."""
+    note = get_owned(session, user, CallNote, note_id)
+    recording = session.get(CallRecording, note.recording_id) if note.recording_id else None
+    if recording is None or not recording.storage_key:
+        raise NotFoundError(f"Call note {note.id} has no recording.")
+    if recording.audio_deleted_at is not None:
+        raise NotFoundError(f"The recording of call note {note.id} was deleted (retention).")
+    path = get_audio_store(settings).path(recording.storage_key)
+    media_type = AUDIO_TYPES.get((recording.container or "").lower(), "application/octet-stream")
+    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "private, no-store"})
 
 
 @router.post("/{note_id}/reject", summary="Reject a draft note")

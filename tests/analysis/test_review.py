@@ -96,14 +96,15 @@ def test_draft_changes_nothing_until_approval(store: Store, crm: dict[str, int])
             ("send_offer", date(2026, 1, 30), crm["rep"]),
             ("schedule_call", date(2026, 2, 2), crm["rep"]),
         ]
-        assert tasks[1].description.startswith("Kunde:")
+        assert tasks[0].description == "Angebot senden"  # the draft's words stay on the note
+        assert tasks[1].description == "Rückmeldung des Kunden nachhalten: Anrufen"
         label = s.scalar(select(ChurnReasonLabel))
         assert label.source == "ai" and label.evidence == "Beleg delivery_reliability"
         note = get_note(s, crm["tenant"], note_id)
         assert note.status == NoteStatus.approved and note.reviewed_by_id == crm["boss"]
         actions = [e.action for e in s.scalars(select(AuditEvent).order_by(AuditEvent.id))]
         assert actions == ["call_note.create", "churn_reason_label.create", "task.create",
-                           "task.create", "call_note.approve"]  # fmt: skip
+                           "task.create", "account.status", "call_note.approve"]  # fmt: skip
         assert all(e.actor_label == "boss" for e in s.scalars(select(AuditEvent))
                    if e.action != "call_note.create")  # fmt: skip
     with store.session() as s, pytest.raises(ConflictError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from agent.settings import Settings
 from tests.api.conftest import bearer
 from tests.api.world import World
 
@@ -69,3 +70,50 @@ def test_bad_params_are_422_with_fields(client: TestClient, world: World) -> Non
     assert client.get("/api/accounts?status=bogus", headers=h).status_code == 422
     assert client.get("/api/accounts/abc", headers=h).status_code == 422
     assert client.get("/api/accounts/99999999999999999999", headers=h).status_code == 422
+
+
+def test_the_account_shows_its_win_back_history(client: TestClient, world: World) -> None:
+    from tests.api.conftest import login
+    from tests.api.world import QUOTE
+
+    acc, nid = world.objects["rep1"].account, world.objects["rep1"].note
+    h = bearer(world, "boss")
+    detail = client.get(f"/api/accounts/{acc}", headers=h).json()
+    # before the review: the call is listed with its draft, no reasons yet
+    assert [(c["note_id"], c["stage"]) for c in detail["calls"]] == [(nid, "pending_review")]
+    assert detail["reasons"] == []
+    client.patch(f"/api/notes/{nid}", headers=h, json={"outcome": "lost"})
+    assert client.post(f"/api/notes/{nid}/approve", headers=h).status_code == 200
+    detail = client.get(f"/api/accounts/{acc}", headers=h).json()
+    assert detail["status"] == "lost"
+    assert [(c["stage"], c["outcome"]) for c in detail["calls"]] == [("approved", "lost")]
+    assert [(r["code"], r["evidence"], r["call_note_id"]) for r in detail["reasons"]] == [
+        ("delivery_reliability", QUOTE, nid)
+    ]
+    login(client, "rep1")
+    page = client.get(f"/accounts/{acc}").text
+    history = page.split('id="winback"')[1].split("</section>")[0]
+    assert (
+        "verloren – nicht mehr anrufen" in history
+        and "Verloren im Gespräch vom 20.11.2026" in history
+    )
+    assert "Liefertreue" in history and f"„{QUOTE}“" in history
+    tasks = history.split('id="open-tasks"')[1].split("</ul>")[0]
+    assert "Angebot senden" in tasks and "Nachfassen" in tasks and "27.11.2026" in tasks
+
+
+def test_a_recording_in_the_pipeline_is_listed_with_its_stage(
+    client: TestClient, world: World, api_settings: Settings
+) -> None:
+    from agent.crm.db import open_store
+    from agent.crm.models import CallNote
+
+    acc, nid = world.objects["rep1"].account, world.objects["rep1"].note
+    with open_store(api_settings.db_url).session() as s:
+        note = s.get(CallNote, nid)
+        assert note is not None
+        s.delete(note)  # as if the analysis had not finished yet
+    calls = client.get(f"/api/accounts/{acc}", headers=bearer(world, "rep1")).json()["calls"]
+    assert [(c["recording_id"], c["stage"], c["note_id"]) for c in calls] == [
+        (world.objects["rep1"].recording, "queued", None)
+    ]

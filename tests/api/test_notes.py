@@ -74,3 +74,24 @@ def test_reject_needs_a_reason(client: TestClient, world: World) -> None:
     )
     r = client.post(f"/api/notes/{nid}/reject", json={"reason": "falscher Kunde"}, headers=h)
     assert r.status_code == 200 and r.json()["status"] == "rejected"
+
+
+def test_approval_answers_with_what_it_wrote_into_the_record(
+    client: TestClient, world: World
+) -> None:
+    nid = world.objects["rep1"].note
+    h = bearer(world, "boss")
+    client.patch(f"/api/notes/{nid}", headers=h, json={"outcome": "reactivated"})
+    r = client.post(f"/api/notes/{nid}/approve", headers=h)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["account_status"] == {
+        "from": "active",
+        "to": "active",
+        "reason": "Reaktiviert im Gespräch vom 20.11.2026",
+    }
+    assert body["tasks"] == [
+        {"id": body["tasks"][0]["id"], "type": "send_offer", "due_date": "2026-11-27",
+         "description": "Angebot senden"}
+    ]  # fmt: skip
+    assert body["labels"] == ["delivery_reliability"] and body["learning_examples"] >= 0

@@ -64,8 +64,13 @@ def test_manager_reviews_in_the_browser(client: TestClient, world: World) -> Non
     assert r.status_code == 303
     page = client.get(f"/notes/{nid}")
     assert "Korrigiert." in page.text and "bearbeitet" in page.text
-    r = client.post(f"/notes/{nid}/edit", data={"csrf": csrf, "churn_reasons": "[oops"})
-    assert r.status_code == 422
+    # a bad value comes back next to its field, with what the manager typed
+    r = client.post(f"/notes/{nid}/edit", data={
+        "csrf": csrf, "summary": "Noch einmal korrigiert.", "steps_in_form": "1",
+        "step.0.kind": "row", "step.0.src": "0", "step.0.type": "send_offer",
+        "step.0.owner": "rep", "step.0.due": "nächste Woche"})  # fmt: skip
+    assert r.status_code == 422 and "Kein gültiges Datum." in r.text
+    assert "Noch einmal korrigiert." in r.text and 'value="nächste Woche"' in r.text
     r = client.post(f"/notes/{nid}/approve", data={"csrf": csrf}, follow_redirects=False)
     assert r.status_code == 303
     assert "freigegeben" in client.get(f"/notes/{nid}").text
@@ -162,27 +167,34 @@ def test_uncertain_fields_ask_the_manager_to_choose(
                 {"code": "follow_up", "probability": 0.5, "evidence": "Schicken Sie was."},
                 {"code": "not_now", "probability": 0.3}]},
             {"field": "churn_reasons", "candidates": [
-                {"code": "price_terms", "probability": 0.45, "evidence": "Zu teuer war es."}]},
+                {"code": "price_terms", "probability": 0.45, "evidence": "Ehrlich gesagt"}]},
         ]  # fmt: skip
         note.analysis = {"result": result}
         note.outcome = None
     csrf = login(client, "boss")
     page = client.get(f"/notes/{nid}").text
     assert "unsicher – bitte prüfen" in page and 'id="uncertain-outcome"' in page
-    assert "Folgeschritt vereinbart (50 %)" in page and "Preis und Konditionen (45 %)" in page
-    assert '<option value="" selected>' in page  # no outcome preselected in the edit form
-    reasons = page.split('id="uncertain-reasons"')[1].split("</div>")[0]
-    assert 'name="take_reason_price_terms"' in reasons and "disabled" not in reasons
+    assert 'Folgeschritt vereinbart <span class="meta">(vorgeschlagen 50 %)' in page
+    assert 'Preis und Konditionen</strong> <span class="meta">(vorgeschlagen 45 %)' in page
+    # no outcome is chosen for the manager; the proposed reason waits unticked with its quote
+    assert 'name="outcome" value="follow_up" >' in page and "checked> Folgeschritt" not in page
+    row = page.split('data-code="price_terms"')[1].split("</div>")[0]
+    assert 'name="reason.price_terms" value="1" >' in row and 'value="Ehrlich gesagt"' in row
     r = client.post(f"/notes/{nid}/approve", data={"csrf": csrf})
     assert r.status_code == 409 and "Choose the outcome" in r.text
     r = client.post(f"/notes/{nid}/edit", data={"csrf": csrf, "outcome": "follow_up"},
                     follow_redirects=False)  # fmt: skip
     assert r.status_code == 303
-    r = client.post(f"/notes/{nid}/edit", data={"csrf": csrf, "take_reason_price_terms": "1"},
-                    follow_redirects=False)  # fmt: skip
+    r = client.post(f"/notes/{nid}/edit", data={
+        "csrf": csrf, "reasons_in_form": "1", "reason.price_terms": "1",
+        "reason.price_terms.evidence": "Ehrlich gesagt",
+        "reason.delivery_reliability": "1",
+        "reason.delivery_reliability.evidence": "die Lieferungen kamen dauernd zu spät"},
+        follow_redirects=False)  # fmt: skip
     assert r.status_code == 303
     page = client.get(f"/notes/{nid}").text
     assert 'id="uncertain-outcome"' not in page and 'id="uncertain-reasons"' not in page
-    assert "Preis und Konditionen" in page and "„Zu teuer war es.“" in page
+    assert 'name="reason.price_terms" value="1" checked' in page
+    assert 'value="Ehrlich gesagt"' in page
     r = client.post(f"/notes/{nid}/approve", data={"csrf": csrf}, follow_redirects=False)
     assert r.status_code == 303
