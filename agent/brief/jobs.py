@@ -53,6 +53,9 @@ log = logging.getLogger(__name__)
 
 #: The Huey task name (stable: producers and workers must agree on it).
 TASK_NAME = "winback.brief"
+#: Queue priority of a brief: above every call-pipeline step (priority 0), so a rep who asks
+#: for a brief right before a call never waits behind queued transcriptions and analyses.
+PRIORITY = 100
 #: Job states in which a job still waits for, or is in, a worker.
 UNFINISHED = (BriefJobStatus.queued, BriefJobStatus.running)
 #: Longest error text stored on a job.
@@ -226,8 +229,13 @@ def brief_task(job_id: str) -> None:
 
 
 def register_tasks(huey: Huey) -> None:
-    """Register the ``winback.brief`` task on ``huey`` (called by the queue's get_queue)."""
-    huey.winback_brief_task = huey.task(name=TASK_NAME)(brief_task)  # type: ignore[attr-defined]
+    """Register the ``winback.brief`` task on ``huey`` (called by the queue's get_queue).
+
+    Its messages carry :data:`PRIORITY`: a worker that becomes free takes a
+    waiting brief before any waiting call step.
+    """
+    task = huey.task(name=TASK_NAME, priority=PRIORITY)(brief_task)
+    huey.winback_brief_task = task  # type: ignore[attr-defined]
 
 
 def task_for(huey: Huey) -> TaskWrapper:

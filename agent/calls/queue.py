@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from huey import RedisHuey, SqliteHuey
+from huey import PriorityRedisHuey, SqliteHuey
 from huey.api import Huey
 from huey.consumer import Consumer
 
@@ -33,6 +33,12 @@ log = logging.getLogger(__name__)
 
 _queues: dict[tuple[str, str, str], Huey] = {}
 _lock = threading.Lock()
+
+
+#: Suffix of the Redis queue's name. Priorities need a sorted set where plain Huey keeps a
+#: list, so the priority queue lives under a key of its own; messages left in an old list are
+#: re-queued here by :func:`agent.calls.pipeline.recover` from the jobs tables.
+REDIS_PRIORITY_SUFFIX = ".prio"
 
 
 def _queue_key(settings: Settings) -> tuple[str, str, str]:
@@ -60,10 +66,14 @@ def get_queue(settings: Settings) -> Huey:
 
 def _make_huey(settings: Settings) -> Huey:
     # Results are not used (state lives in pipeline_jobs); storing them would
-    # only grow the queue database.
+    # only grow the queue database. Both storages honour task priorities (briefs first,
+    # agent.brief.jobs.PRIORITY): SQLite orders by a priority column, Redis (>= 5) needs
+    # Huey's sorted-set storage.
     if settings.queue_backend == "redis":
         try:
-            return RedisHuey(settings.queue_name, url=settings.redis_url, results=False)
+            return PriorityRedisHuey(
+                settings.queue_name + REDIS_PRIORITY_SUFFIX, url=settings.redis_url, results=False
+            )
         except Exception as exc:  # noqa: BLE001 - bad URL formats raise various types
             raise ConfigError(f"Invalid redis_url {settings.redis_url!r}: {exc}") from exc
     path = settings.queue_path
