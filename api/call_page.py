@@ -9,6 +9,7 @@ of the account are listed with their stage (:mod:`agent.calls.progress`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,36 +106,57 @@ def resolve_sources(
         )
     }
     out: dict[str, Source] = {}
-    for number, ref in enumerate(refs, start=1):
+    numbers: dict[tuple[str, int], Source] = {}
+    for ref in refs:
         parsed = _record_id(ref)
         kind, rid = parsed if parsed else (ref, 0)
-        label, detail, href = text("source_account", language), "", None
         if kind == "order_line" and rid in line_orders:
             kind, rid = "order", line_orders[rid]
-        if kind == "order" and rid in orders:
-            order = orders[rid]
-            label = f"{text('source_order', language)} {order.external_id}"
-            detail = (
-                f"{format_date(order.order_date, language)} · "
-                f"{format_money(order.total_amount, language)}"
-            )
-            href = f"/accounts/{account.id}#orders"
-        elif kind == "note" and rid in notes:
-            note = notes[rid]
-            label = f"{text('note_kind_' + note.kind.value, language)} {note.subject or ''}".strip()
-            body = (note.body or "").strip()
-            excerpt = body[:NOTE_EXCERPT] + ("…" if len(body) > NOTE_EXCERPT else "")
-            detail = f"{format_date(note.occurred_at, language)} · {excerpt}"
-            href = f"/accounts/{account.id}#notes"
-        elif kind == "call_note" and rid in calls:
-            call = calls[rid]
-            label = f"{text('source_call', language)} #{call.id}"
-            detail = format_date(call.call_date, language)
-            href = f"/notes/{call.id}"
-        elif kind == "task":
-            label = text("tasks", language)
-        out[ref] = Source(number, ref, label, detail, href)
+        if kind not in ("order", "note", "call_note", "contact"):
+            kind, rid = "account", 0  # the account record, its lines and tasks: one source
+        key = (kind, rid)
+        if key not in numbers:
+            numbers[key] = _source(len(numbers) + 1, ref, key, account, orders, notes, calls,
+                                   language)  # fmt: skip
+        out[ref] = numbers[key]
     return out
+
+
+def _source(
+    number: int, ref: str, key: tuple[str, int], account: Account, orders: dict[int, Order],
+    notes: dict[int, Note], calls: dict[int, CallNote], language: str,
+) -> Source:  # fmt: skip
+    kind, rid = key
+    if kind == "order" and rid in orders:
+        order = orders[rid]
+        detail = (
+            f"{format_date(order.order_date, language)} · "
+            f"{format_money(order.total_amount, language)}"
+        )
+        label = f"{text('source_order', language)} {order.external_id}"
+        return Source(number, ref, label, detail, f"/accounts/{account.id}#orders")
+    if kind == "note" and rid in notes:
+        note = notes[rid]
+        label = f"{text('note_kind_' + note.kind.value, language)} {note.subject or ''}".strip()
+        body = (note.body or "").strip()
+        excerpt = body[:NOTE_EXCERPT] + ("…" if len(body) > NOTE_EXCERPT else "")
+        detail = f"{format_date(note.occurred_at, language)} · {excerpt}"
+        return Source(number, ref, label, detail, f"/accounts/{account.id}#notes")
+    if kind == "call_note" and rid in calls:
+        call = calls[rid]
+        label = f"{text('source_call', language)} #{call.id}"
+        return Source(
+            number, ref, label, format_date(call.call_date, language), f"/notes/{call.id}"
+        )
+    if kind == "contact":
+        return Source(number, ref, text("contact", language), "", None)
+    return Source(number, ref, text("source_account", language), "", f"/accounts/{account.id}")
+
+
+def cited_sources(sources: dict[str, Source], refs: Iterable[str] | None) -> list[Source]:
+    """The distinct records behind ``refs``, in number order (for a claim's links)."""
+    found = {sources[r].number: sources[r] for r in refs or () if r in sources}
+    return [found[n] for n in sorted(found)]
 
 
 def primary_contact(session: Session, account: Account) -> Contact | None:

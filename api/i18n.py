@@ -324,6 +324,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "supported_by": {"de": "Beleg", "en": "Supported by"},
     "sources": {"de": "Quellen", "en": "Sources"},
+    "source": {"de": "Quelle", "en": "Source"},
     "source_order": {"de": "Bestellung", "en": "Order"},
     "source_note": {"de": "Notiz", "en": "Note"},
     "source_call": {"de": "Gespräch", "en": "Call"},

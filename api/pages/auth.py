@@ -107,8 +107,8 @@ async def login(request: Request) -> Response:
         with store.session() as session:
             return infer_tenant(session, username, request.app.state.settings.tenant)
 
-    tenant, ambiguous = (typed_tenant, False) if typed_tenant else await run_in_threadpool(
-        find_tenant
+    tenant, ambiguous = (
+        (typed_tenant, False) if typed_tenant else await run_in_threadpool(find_tenant)
     )
     if ambiguous:
         return render(request, "login.html", status_code=401, next=target, tenant="",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -15,6 +16,7 @@ from api.access import get_account, get_owned, scoped
 from api.call_page import (
     SHOWN_SOURCES,
     cited_refs,
+    cited_sources,
     is_excluded,
     primary_contact,
     recording_rows,
@@ -129,6 +131,7 @@ def call_page(
         brief_row=brief_row,
         brief_ai=ai_parts(brief_row),
         sources=sources,
+        cited=partial(cited_sources, sources),
         shown_sources=SHOWN_SOURCES,
         contact=contact,
         tel=tel_href(contact.phone) if contact and contact.phone else None,
