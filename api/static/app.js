@@ -178,4 +178,16 @@ function setupStages() {
   });
 }
 
-document.addEventListener("DOMContentLoaded", () => { setupBrief(); setupUpload(); setupStages(); });
+// --- A brief's source numbers open the list of sources at that record. ---
+function setupSources() {
+  const list = document.getElementById("sources");
+  if (!list) return;
+  const open = () => { if (location.hash.startsWith("#src-")) list.open = true; };
+  document.querySelectorAll("a.src").forEach((a) => a.addEventListener("click", () => { list.open = true; }));
+  window.addEventListener("hashchange", open);
+  open();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  setupBrief(); setupUpload(); setupStages(); setupSources();
+});
