@@ -116,11 +116,11 @@ function setupUpload() {
         return;
       }
       bar.value = 1;
-      const stage = document.getElementById("upload-stage");
+      // The call page has a stage block; an older page only the status block around it.
+      const stage = document.getElementById("upload-stage") || status;
       stage.dataset.recording = data.id;
       const link = document.getElementById("recording-link");
-      link.href = "/recordings/" + data.id;
-      link.hidden = false;
+      if (link) { link.href = "/recordings/" + data.id; link.hidden = false; }
       showStage(stage, data);
       followRecording(stage);
     });
@@ -138,17 +138,18 @@ function setupUpload() {
 function showStage(el, rec) {
   const stage = rec.stage || {};
   const set = (selector, value) => { const node = el.querySelector(selector); if (node) node.textContent = value; };
-  const bar = el.querySelector("progress");
+  const bar = el.querySelector("#job-progress") || el.querySelector("progress");
+  if (bar && bar.max === 1) bar.max = 100;
   if (bar) bar.value = stage.percent || 0;
   el.dataset.stage = stage.stage || "";
-  set(".stage-label", stage.label || "");
+  set(".stage-label, #job-state", stage.label || "");
   const finished = stage.stage === "draft_ready" || stage.stage === "failed";
   set(".stage-percent", finished ? "" : "· " + (stage.percent || 0) + " %");
   set(".stage-eta", finished ? "" : (stage.remaining || ""));
   if (rec.note_id) {
-    const link = el.querySelector(".note-link");
+    const link = el.querySelector(".note-link, #note-link");
     if (link) link.href = "/notes/" + rec.note_id;
-    const ready = el.querySelector(".note-ready");
+    const ready = el.querySelector(".note-ready, #note-ready");
     if (ready) ready.hidden = false;
     if (bar) bar.value = bar.max;
   }
