@@ -393,6 +393,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "main_menu": {"de": "Hauptmenü", "en": "Main menu"},
     "year": {"de": "Jahr", "en": "Year"},
     "search": {"de": "Suchen", "en": "Search"},
+    "brief_failed": {
+        "de": "Die Gesprächsvorbereitung ist fehlgeschlagen. Bitte erneut versuchen; hilft das "
+        "nicht, die Administration fragen.",
+        "en": "The brief could not be prepared. Please try again; if that does not help, ask "
+        "your administrator.",
+    },
     "revenue": {"de": "Umsatz", "en": "Revenue"},
 }
 

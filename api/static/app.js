@@ -46,7 +46,7 @@ function setupBrief() {
         await sleep(700);
         job = await api("GET", "/api/brief-jobs/" + job.id);
       }
-      if (job.status !== "done") throw new Error(job.error || job.status);
+      if (job.status !== "done") throw new Error(job.message || job.error || job.status);
       window.location.reload();
     } catch (err) {
       showError("brief-error", err.message);
@@ -73,6 +73,11 @@ function setupUpload() {
     e.preventDefault(); zone.classList.remove("over");
   }));
   zone.addEventListener("drop", (e) => { if (e.dataTransfer.files.length) choose(e.dataTransfer.files[0]); });
+  // A drop area that is a tab stop of its own (older pages give it tabindex) opens the file
+  // chooser with Enter or Space, so it is never a stop that does nothing.
+  zone.addEventListener("keydown", (e) => {
+    if (e.target === zone && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); input.click(); }
+  });
   const at = form.elements["given_at"];
   if (!at.value) {
     const now = new Date(Date.now() - new Date().getTimezoneOffset() * 60000);
