@@ -69,6 +69,8 @@ def test_model_failure_ends_the_job_failed_with_reason(
     )
     assert job["status"] == "failed" and "no queued reply" in job["error"], job
     assert job["brief_id"] is None
+    # The web app shows the reason in the rep's language, not the operator's English.
+    assert job["message"].startswith("Die Gesprächsvorbereitung ist fehlgeschlagen")
 
 
 def test_job_is_queued_for_a_worker_and_visible_from_another_app(
