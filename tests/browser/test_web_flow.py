@@ -267,7 +267,9 @@ def test_rep_and_manager_in_chromium(server: str) -> None:
                 page.click("#approve")
             # The POST answers with a redirect to the note: wait for the page it leads to
             # (reading right after the first navigation event saw the old page once).
-            page.wait_for_selector("#note-status:has-text('freigegeben')", timeout=30_000)
+            # Approving updates the CRM record and the tenant's examples: on a loaded 2-core
+            # machine that has taken over 30 s, so the wait is long (it ends when the page does).
+            page.wait_for_selector("#note-status:has-text('freigegeben')", timeout=120_000)
             page.goto(f"{server}/analytics")
             after = page.locator("[data-reason=delivery_speed]").all_inner_texts()
             assert int(after[0]) == (int(before[0]) if before else 0) + 1
