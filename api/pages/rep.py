@@ -147,7 +147,8 @@ def recording_page(
     """One recording: its stage and estimate, live, and the draft note once it exists."""
     row = get_owned(session, user, CallRecording, recording_id.strip().lower()[:32])
     [item] = recording_rows(session, [row], page_language(request))
-    return render(request, "recording.html", rec=item)
+    summary = session.scalar(select(CallNote.summary).where(CallNote.id == item.note_id))
+    return render(request, "recording.html", rec=item, summary=summary)
 
 
 @router.get("/notes")

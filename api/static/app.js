@@ -157,6 +157,14 @@ function showStage(el, rec) {
     const ready = el.querySelector(".note-ready, #note-ready");
     if (ready) ready.hidden = false;
     if (bar) bar.value = bar.max;
+    const summary = el.querySelector(".note-summary");
+    if (summary && !summary.textContent.trim()) {
+      // The draft's summary right here, so the rep reads it without leaving the page.
+      api("GET", "/api/notes/" + rec.note_id).then((note) => {
+        summary.textContent = note.summary || "";
+        summary.hidden = !note.summary;
+      }).catch(() => {});
+    }
   }
   if (stage.stage === "failed" && rec.error) set(".stage-eta", rec.error);
   return finished;

@@ -172,6 +172,7 @@ def test_rep_plans_prepares_uploads_and_gets_the_draft(
                 "#recording .note-ready:not([hidden]) a.note-link[href^='/notes/']"
             )
             page.wait_for_selector(f"#recording .stage-label:has-text('{words['ready']}')")
+            page.wait_for_selector("#recording .note-summary:not([hidden])")
             check_accessibility(page, "recording page with the draft")
             shoot(page, folder, "06_recording_draft_ready")
             with page.expect_navigation(url="**/notes/*"):
