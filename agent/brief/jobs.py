@@ -23,7 +23,9 @@ Fair order: each user's unfinished jobs form a lane, and only the lane's
 head (its oldest job) is on the queue; when it ends, the next one is
 enqueued. A rep who asks for twenty briefs at once therefore holds one
 place in the queue, not twenty, and an upload queued meanwhile waits for
-at most one brief per user. How many may wait at all is bounded by the
+at most one brief per user. The head enqueued when a rep asks goes ahead
+of waiting call steps (:data:`PRIORITY`): a brief is wanted before a call,
+a draft note after it. How many may wait at all is bounded by the
 ``brief_queue_per_user`` quota (:mod:`agent.quotas`).
 """
 
@@ -53,8 +55,9 @@ log = logging.getLogger(__name__)
 
 #: The Huey task name (stable: producers and workers must agree on it).
 TASK_NAME = "winback.brief"
-#: Queue priority of a brief: above every call-pipeline step (priority 0), so a rep who asks
-#: for a brief right before a call never waits behind queued transcriptions and analyses.
+#: Queue priority of a brief a rep has just asked for: above every call-pipeline step (no
+#: priority), so it never waits behind queued transcriptions and analyses. The rest of a
+#: user's lane follows without it, in turn with the call steps (see "Fair order").
 PRIORITY = 100
 #: Job states in which a job still waits for, or is in, a worker.
 UNFINISHED = (BriefJobStatus.queued, BriefJobStatus.running)
@@ -155,7 +158,7 @@ def start_brief_job(
     if not _is_head(store, job):
         return job  # it waits for the user's earlier brief; that one's end enqueues it
     try:
-        enqueue_brief_job(settings, job.id)
+        enqueue_brief_job(settings, job.id, priority=PRIORITY)
     except StorageError as exc:
         if created:
             with store.session() as session:
@@ -210,14 +213,17 @@ def _looks_lost(job: BriefJob, stale_s: float, now: datetime | None = None) -> b
     return now - created > timedelta(seconds=stale_s)
 
 
-def enqueue_brief_job(settings: Settings, job_id: str, delay: float = 0) -> None:
+def enqueue_brief_job(
+    settings: Settings, job_id: str, delay: float = 0, priority: int | None = None
+) -> None:
     """Put the message of job ``job_id`` on the queue (after ``delay`` seconds).
 
+    With ``priority`` (:data:`PRIORITY`) a worker takes it before waiting call steps.
     Raises :class:`StorageError` when the queue backend cannot be reached.
     """
     from agent.calls.queue import get_queue, send
 
-    send(settings, task_for(get_queue(settings)), job_id, delay)
+    send(settings, task_for(get_queue(settings)), job_id, delay, priority)
 
 
 # --- the queue task -----------------------------------------------------------
@@ -229,13 +235,8 @@ def brief_task(job_id: str) -> None:
 
 
 def register_tasks(huey: Huey) -> None:
-    """Register the ``winback.brief`` task on ``huey`` (called by the queue's get_queue).
-
-    Its messages carry :data:`PRIORITY`: a worker that becomes free takes a
-    waiting brief before any waiting call step.
-    """
-    task = huey.task(name=TASK_NAME, priority=PRIORITY)(brief_task)
-    huey.winback_brief_task = task  # type: ignore[attr-defined]
+    """Register the ``winback.brief`` task on ``huey`` (called by the queue's get_queue)."""
+    huey.winback_brief_task = huey.task(name=TASK_NAME)(brief_task)  # type: ignore[attr-defined]
 
 
 def task_for(huey: Huey) -> TaskWrapper:

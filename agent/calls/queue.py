@@ -66,9 +66,9 @@ def get_queue(settings: Settings) -> Huey:
 
 def _make_huey(settings: Settings) -> Huey:
     # Results are not used (state lives in pipeline_jobs); storing them would
-    # only grow the queue database. Both storages honour task priorities (briefs first,
-    # agent.brief.jobs.PRIORITY): SQLite orders by a priority column, Redis (>= 5) needs
-    # Huey's sorted-set storage.
+    # only grow the queue database. Both storages honour message priorities (a brief a rep
+    # asked for goes first, agent.brief.jobs.PRIORITY): SQLite orders by a priority column,
+    # Redis (>= 5) needs Huey's sorted-set storage.
     if settings.queue_backend == "redis":
         try:
             return PriorityRedisHuey(
@@ -103,16 +103,19 @@ def enqueue_step(settings: Settings, step: str, recording_id: str, delay: float 
     send(settings, task_for(get_queue(settings), step), recording_id, delay)
 
 
-def send(settings: Settings, task: Any, argument: str, delay: float = 0) -> None:
+def send(
+    settings: Settings, task: Any, argument: str, delay: float = 0, priority: int | None = None
+) -> None:
     """Call the Huey ``task`` with ``argument`` now, or schedule it ``delay`` seconds ahead.
 
+    A message with a ``priority`` is taken before waiting messages without one.
     Raises :class:`StorageError` when the queue backend cannot be reached.
     """
     try:
         if delay > 0:
-            task.schedule(args=(argument,), delay=delay)
+            task.schedule(args=(argument,), delay=delay, priority=priority)
         else:
-            task(argument)
+            task(argument, priority=priority)
     except Exception as exc:  # noqa: BLE001 - redis/sqlite errors have no common base
         raise StorageError(
             f"The job queue ({settings.queue_backend}) is not reachable: {exc}"

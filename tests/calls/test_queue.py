@@ -1,4 +1,4 @@
-"""The queue's order: a brief never waits behind call steps (SQLite and Redis queues).
+"""The queue's order: a brief a rep asks for never waits behind call steps (SQLite, Redis).
 
 The queue is real (Huey on SQLite, Huey on Redis); nothing runs the tasks:
 the test takes messages off the queue the way a free worker does and looks
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.brief.jobs import TASK_NAME, enqueue_brief_job
+from agent.brief.jobs import PRIORITY, TASK_NAME, enqueue_brief_job
 from agent.calls.queue import enqueue_step, forget_queues, get_queue
 from agent.settings import Settings, configure
 from tests.calls.conftest import redis_queue  # noqa: F401 - fixture
@@ -31,11 +31,12 @@ def brief_jumps_the_queue(settings: Settings) -> None:
     enqueue_step(settings, "transcribe", "rec-1")
     enqueue_step(settings, "analyze", "rec-2")
     enqueue_step(settings, "decode", "rec-3")
-    enqueue_brief_job(settings, "brief-1")
-    taken = next_messages(settings, 4)
+    enqueue_brief_job(settings, "brief-1", priority=PRIORITY)  # a rep asked for it
+    enqueue_brief_job(settings, "brief-2")  # the next of a lane: in turn
+    taken = next_messages(settings, 5)
     assert taken[0] == (TASK_NAME, "brief-1")
-    # The call steps keep their own first-in, first-out order behind it.
-    assert [argument for _, argument in taken[1:]] == ["rec-1", "rec-2", "rec-3"]
+    # The call steps and the lane's next brief keep their first-in, first-out order.
+    assert [argument for _, argument in taken[1:]] == ["rec-1", "rec-2", "rec-3", "brief-2"]
 
 
 def test_a_brief_is_taken_before_waiting_call_steps_on_sqlite(settings: Settings) -> None:
