@@ -53,7 +53,10 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 StoreDep = Annotated[Store, Depends(get_store)]
-SessionDep = Annotated[Session, Depends(get_session)]
+#: Ends with the route function, before the response is sent: a redirect after a write
+#: (approve → the note page) must find the write committed, and a failed commit must not
+#: follow a success answer.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def resolve_principal(request: Request) -> Principal | None:
