@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from functools import partial
+from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from agent.brief.generator import RULES_MODEL
 from agent.crm.models import Account, Brief, CallNote, CallRecording, NoteStatus, Role
@@ -76,27 +78,56 @@ def ai_parts(brief_row: Brief | None) -> set[str]:
 def account_page(
     account_id: IdPath, request: Request, session: SessionDep, user: CurrentUser
 ) -> Response:
-    """The account: history, the latest brief (with "prepare brief"), upload, notes."""
+    """The account: history, the latest brief (with "prepare brief"), upload, notes.
+
+    It gets what the call page gets (sources, exclusion, recordings with their
+    stage), so it can show the brief, the upload and the stages the same way
+    (``_brief.html``, ``_upload.html``, ``_stage.html``).
+    """
     account = get_account(session, user, account_id)
-    brief_row = session.scalar(
-        select(Brief).where(Brief.account_id == account.id).order_by(Brief.version.desc()).limit(1)
-    )
     return render(
         request,
         "account.html",
+        **call_context(session, account, page_language(request)),
         account=account_detail(session, account),
-        brief=brief_row.content if brief_row else None,
-        brief_row=brief_row,
-        brief_ai=ai_parts(brief_row),
+        account_row=account,
         now=date.today().isoformat(),
     )
 
 
-def latest_brief(session: SessionDep, account: Account) -> Brief | None:
+def latest_brief(session: Session, account: Account) -> Brief | None:
     """The newest stored brief of ``account``."""
     return session.scalar(
         select(Brief).where(Brief.account_id == account.id).order_by(Brief.version.desc()).limit(1)
     )
+
+
+def call_context(session: Session, account: Account, language: str) -> dict[str, Any]:
+    """What the brief, upload and stage templates need about ``account``."""
+    brief_row = latest_brief(session, account)
+    brief = brief_row.content if brief_row else None
+    sources = resolve_sources(session, account, cited_refs(brief), language) if brief else {}
+    contact = primary_contact(session, account)
+    recordings = list(
+        session.scalars(
+            select(CallRecording)
+            .where(CallRecording.account_id == account.id)
+            .order_by(CallRecording.created_at.desc())
+            .limit(20)
+        )
+    )
+    return {
+        "brief": brief,
+        "brief_row": brief_row,
+        "brief_ai": ai_parts(brief_row),
+        "sources": sources,
+        "cited": partial(cited_sources, sources),
+        "shown_sources": SHOWN_SOURCES,
+        "contact": contact,
+        "tel": tel_href(contact.phone) if contact and contact.phone else None,
+        "excluded": is_excluded(account),
+        "recordings": recording_rows(session, recordings, language),
+    }
 
 
 @router.get("/accounts/{account_id}/call")
@@ -110,34 +141,8 @@ def call_page(
     upload route refuses it too).
     """
     account = get_account(session, user, account_id)
-    brief_row = latest_brief(session, account)
-    brief = brief_row.content if brief_row else None
-    language = page_language(request)
-    sources = resolve_sources(session, account, cited_refs(brief), language) if brief else {}
-    contact = primary_contact(session, account)
-    recordings = list(
-        session.scalars(
-            select(CallRecording)
-            .where(CallRecording.account_id == account.id)
-            .order_by(CallRecording.created_at.desc())
-            .limit(20)
-        )
-    )
-    return render(
-        request,
-        "call.html",
-        account=account,
-        brief=brief,
-        brief_row=brief_row,
-        brief_ai=ai_parts(brief_row),
-        sources=sources,
-        cited=partial(cited_sources, sources),
-        shown_sources=SHOWN_SOURCES,
-        contact=contact,
-        tel=tel_href(contact.phone) if contact and contact.phone else None,
-        excluded=is_excluded(account),
-        recordings=recording_rows(session, recordings, language),
-    )
+    context = call_context(session, account, page_language(request))
+    return render(request, "call.html", account=account, **context)
 
 
 @router.get("/recordings/{recording_id}")
