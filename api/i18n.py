@@ -476,6 +476,16 @@ def format_money(value: Any, language: str, decimals: int = 2) -> str:
     return f"€{number}" if language == "en" else f"{number} €"
 
 
+def format_percent(share: Any, language: str) -> str:
+    """A share 0..1 as ``26 %`` (German) or ``26%`` (English); one decimal below 10 % and
+    above 99 %, where whole numbers would hide the difference."""
+    if share is None:
+        return "–"
+    value = float(share) * 100
+    number = format_number(value, language, 1 if value < 10 or value > 99 else 0)
+    return f"{number}%" if language == "en" else f"{number} %"
+
+
 def format_duration(seconds: Any, language: str) -> str:
     """A call length as ``4:05 min``."""
     if seconds is None:
@@ -523,6 +533,12 @@ def number_filter(context: Context, value: Any, decimals: int = 0) -> str:
 
 
 @pass_context
+def percent_filter(context: Context, value: Any) -> str:
+    """Jinja ``|percent``: :func:`format_percent` in the page's language."""
+    return format_percent(value, _language_of(context))
+
+
+@pass_context
 def duration_filter(context: Context, value: Any) -> str:
     """Jinja ``|duration``: :func:`format_duration`."""
     return format_duration(value, _language_of(context))
@@ -535,4 +551,5 @@ FILTERS: dict[str, Callable[..., str]] = {
     "money": money_filter,
     "number": number_filter,
     "duration": duration_filter,
+    "percent": percent_filter,
 }

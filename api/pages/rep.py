@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from agent.brief.generator import RULES_MODEL
 from agent.crm.models import Account, Brief, CallNote, CallRecording, NoteStatus, Role
-from agent.plan.scoring import euro, percent
 from api.access import get_account, get_owned, scoped
 from api.call_page import (
     SHOWN_SOURCES,
@@ -52,9 +51,7 @@ def today(
     day = plan_day(as_of)
     calls = calls_for(session, user, day, 1)
     tasks = [t for t in list_tasks(session, user, None, 50) if t["status"] == "open"]
-    return render(
-        request, "today.html", calls=calls, day=day, tasks=tasks, euro=euro, percent=percent
-    )
+    return render(request, "today.html", calls=calls, day=day, tasks=tasks)
 
 
 #: The parts of a brief a language model can write (objections and "avoid" are the playbook's).

@@ -14,7 +14,14 @@ from agent.errors import (
     PermissionDeniedError,
 )
 from api.error_messages import error_message
-from api.i18n import TEXTS, eta_text, format_date, format_datetime, format_money
+from api.i18n import (
+    TEXTS,
+    eta_text,
+    format_date,
+    format_datetime,
+    format_money,
+    format_percent,
+)
 from api.views import code_namer
 
 
@@ -23,6 +30,8 @@ def test_amounts_are_written_as_each_language_writes_them() -> None:
     assert format_money(35956, "en") == "€35,956.00"
     assert format_money(1694.805, "de") == "1.694,81 €"  # half up, not banker's rounding
     assert format_money(None, "de") == "–"
+    assert (format_percent(0.26, "de"), format_percent(0.26, "en")) == ("26 %", "26%")
+    assert format_percent(0.004, "de") == "0,4 %"
 
 
 def test_dates_are_written_as_each_language_writes_them() -> None:
