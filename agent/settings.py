@@ -86,6 +86,15 @@ class Settings(BaseSettings):
     pareto_value_share: float = Field(default=0.8, gt=0, le=1)
     workday_start_hour: int = Field(default=9, ge=0, le=23)
 
+    # --- analytics -----------------------------------------------------------
+    coaching_agreement: str | None = Field(
+        default=None,
+        max_length=300,
+        description="Reference of the works-council agreement (Betriebsvereinbarung) that "
+        "permits per-rep coaching figures for managers, e.g. 'BV Vertriebscoaching vom "
+        "01.03.2026'. Unset: no per-rep figure is computed or shown anywhere.",
+    )
+
     # --- import ------------------------------------------------------------
     max_quantity: float = Field(default=1_000_000, description="Larger |quantity| is rejected.")
     max_unit_price: float = Field(default=1_000_000, description="Larger unit price is rejected.")

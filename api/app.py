@@ -122,7 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders, hsts_max_age_s=settings.hsts_max_age_s)
 
     from api.pages import auth as auth_pages
-    from api.pages import manager, rep
+    from api.pages import coaching, manager, rep
     from api.routes import (
         accounts,
         analytics,
@@ -143,7 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.metrics_enabled:
         watch_queue(settings)
         app.include_router(metrics_route.router)
-    for module in (auth_pages, rep, manager):
+    for module in (auth_pages, rep, manager, coaching):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Then: request id, access log, HTTP metrics.

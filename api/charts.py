@@ -1,114 +1,181 @@
 """Small inline SVG charts rendered on the server (no JavaScript, no CDN).
 
-Each function returns SVG markup as :class:`markupsafe.Markup`; every label
-is escaped here, and colours are presentation attributes (allowed by the
-strict CSP, unlike inline ``style``). Each chart carries a ``<title>`` and
+Each function returns markup as :class:`markupsafe.Markup`; every label is
+escaped here, and colours are presentation attributes (allowed by the strict
+CSP, unlike inline ``style``). Each chart carries a ``<title>`` and
 ``role="img"`` for screen readers, and the pages show the numbers as a table
-next to it.
+next to it. A chart with nothing to show returns empty markup, so a template
+tests it with ``{% if %}`` and shows its empty state instead of a blank box.
+
+Readability on a phone: the SVG is drawn at :data:`W` user units and the
+stylesheet never shrinks it below that width (its wrapper scrolls instead),
+so :data:`FONT` units are at least ``FONT`` CSS pixels on every screen.
+Legends are HTML lists under the chart: long German names wrap there instead
+of running into each other inside the drawing.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-PALETTE = ("#1f6f8b", "#e07a5f", "#3d405b", "#81b29a", "#f2cc8f", "#6d597a", "#b56576",
-           "#457b9d", "#2a9d8f", "#e9c46a", "#8d99ae")  # fmt: skip
-W, H, PAD = 640, 260, 40
+PALETTE = ("#1f6f8b", "#c8553d", "#3d405b", "#2a7d5f", "#b8860b", "#6d597a", "#a23b5d",
+           "#457b9d", "#1d7874", "#8a6d1d", "#5c677d")  # fmt: skip
+#: Drawing width in user units; the stylesheet keeps ``svg.chart`` at least this wide.
+W = 520
+#: Text size in user units (= CSS px at the minimum width); WCAG asks for legible text.
+FONT = 13
+H, PAD, LEFT = 260, 36, 52
 
 
 def _svg(title: str, body: str, height: int = H) -> Markup:
     return Markup(
-        f'<svg class="chart" viewBox="0 0 {W} {height}" role="img" '
-        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>{body}</svg>'
+        f'<div class="chart-wrap"><svg class="chart" viewBox="0 0 {W} {height}" '
+        f'width="{W}" role="img" xmlns="http://www.w3.org/2000/svg">'
+        f"<title>{escape(title)}</title>{body}</svg></div>"
     )
 
 
-def stacked_bars(title: str, months: Sequence[str], series: dict[str, Sequence[int]]) -> Markup:
+def _text(x: float, y: float, text: object, anchor: str = "start", **extra: str) -> str:
+    attrs = "".join(f' {key.replace("_", "-")}="{value}"' for key, value in extra.items())
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{FONT}" text-anchor="{anchor}"{attrs}>'
+        f"{escape(str(text))}</text>"
+    )
+
+
+def legend(names: Sequence[str]) -> Markup:
+    """An HTML legend: one coloured key per series, in the chart's order."""
+    # Colour keys are classes (app.css), since the CSP allows no inline style.
+    items = "".join(
+        f'<li><span class="key key-{i % len(PALETTE)}" aria-hidden="true"></span>'
+        f"{escape(name)}</li>"
+        for i, name in enumerate(names)
+    )
+    return Markup(f'<ul class="legend">{items}</ul>')
+
+
+def stacked_bars(
+    title: str,
+    months: Sequence[str],
+    series: dict[str, Sequence[int]],
+    *,
+    x_title: str = "",
+    y_title: str = "",
+) -> Markup:
     """Stacked columns: one per month, one colour per series (e.g. churn reason)."""
-    if not months:
-        return _svg(title, "")
     totals = [sum(values[i] for values in series.values()) for i in range(len(months))]
-    top = max(totals) or 1
-    slot = (W - 2 * PAD) / len(months)
+    if not months or not any(totals):
+        return Markup("")
+    top = max(totals)
+    plot_h = H - 2 * PAD
+    slot = (W - LEFT - PAD / 2) / len(months)
     bar = max(4.0, slot * 0.6)
-    parts: list[str] = []
+    base = float(H - PAD)
+    parts = [
+        f'<line x1="{LEFT}" y1="{base}" x2="{W - PAD / 2}" y2="{base}" stroke="#666"/>',
+        f'<line x1="{LEFT}" y1="{PAD}" x2="{LEFT}" y2="{base}" stroke="#666"/>',
+        _text(LEFT - 6, base + 4, 0, "end"),
+        _text(LEFT - 6, PAD + 4, top, "end"),
+    ]
+    # Every month is labelled while they fit; with many months every k-th one is.
+    every = max(1, math.ceil(len(months) * 58 / (W - LEFT)))
     for i, month in enumerate(months):
-        x = PAD + i * slot + (slot - bar) / 2
-        y = float(H - PAD)
+        x = LEFT + i * slot + (slot - bar) / 2
+        y = base
         for s, (name, values) in enumerate(series.items()):
-            h = (H - 2 * PAD) * values[i] / top
+            h = plot_h * values[i] / top
             if h <= 0:
                 continue
             y -= h
             parts.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" '
                 f'fill="{PALETTE[s % len(PALETTE)]}">'
-                f"<title>{escape(name)}: {values[i]}</title></rect>"
+                f"<title>{escape(name)} ({escape(month)}): {values[i]}</title></rect>"
             )
-        parts.append(
-            f'<text x="{x + bar / 2:.1f}" y="{H - PAD + 16}" text-anchor="middle" '
-            f'font-size="11">{escape(month)}</text>'
-        )
-    legend_y = 14
-    for s, name in enumerate(series):
-        lx = PAD + (s % 4) * 150
-        ly = legend_y + (s // 4) * 14
-        parts.append(
-            f'<rect x="{lx}" y="{ly - 9}" width="10" height="10" '
-            f'fill="{PALETTE[s % len(PALETTE)]}"/><text x="{lx + 14}" y="{ly}" '
-            f'font-size="11">{escape(name)}</text>'
-        )
-    return _svg(title, "".join(parts))
+        if i % every == 0:
+            parts.append(_text(x + bar / 2, base + 18, month, "middle"))
+    if x_title:
+        parts.append(_text(LEFT + (W - LEFT) / 2, H - 2, x_title, "middle", fill="#333"))
+    if y_title:  # over the axis, read horizontally
+        parts.append(_text(8, PAD - 14, y_title, fill="#333"))
+    return Markup(_svg(title, "".join(parts)) + legend(list(series)))
 
 
 def share_bar(title: str, parts: Sequence[tuple[str, float]]) -> Markup:
-    """One horizontal 100 % bar split into labelled shares (0..1)."""
+    """One horizontal 100 % bar split into shares (0..1); the legend names them."""
+    if not any(share > 0 for _, share in parts):
+        return Markup("")
     x = float(PAD)
     out: list[str] = []
     for i, (label, share) in enumerate(parts):
         width = (W - 2 * PAD) * max(share, 0.0)
         if width > 0:
             out.append(
-                f'<rect x="{x:.1f}" y="20" width="{width:.1f}" height="40" '
-                f'fill="{PALETTE[i % len(PALETTE)]}"/>'
+                f'<rect x="{x:.1f}" y="12" width="{width:.1f}" height="40" '
+                f'fill="{PALETTE[i % len(PALETTE)]}"><title>{escape(label)}: '
+                f"{share * 100:.0f} %</title></rect>"
             )
-            out.append(
-                f'<text x="{x + 6:.1f}" y="80" font-size="12">'
-                f"{escape(label)} {share * 100:.0f} %</text>"
-            )
+            if width >= 48:  # the number inside its part, where it fits
+                out.append(_text(x + width / 2, 37, f"{share * 100:.0f} %", "middle", fill="#fff"))
         x += width
-    return _svg(title, "".join(out), height=100)
+    names = [f"{label} {share * 100:.0f} %" for label, share in parts]
+    return Markup(_svg(title, "".join(out), height=64) + legend(names))
 
 
-def funnel(title: str, stages: Sequence[tuple[str, int]]) -> Markup:
-    """Horizontal bars, widest first: planned → called → follow-up → reactivated."""
-    top = max((count for _, count in stages), default=0) or 1
-    row = 44
+def funnel(title: str, stages: Sequence[tuple[str, int]], *, scale_note: str = "") -> Markup:
+    """Horizontal bars, widest first: planned → called → follow-up → reactivated.
+
+    Bar lengths follow ``log(1 + count)``: a plan of 400 accounts next to 3
+    reactivations would leave the last stages as invisible slivers on a
+    linear scale. Every bar carries its count, and ``scale_note`` says so.
+    """
+    top = max((count for _, count in stages), default=0)
+    if top <= 0:
+        return Markup("")
+    label_w = 150
+    span = W - PAD - label_w - 10
+    row = 40
     out: list[str] = []
     for i, (label, count) in enumerate(stages):
-        width = max(2.0, (W - 2 * PAD - 140) * count / top)
-        y = 10 + i * row
-        x = PAD + 140 + ((W - 2 * PAD - 140) - width) / 2
+        width = max(3.0, span * math.log1p(count) / math.log1p(top))
+        y = 8 + i * row
+        x = label_w + 10
+        out.append(_text(label_w, y + 21, label, "end"))
         out.append(
-            f'<text x="{PAD}" y="{y + 24}" font-size="13">{escape(label)}</text>'
-            f'<rect x="{x:.1f}" y="{y}" width="{width:.1f}" height="34" '
-            f'fill="{PALETTE[i % len(PALETTE)]}"/>'
-            f'<text x="{x + width / 2:.1f}" y="{y + 22}" font-size="13" fill="#fff" '
-            f'text-anchor="middle">{count}</text>'
+            f'<rect x="{x}" y="{y}" width="{width:.1f}" height="30" '
+            f'fill="{PALETTE[i % len(PALETTE)]}"><title>{escape(label)}: {count}</title></rect>'
         )
-    return _svg(title, "".join(out), height=20 + row * len(stages))
+        inside = width >= 44
+        out.append(
+            _text(x + (width - 6 if inside else width + 6), y + 21, count,
+                  "end" if inside else "start", fill="#fff" if inside else "#222")
+        )  # fmt: skip
+    height = 16 + row * len(stages)
+    if scale_note:
+        out.append(_text(W - PAD, height + 4, scale_note, "end", fill="#444"))
+        height += 12
+    return _svg(title, "".join(out), height=height)
 
 
-def pareto(title: str, points: Sequence[tuple[int, float]], cutoff_rank: int) -> Markup:
+def pareto(
+    title: str,
+    points: Sequence[tuple[int, float]],
+    cutoff_rank: int,
+    *,
+    x_title: str = "",
+    y_title: str = "",
+) -> Markup:
     """Cumulative share of expected value over the number of calls, with the cut-off."""
     if not points:
-        return _svg(title, "")
+        return Markup("")
     last = max(rank for rank, _ in points) or 1
+    plot_h = H - 2 * PAD
 
     def xy(rank: float, share: float) -> tuple[float, float]:
-        return PAD + (W - 2 * PAD) * rank / last, H - PAD - (H - 2 * PAD) * share
+        return LEFT + (W - LEFT - PAD / 2) * rank / last, H - PAD - plot_h * share
 
     path = " ".join(
         f"{'M' if i == 0 else 'L'}{x:.1f},{y:.1f}"
@@ -116,14 +183,19 @@ def pareto(title: str, points: Sequence[tuple[int, float]], cutoff_rank: int) ->
     )
     cx, _ = xy(cutoff_rank, 0)
     out = [
-        f'<line x1="{PAD}" y1="{H - PAD}" x2="{W - PAD}" y2="{H - PAD}" stroke="#888"/>',
-        f'<line x1="{PAD}" y1="{PAD}" x2="{PAD}" y2="{H - PAD}" stroke="#888"/>',
+        f'<line x1="{LEFT}" y1="{H - PAD}" x2="{W - PAD / 2}" y2="{H - PAD}" stroke="#666"/>',
+        f'<line x1="{LEFT}" y1="{PAD}" x2="{LEFT}" y2="{H - PAD}" stroke="#666"/>',
         f'<path d="{path}" fill="none" stroke="{PALETTE[0]}" stroke-width="2.5"/>',
         f'<line x1="{cx:.1f}" y1="{PAD}" x2="{cx:.1f}" y2="{H - PAD}" stroke="{PALETTE[1]}" '
         'stroke-dasharray="4 3"/>',
-        f'<text x="{cx + 4:.1f}" y="{PAD + 12}" font-size="11">{cutoff_rank}</text>',
-        f'<text x="{PAD}" y="{H - 8}" font-size="11">0</text>',
-        f'<text x="{W - PAD}" y="{H - 8}" font-size="11" text-anchor="end">{last}</text>',
-        f'<text x="{PAD - 4}" y="{PAD + 4}" font-size="11" text-anchor="end">100%</text>',
+        _text(cx + 4, PAD + 12, cutoff_rank),
+        _text(LEFT, H - PAD + 18, 0, "middle"),
+        _text(W - PAD / 2, H - PAD + 18, last, "end"),
+        _text(LEFT - 6, PAD + 4, "100 %", "end"),
+        _text(LEFT - 6, H - PAD + 4, "0", "end"),
     ]
+    if x_title:
+        out.append(_text(LEFT + (W - LEFT) / 2, H - 2, x_title, "middle", fill="#333"))
+    if y_title:  # over the axis, read horizontally
+        out.append(_text(8, PAD - 14, y_title, fill="#333"))
     return _svg(title, "".join(out))

@@ -53,9 +53,9 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 StoreDep = Annotated[Store, Depends(get_store)]
-#: Ends with the route function, before the response is sent: a redirect after a write
-#: (approve → the note page) must find the write committed, and a failed commit must not
-#: follow a success answer.
+# scope="function": the commit runs when the route returns, before the answer is sent.
+# With the default request scope it ran after the answer was out, so a client following
+# a redirect (the note page after "approve") could read the state before the write.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 

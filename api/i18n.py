@@ -147,6 +147,47 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "{calls} Anrufe bringen {share} % des erwarteten Werts",
         "en": "{calls} calls bring {share}% of the expected value",
     },
+    "axis_month": {"de": "Monat", "en": "Month"},
+    "axis_reason_count": {"de": "Nennungen", "en": "Mentions"},
+    "axis_calls_ranked": {
+        "de": "Anrufe, nach erwartetem Wert geordnet",
+        "en": "Calls, ordered by expected value",
+    },
+    "axis_value_share": {"de": "Anteil am erwarteten Wert", "en": "Share of expected value"},
+    "funnel_log_scale": {
+        "de": "Balkenlänge logarithmisch, Zahlen exakt",
+        "en": "Bar length on a log scale, numbers exact",
+    },
+    "funnel_empty": {
+        "de": "Noch keine geplanten oder angerufenen Kunden.",
+        "en": "No planned or called accounts yet.",
+    },
+    "coaching_title": {"de": "Coaching je Außendienst", "en": "Coaching per rep"},
+    "coaching_intro": {
+        "de": "Zahlen je Außendienst-Mitarbeiter, erlaubt durch: {agreement}. "
+        "Nur Führungskräfte sehen diese Seite; der Betriebsrat sieht die Team-Übersicht.",
+        "en": "Figures per rep, permitted by: {agreement}. "
+        "Only managers see this page; the works council sees the team overview.",
+    },
+    "coaching_calls": {"de": "Gespräche", "en": "Calls"},
+    "coaching_approved": {"de": "freigegeben", "en": "approved"},
+    "coaching_reactivated": {"de": "reaktiviert", "en": "reactivated"},
+    "coaching_follow_up": {"de": "Folgeschritt", "en": "follow-up"},
+    "coaching_lost": {"de": "verloren", "en": "lost"},
+    "coaching_rate": {"de": "Rückgewinnungsquote", "en": "Win-back rate"},
+    "coaching_talk_share": {"de": "Redeanteil", "en": "Talk share"},
+    "coaching_minutes": {"de": "Minuten je Gespräch", "en": "Minutes per call"},
+    "coaching_top_reason": {"de": "häufigster Grund", "en": "Top reason"},
+    "coaching_none": {
+        "de": "Im Zeitraum keine Gespräche.",
+        "en": "No calls in this period.",
+    },
+    "coaching_period": {"de": "Zeitraum: {start} bis {end}", "en": "Period: {start} to {end}"},
+    "coaching_talk_note": {
+        "de": "Redeanteil: Anteil der Sprechzeit des Außendienstes an der Gesprächszeit "
+        "(nur Aufnahmen mit getrennten Kanälen).",
+        "en": "Talk share: the rep's share of speaking time (two-channel recordings only).",
+    },
     "no_data": {"de": "Noch keine Daten.", "en": "No data yet."},
     "error": {"de": "Fehler", "en": "Error"},
     "back": {"de": "Zurück", "en": "Back"},

@@ -162,15 +162,39 @@ def base_bank() -> tuple[Example, ...]:
     return (*catalogue_examples(), *call_examples(read_calls()))
 
 
+def feature_vocabulary() -> dict[str, Any]:
+    """The part of the catalogue a trained model depends on: cue words and how they match.
+
+    Cue words of every family and language are features; negations, clause
+    breaks and affirmations decide how they match; the signal order decides
+    the outcome chain. Names, definitions, summary templates, due days and
+    comments are read at run time and are not part of what was learned.
+    """
+    from agent.catalogue.cues import FAMILIES, cue_words
+    from agent.catalogue.vocabulary import LANGUAGES, vocabulary
+
+    vocab = vocabulary()
+    return {
+        "cues": {f: {lang: cue_words(f, lang) for lang in LANGUAGES} for f in FAMILIES},
+        "languages": {
+            lang: [words.negations, words.not_negations, words.clause_breaks, words.affirmations]
+            for lang, words in sorted(vocab.languages.items())
+        },
+        "signal_outcome": vocab.signal_outcome,
+        "business_steps": sorted(vocab.business_steps),
+        "reason_groups": {code: r.group for code, r in sorted(vocab.reasons.items())},
+    }
+
+
 def fingerprint(examples: Iterable[Example]) -> str:
-    """sha256 over the examples and the catalogue's vocabulary (its cue words are features).
+    """sha256 over the examples and the catalogue's feature vocabulary (its cue words).
 
     A trained model records the fingerprint of what it was trained on, so a
-    changed example or cue word makes it stale instead of silently wrong.
+    changed example or cue word makes it stale instead of silently wrong,
+    while a new display name or a reworded comment in the catalogue does not.
     """
     digest = hashlib.sha256()
-    for path in sorted((CATALOGUE_DIR / "data").glob("*.toml")):
-        digest.update(path.read_bytes())
+    digest.update(json.dumps(feature_vocabulary(), ensure_ascii=False, sort_keys=True).encode())
     for ex in examples:
         digest.update(
             json.dumps(

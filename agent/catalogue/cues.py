@@ -138,7 +138,8 @@ Family = str
 FAMILIES: tuple[Family, ...] = ("reason", "signal", "step", "claim", "instruction")
 
 
-def _cues(family: Family, lang: str) -> dict[str, tuple[str, ...]]:
+def cue_words(family: Family, lang: str) -> dict[str, tuple[str, ...]]:
+    """The cue words of one family in ``lang`` ("de" or "en"), by code."""
     vocab = vocabulary()
     if family == "reason":
         return {code: r.cues[lang] for code, r in vocab.reasons.items()}
@@ -157,7 +158,7 @@ def _cues(family: Family, lang: str) -> dict[str, tuple[str, ...]]:
 def matcher(family: Family, language: str) -> CueMatcher:
     """The cue matcher of one family ("reason", "signal", "step", "claim", "instruction")."""
     lang = language if language in ("de", "en") else "en"
-    return CueMatcher(_cues(family, lang), vocabulary().languages[lang])
+    return CueMatcher(cue_words(family, lang), vocabulary().languages[lang])
 
 
 def reason_matcher(language: str) -> CueMatcher:

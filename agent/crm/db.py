@@ -10,7 +10,9 @@ database as it was.
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agent.crm.models import Tenant
 from agent.errors import ConfigError, NotFoundError
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -81,17 +85,35 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
+#: Pauses before trying a migration again whose connection the server dropped.
+MIGRATE_RETRY_DELAYS_S: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 4.0)
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (idempotent)."""
+    """Bring the schema to the newest migration (idempotent).
+
+    A connection the server drops mid-way (a failover, a pooler restart, an
+    administrator's ``pg_terminate_backend``) is tried again on a new one:
+    each try is one transaction, so a dropped one leaves nothing behind, and a
+    worker starting during such a moment does not exit. A database that
+    cannot be reached at all is reported at once as :class:`ConfigError`.
+    """
     from alembic import command
 
-    try:
-        with engine.begin() as connection:
-            cfg = alembic_config(engine)
-            cfg.attributes["connection"] = connection
-            command.upgrade(cfg, "head")
-    except OperationalError as exc:
-        raise ConfigError(f"Cannot open database {engine.url!r}: {exc.orig}") from exc
+    for delay in (*MIGRATE_RETRY_DELAYS_S, None):
+        try:
+            with engine.begin() as connection:
+                cfg = alembic_config(engine)
+                cfg.attributes["connection"] = connection
+                command.upgrade(cfg, "head")
+            return
+        except OperationalError as exc:
+            if delay is None or not exc.connection_invalidated:
+                raise ConfigError(f"Cannot open database {engine.url!r}: {exc.orig}") from exc
+            log.warning(
+                "migration: the database dropped the connection, trying again: %s", exc.orig
+            )
+            time.sleep(delay)
 
 
 @dataclass

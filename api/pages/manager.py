@@ -13,17 +13,24 @@ from agent.analysis.notes import note_analysis
 from agent.crm.models import Account, CallNote, NoteStatus, Role, User
 from agent.errors import ValidationError
 from agent.plan.scoring import euro, percent
-from agent.settings import get_settings
 from api import charts
 from api.access import get_owned
-from api.deps import IdPath, ManagerUser, SessionDep, TeamUser, TeamViewer, check_csrf
+from api.deps import (
+    IdPath,
+    ManagerUser,
+    SessionDep,
+    SettingsDep,
+    TeamUser,
+    TeamViewer,
+    check_csrf,
+)
 from api.i18n import translator
 from api.planning import tenant_plan
 from api.routes.accounts import assign_owner, list_accounts
 from api.routes.analytics import compute, team_totals
 from api.routes.notes import approve_note, edit_note, list_notes, reject_note
 from api.routes.plan import plan_day, plan_model
-from api.views import page_language, read_form, render
+from api.views import code_namer, page_language, read_form, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -119,18 +126,26 @@ def _taken_candidates(
 
 @router.get("/analytics")
 def analytics(
-    request: Request, session: SessionDep, user: TeamUser, as_of: date | None = Query(None)
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: TeamUser,
+    as_of: date | None = Query(None),
 ) -> Response:
     """Charts: churn reasons by month, internal share, funnel, Pareto curve; the plan's model."""
     day = plan_day(as_of)
     data = compute(session, user.tenant_id, day)
     model = plan_model(tenant_plan(session, user.tenant_id, day))
-    t = translator(page_language(request))
+    lang = page_language(request)
+    t, name = translator(lang), code_namer(lang)
     ie = data["internal_external"]
     total = ie["internal"] + ie["external"]
+    reasons = data["churn_reasons"]
     svg = {
         "reasons": charts.stacked_bars(
-            t("reasons_over_time"), data["churn_reasons"]["months"], data["churn_reasons"]["series"]
+            t("reasons_over_time"), reasons["months"],
+            {name("reason", code): values for code, values in reasons["series"].items()},
+            x_title=t("axis_month"), y_title=t("axis_reason_count"),
         ),
         "share": charts.share_bar(
             t("internal_external"),
@@ -138,14 +153,16 @@ def analytics(
             if total else [],
         ),
         "funnel": charts.funnel(
-            t("funnel"), [(t("funnel_" + s["stage"]), s["accounts"]) for s in data["funnel"]]
+            t("funnel"), [(t("funnel_" + s["stage"]), s["accounts"]) for s in data["funnel"]],
+            scale_note=t("funnel_log_scale"),
         ),
         "pareto": charts.pareto(
             t("pareto"), [tuple(p) for p in data["pareto"]["points"]],
             data["pareto"]["cutoff_rank"],
+            x_title=t("axis_calls_ranked"), y_title=t("axis_value_share"),
         ),
     }  # fmt: skip
-    share_pct = round(get_settings().pareto_value_share * 100)
+    share_pct = round(settings.pareto_value_share * 100)
     return render(
         request,
         "analytics.html",
@@ -155,6 +172,7 @@ def analytics(
         model=model,
         euro=euro,
         percent=percent,
+        coaching=bool((settings.coaching_agreement or "").strip()),
     )
 
 
@@ -171,9 +189,12 @@ def team(
     t = translator(page_language(request))
     series = {code: [row["churn_reasons"][code] for row in data["by_month"]]
               for code in data["totals"]["churn_reasons"]}  # fmt: skip
+    name = code_namer(page_language(request))
     chart = charts.stacked_bars(
-        t("reasons_over_time"), data["months"], {c: v for c, v in series.items() if any(v)}
-    )
+        t("reasons_over_time"), data["months"],
+        {name("reason", c): v for c, v in series.items() if any(v)},
+        x_title=t("axis_month"), y_title=t("axis_reason_count"),
+    )  # fmt: skip
     return render(request, "team.html", data=data, chart=chart)
 
 

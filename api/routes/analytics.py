@@ -20,13 +20,16 @@ anywhere).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agent.crm.coaching import coaching
 from agent.crm.models import (
     EXTERNAL_REASONS,
     INTERNAL_REASONS,
@@ -38,7 +41,7 @@ from agent.crm.models import (
     NoteStatus,
 )
 from agent.plan.daily import is_working_day
-from api.deps import SessionDep, TeamUser, TeamViewer
+from api.deps import SessionDep, SettingsDep, TeamUser, TeamViewer
 from api.planning import tenant_daily_plan, tenant_plan
 from api.routes.plan import plan_day
 
@@ -230,3 +233,54 @@ def get_team(
     admins and the works council role (``council``), which sees nothing else.
     """
     return team_totals(session, user.tenant_id, plan_day(as_of), months)
+
+
+class RepCoachingOut(BaseModel):
+    """One rep's figures (see :mod:`agent.crm.coaching` for the definitions)."""
+
+    user_id: int
+    username: str
+    name: str
+    calls: int = Field(description="Call notes the rep authored in the period, any status.")
+    approved: int = Field(description="Of those, approved by a manager.")
+    outcomes: dict[str, int] = Field(description="Outcomes of the approved notes, every code.")
+    win_back_rate: float | None = Field(
+        description="Reactivated / approved notes with an outcome; null without any."
+    )
+    talk_share: float | None = Field(
+        description="The rep's share of speaking time over two-channel calls; null without any."
+    )
+    minutes_per_call: float | None = Field(description="Mean transcript length in minutes.")
+    top_reason: str | None = Field(description="Most frequent churn reason of approved notes.")
+
+
+class CoachingOut(BaseModel):
+    """Per-rep figures, permitted by the named works-council agreement."""
+
+    agreement: str = Field(examples=["BV Vertriebscoaching vom 01.03.2026"])
+    start: date
+    end: date
+    reps: list[RepCoachingOut]
+
+
+@router.get(
+    "/coaching",
+    summary="Per-rep coaching figures (only under a works-council agreement)",
+    response_model=CoachingOut,
+    responses={403: {"description": "Not a manager or admin, or no coaching_agreement set."}},
+)
+def get_coaching(
+    session: SessionDep,
+    settings: SettingsDep,
+    user: TeamUser,
+    as_of: date | None = Query(None, description="Last day of the period (default: today)."),
+    months: int = Query(3, ge=1, le=24, description="How many months up to as_of."),
+) -> CoachingOut:
+    """Calls, approvals, outcomes, win-back rate, talk share and top reason per rep.
+
+    Refused (403, with how to enable it) unless the setting
+    ``coaching_agreement`` names the works-council agreement that permits
+    per-rep figures; the works council role never sees this.
+    """
+    result = coaching(session, settings, user.tenant_id, plan_day(as_of), months)
+    return CoachingOut.model_validate(asdict(result))

@@ -251,9 +251,10 @@ def test_no_rep_identifiers_and_no_sentiment(team_client: tuple[TestClient, Worl
         assert word not in text, word
     page = client.get("/team?as_of=2026-11-30", headers=bearer(world, "boss")).text
     main = page.split('<main id="main">', 1)[1]
-    # No account names ("Kunde rep1 GmbH"); churn reasons are shown by their German names,
-    # which may say "Kunde" ("Umgang mit dem Kunden").
-    for word in ("rep1", "Rep1", "rep2", "Rep2", "GmbH", "sentiment", "negative"):
+    # Account, contact and summary texts of the world; German reason names such as
+    # "… mit dem Kunden" are labels, not customer data.
+    for word in ("rep1", "Rep1", "rep2", "Rep2", "Kunde rep", "GmbH", "Herr Kunde", "Der Kunde",
+                 "sentiment", "negative"):  # fmt: skip
         assert word not in main, word
     assert 'data-reason="delivery_reliability">1<' in main
     assert 'data-outcome="lost">1<' in main

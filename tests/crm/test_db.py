@@ -73,3 +73,40 @@ def test_bad_database_url_is_a_config_error() -> None:
         open_store("mysql://nobody@localhost/x")
     with pytest.raises(ConfigError):
         open_store("not a url")
+
+
+def _terminate_backend(admin_url: str, pid: int) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
+@pytest.mark.postgres
+def test_migration_survives_a_dropped_connection(pg_admin: str) -> None:
+    # A worker that starts while the database server drops connections (a failover, a
+    # restart of a pooler) must not exit: the migration's connection is terminated
+    # by the server on its first statement, and migrate() tries again on a new one.
+    from sqlalchemy import event
+
+    from tests.conftest import drop_pg_database, make_pg_database
+
+    url, name = make_pg_database(pg_admin)
+    engine = make_engine(url)
+    dropped: list[int] = []
+
+    def drop_once(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if not dropped:
+            pid = conn.connection.dbapi_connection.info.backend_pid
+            dropped.append(pid)
+            _terminate_backend(pg_admin, pid)
+
+    event.listen(engine, "before_cursor_execute", drop_once)
+    try:
+        migrate(engine)
+        assert dropped, "the fault never hit the migration"
+        event.remove(engine, "before_cursor_execute", drop_once)
+        assert "alembic_version" in set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+        drop_pg_database(pg_admin, name)
