@@ -7,9 +7,10 @@
 
 API clients (``/api/...`` or ``Accept: application/json``) get JSON
 ``{"detail": ..., "errors": [...]}``; browsers get a small HTML page, and an
-unauthenticated browser is sent to the login page. A 429 also carries
-``retry_after`` and ``message``, the reason in the user's language, which
-the web app shows.
+unauthenticated browser is sent to the login page. Every error of ours
+carries ``message``, the reason in the user's language
+(:mod:`api.error_messages`), which the web app shows; a 429 also
+``retry_after``.
 """
 
 from __future__ import annotations
@@ -99,20 +100,25 @@ async def winback_error(request: Request, exc: Exception) -> Response:
         ]
     headers = {}
     detail = str(exc)
+    # The web app shows ``message``: the reason in the user's language (German first); a
+    # browser page shows only that, an API client keeps the English detail as well.
+    from api.error_messages import error_message
+    from api.i18n import text
+    from api.views import page_language
+
+    language = page_language(request)
     if isinstance(exc, RateLimitedError):
         headers["Retry-After"] = str(exc.retry_after)
         extra["retry_after"] = exc.retry_after
-        # The web app shows ``message``: the reason in the user's language (German first).
-        from api.i18n import text
-        from api.views import page_language
-
         if isinstance(exc, QuotaExceededError):
-            message = text(exc.code, page_language(request), **exc.values)
+            message = text(exc.code, language, **exc.values)
         else:
-            message = text("rate_limited", page_language(request), seconds=exc.retry_after)
-        extra["message"] = message
-        if not wants_json(request):
-            detail = message
+            message = text("rate_limited", language, seconds=exc.retry_after)
+    else:
+        message = error_message(exc, language)
+    extra["message"] = message
+    if not wants_json(request):
+        detail = message
     return _respond(request, status, detail, headers, **extra)
 
 
@@ -121,7 +127,13 @@ async def validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = _field_errors(exc)
     first = errors[0] if errors else {"field": "request", "message": "invalid"}
-    return _respond(request, 422, f"Invalid {first['field']}: {first['message']}", errors=errors)
+    from api.error_messages import invalid_field_message
+    from api.views import page_language
+
+    message = invalid_field_message(str(first["field"]), page_language(request))
+    detail = f"Invalid {first['field']}: {first['message']}"
+    return _respond(request, 422, detail if wants_json(request) else message, errors=errors,
+                    message=message)  # fmt: skip
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

@@ -9,6 +9,12 @@ so a forgotten entry is visible instead of crashing a page.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from api.review_texts import REVIEW_TEXTS
 
@@ -316,6 +322,127 @@ TEXTS: dict[str, dict[str, str]] = {
     "excluded_insolvent": {"de": "insolvent", "en": "insolvent"},
     "excluded_lost": {"de": "verloren", "en": "lost"},
     "excluded_do_not_contact": {"de": "keinen Kontakt wünschen", "en": "do not contact"},
+    # stages of a recording as a rep reads them (agent/calls/progress.py)
+    "stage_uploaded": {
+        "de": "Hochgeladen – wartet auf die Transkription",
+        "en": "Uploaded – waiting for the transcription",
+    },
+    "stage_transcribing": {"de": "Transkription läuft", "en": "Transcribing"},
+    "stage_analysing": {"de": "Analyse läuft", "en": "Analysing"},
+    "stage_draft_ready": {"de": "Entwurf fertig", "en": "Draft ready"},
+    "stage_failed": {"de": "Fehlgeschlagen", "en": "Failed"},
+    "stage_percent": {"de": "{stage} – {percent} %", "en": "{stage} – {percent}%"},
+    "eta_seconds": {"de": "noch etwa {seconds} Sekunden", "en": "about {seconds} seconds left"},
+    "eta_minutes": {"de": "noch etwa {minutes} Minuten", "en": "about {minutes} minutes left"},
+    "eta_basis_measured": {
+        "de": "geschätzt aus den bisherigen Aufnahmen",
+        "en": "estimated from earlier recordings",
+    },
+    "eta_basis_default": {
+        "de": "grob geschätzt (noch wenige Messwerte)",
+        "en": "rough estimate (few measurements yet)",
+    },
+    "recording": {"de": "Aufnahme", "en": "Recording"},
+    "recordings_open": {"de": "Aufnahmen in Bearbeitung", "en": "Recordings in progress"},
+    "recordings_none_open": {
+        "de": "Keine Aufnahme in Bearbeitung.",
+        "en": "No recording in progress.",
+    },
+    "stage": {"de": "Stand", "en": "Stage"},
+    "estimate": {"de": "Schätzung", "en": "Estimate"},
+    "uploaded_at": {"de": "Hochgeladen", "en": "Uploaded"},
+    "length": {"de": "Länge", "en": "Length"},
+    "follow_recording": {"de": "Fortschritt ansehen", "en": "Follow progress"},
+    "recording_title": {"de": "Aufnahme vom {day}", "en": "Recording of {day}"},
+    # the brief page
+    "call_page": {"de": "Anruf", "en": "Call"},
+    "open_call": {"de": "Anruf vorbereiten", "en": "Prepare the call"},
+    "contact": {"de": "Ansprechpartner", "en": "Contact"},
+    "call_contact": {"de": "{name} anrufen", "en": "Call {name}"},
+    "no_phone": {"de": "Keine Telefonnummer hinterlegt.", "en": "No phone number on file."},
+    "do_not_call": {"de": "Nicht anrufen", "en": "Do not call"},
+    "do_not_call_upload": {
+        "de": "Für diesen Kunden werden keine Gesprächsaufnahmen angenommen.",
+        "en": "No call recordings are accepted for this customer.",
+    },
+    "supported_by": {"de": "Beleg", "en": "Supported by"},
+    "sources": {"de": "Quellen", "en": "Sources"},
+    "source": {"de": "Quelle", "en": "Source"},
+    "source_order": {"de": "Bestellung", "en": "Order"},
+    "source_note": {"de": "Notiz", "en": "Note"},
+    "source_call": {"de": "Gespräch", "en": "Call"},
+    "source_account": {"de": "Kundenstamm", "en": "Account record"},
+    "source_plan": {"de": "Plan", "en": "Plan"},
+    "hypothesis_line": {
+        "de": "{name} ({group}, {percent} %)",
+        "en": "{name} ({group}, {percent}%)",
+    },
+    "basis_call_label": {"de": "aus einem früheren Gespräch", "en": "from an earlier call"},
+    "basis_crm_status": {"de": "laut Kundenstatus", "en": "from the account status"},
+    "basis_keywords": {"de": "aus Notizen und Reklamationen", "en": "from notes and complaints"},
+    "group_internal": {"de": "intern", "en": "internal"},
+    "group_external": {"de": "extern", "en": "external"},
+    "group_other": {"de": "sonstig", "en": "other"},
+    "more_details": {"de": "Details zum Kunden", "en": "Customer details"},
+    "brief_version": {"de": "Version {version} vom {day}", "en": "Version {version} of {day}"},
+    "account_page": {"de": "Kundenseite", "en": "Account page"},
+    # account statuses, note kinds and speakers (codes of agent/crm/models.py)
+    "account_status_active": {"de": "aktiv", "en": "active"},
+    "account_status_insolvent": {"de": "insolvent", "en": "insolvent"},
+    "account_status_lost": {"de": "verloren", "en": "lost"},
+    "account_status_do_not_contact": {"de": "kein Kontakt gewünscht", "en": "do not contact"},
+    "note_kind_note": {"de": "Notiz", "en": "Note"},
+    "note_kind_call": {"de": "Anruf", "en": "Call"},
+    "note_kind_visit": {"de": "Besuch", "en": "Visit"},
+    "note_kind_email": {"de": "E-Mail", "en": "Email"},
+    "note_kind_meeting": {"de": "Termin", "en": "Meeting"},
+    "note_kind_complaint": {"de": "Reklamation", "en": "Complaint"},
+    "speaker_rep": {"de": "Vertrieb", "en": "Rep"},
+    "speaker_customer": {"de": "Kunde", "en": "Customer"},
+    "role_rep": {"de": "Außendienst", "en": "rep"},
+    "role_manager": {"de": "Vertriebsleitung", "en": "manager"},
+    "role_admin": {"de": "Administration", "en": "admin"},
+    "role_council": {"de": "Betriebsrat", "en": "works council"},
+    "task_status_open": {"de": "offen", "en": "open"},
+    "task_status_done": {"de": "erledigt", "en": "done"},
+    "task_status_cancelled": {"de": "abgebrochen", "en": "cancelled"},
+    # login: the tenant
+    "tenant_hint": {
+        "de": "Leer lassen, wenn Ihr Benutzername nur in einem Mandanten vorkommt.",
+        "en": "Leave empty if your username exists in one tenant only.",
+    },
+    "login_failed_tenant": {
+        "de": "Anmeldung im Mandanten „{tenant}“ fehlgeschlagen: Benutzername oder Passwort "
+        "ist falsch.",
+        "en": "Login to the tenant “{tenant}” failed: wrong username or password.",
+    },
+    "login_tenant_ambiguous": {
+        "de": "Diesen Benutzernamen gibt es in mehreren Mandanten – bitte den Mandanten angeben.",
+        "en": "This username exists in several tenants – please enter the tenant.",
+    },
+    "consent_required": {
+        "de": "Bitte bestätigen Sie, dass der Kunde der Aufnahme vorab zugestimmt hat.",
+        "en": "Please confirm that the customer agreed to the recording beforehand.",
+    },
+    "choose_file": {
+        "de": "Bitte wählen Sie eine Audiodatei.",
+        "en": "Please choose an audio file.",
+    },
+    "network_error": {
+        "de": "Keine Verbindung zum Server. Bitte erneut versuchen.",
+        "en": "No connection to the server. Please try again.",
+    },
+    "skip_link": {"de": "Zum Inhalt", "en": "Skip to content"},
+    "main_menu": {"de": "Hauptmenü", "en": "Main menu"},
+    "year": {"de": "Jahr", "en": "Year"},
+    "search": {"de": "Suchen", "en": "Search"},
+    "brief_failed": {
+        "de": "Die Gesprächsvorbereitung ist fehlgeschlagen. Bitte erneut versuchen; hilft das "
+        "nicht, die Administration fragen.",
+        "en": "The brief could not be prepared. Please try again; if that does not help, ask "
+        "your administrator.",
+    },
+    "revenue": {"de": "Umsatz", "en": "Revenue"},
 }
 
 TEXTS.update(REVIEW_TEXTS)
@@ -338,3 +465,136 @@ def translator(language: str) -> Callable[..., str]:
         return text(key, lang, **values)
 
     return t
+
+
+# --- numbers and dates as people in each language write them ---------------------------
+
+
+def _as_date(value: Any) -> date | datetime | None:
+    if isinstance(value, (date, datetime)):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            try:
+                return date.fromisoformat(value[:10])
+            except ValueError:
+                return None
+    return None
+
+
+def format_date(value: Any, language: str) -> str:
+    """A day as ``04.12.2026`` (German) or ``4 Dec 2026`` (English); ``–`` when empty."""
+    day = _as_date(value)
+    if day is None:
+        return "–" if not value else str(value)
+    if language == "en":
+        return f"{day.day} {day.strftime('%b')} {day.year}"
+    return f"{day.day:02d}.{day.month:02d}.{day.year}"
+
+
+def format_datetime(value: Any, language: str) -> str:
+    """A moment as ``04.12.2026 14:05`` (German) or ``4 Dec 2026 14:05`` (English)."""
+    moment = _as_date(value)
+    if not isinstance(moment, datetime):
+        return format_date(value, language)
+    return f"{format_date(moment, language)} {moment.strftime('%H:%M')}"
+
+
+def format_number(value: Any, language: str, decimals: int = 0) -> str:
+    """``35.956,00`` (German) or ``35,956.00`` (English), rounded half up."""
+    if value is None or value == "":
+        return "–"
+    amount = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text_en = f"{amount:,.{decimals}f}"
+    if language == "en":
+        return text_en
+    return text_en.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def format_money(value: Any, language: str, decimals: int = 2) -> str:
+    """An amount in euros: ``35.956,00 €`` (German) or ``€35,956.00`` (English)."""
+    if value is None or value == "":
+        return "–"
+    number = format_number(value, language, decimals)
+    return f"€{number}" if language == "en" else f"{number} €"
+
+
+def format_percent(share: Any, language: str) -> str:
+    """A share 0..1 as ``26 %`` (German) or ``26%`` (English); one decimal below 10 % and
+    above 99 %, where whole numbers would hide the difference."""
+    if share is None:
+        return "–"
+    value = float(share) * 100
+    number = format_number(value, language, 1 if value < 10 or value > 99 else 0)
+    return f"{number}%" if language == "en" else f"{number} %"
+
+
+def format_duration(seconds: Any, language: str) -> str:
+    """A call length as ``4:05 min``."""
+    if seconds is None:
+        return "–"
+    whole = int(round(float(seconds)))
+    return f"{whole // 60}:{whole % 60:02d} min"
+
+
+def eta_text(seconds: int | None, language: str) -> str:
+    """The time left as words: "noch etwa 40 Sekunden", "noch etwa 3 Minuten"."""
+    if seconds is None:
+        return ""
+    if seconds < 90:
+        return text("eta_seconds", language, seconds=max(5, 5 * round(seconds / 5)))
+    return text("eta_minutes", language, minutes=round(seconds / 60))
+
+
+def _language_of(context: Context) -> str:
+    lang = context.get("lang")
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+@pass_context
+def date_filter(context: Context, value: Any) -> str:
+    """Jinja ``|date``: :func:`format_date` in the page's language."""
+    return format_date(value, _language_of(context))
+
+
+@pass_context
+def datetime_filter(context: Context, value: Any) -> str:
+    """Jinja ``|datetime``: :func:`format_datetime` in the page's language."""
+    return format_datetime(value, _language_of(context))
+
+
+@pass_context
+def money_filter(context: Context, value: Any, decimals: int = 2) -> str:
+    """Jinja ``|money``: :func:`format_money` in the page's language."""
+    return format_money(value, _language_of(context), decimals)
+
+
+@pass_context
+def number_filter(context: Context, value: Any, decimals: int = 0) -> str:
+    """Jinja ``|number``: :func:`format_number` in the page's language."""
+    return format_number(value, _language_of(context), decimals)
+
+
+@pass_context
+def percent_filter(context: Context, value: Any) -> str:
+    """Jinja ``|percent``: :func:`format_percent` in the page's language."""
+    return format_percent(value, _language_of(context))
+
+
+@pass_context
+def duration_filter(context: Context, value: Any) -> str:
+    """Jinja ``|duration``: :func:`format_duration`."""
+    return format_duration(value, _language_of(context))
+
+
+#: The filters :mod:`api.views` installs on the template environment.
+FILTERS: dict[str, Callable[..., str]] = {
+    "date": date_filter,
+    "datetime": datetime_filter,
+    "money": money_filter,
+    "number": number_filter,
+    "duration": duration_filter,
+    "percent": percent_filter,
+}

@@ -18,8 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from agent.catalogue.vocabulary import vocabulary
 from agent.errors import PayloadTooLargeError
-from api.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
-from api.review_filters import day
+from api.i18n import DEFAULT_LANGUAGE, FILTERS, LANGUAGES, text, translator
 from api.security import LANG_COOKIE, csrf_token
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -31,7 +30,7 @@ env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-env.filters["day"] = day
+env.filters.update(FILTERS)
 
 
 def page_language(request: Request) -> str:
@@ -45,17 +44,39 @@ def page_language(request: Request) -> str:
     return DEFAULT_LANGUAGE
 
 
+#: Kinds of code whose names are UI texts (``api.i18n``: ``<prefix><code>``), not domain terms.
+UI_CODE_KINDS = {
+    "account_status": "account_status_",
+    "note_kind": "note_kind_",
+    "note_status": "status_",
+    "stage": "stage_",
+    "speaker": "speaker_",
+    "role": "role_",
+    "group": "group_",
+    "task_status": "task_status_",
+    "basis": "basis_",
+}
+
+
 def code_namer(language: str) -> Any:
-    """``name(kind, code)`` for templates: a domain code as a person reads it (the catalogue)."""
+    """``name(kind, code)`` for templates: a code as a person reads it, never the raw code.
+
+    Churn reasons, outcomes and next steps come from the domain catalogue
+    (:mod:`agent.catalogue`); the codes of the app's own states (account
+    status, note kind, recording stage …) from the UI texts.
+    """
     vocab = vocabulary()
 
-    def name(kind: str, code: str | None) -> str:
+    def name(kind: str, code: Any) -> str:
+        code = getattr(code, "value", code)
         if not code:
             return "–"
         if kind == "reason":
             return vocab.reason_name(code, language)
         if kind == "outcome":
             return vocab.outcome_name(code, language)
+        if kind in UI_CODE_KINDS:
+            return text(UI_CODE_KINDS[kind] + str(code), language)
         return vocab.step_name(code, language)
 
     return name

@@ -23,7 +23,9 @@ Fair order: each user's unfinished jobs form a lane, and only the lane's
 head (its oldest job) is on the queue; when it ends, the next one is
 enqueued. A rep who asks for twenty briefs at once therefore holds one
 place in the queue, not twenty, and an upload queued meanwhile waits for
-at most one brief per user. How many may wait at all is bounded by the
+at most one brief per user. The head enqueued when a rep asks goes ahead
+of waiting call steps (:data:`PRIORITY`): a brief is wanted before a call,
+a draft note after it. How many may wait at all is bounded by the
 ``brief_queue_per_user`` quota (:mod:`agent.quotas`).
 """
 
@@ -53,6 +55,10 @@ log = logging.getLogger(__name__)
 
 #: The Huey task name (stable: producers and workers must agree on it).
 TASK_NAME = "winback.brief"
+#: Queue priority of a brief a rep has just asked for: above every call-pipeline step (no
+#: priority), so it never waits behind queued transcriptions and analyses. The rest of a
+#: user's lane follows without it, in turn with the call steps (see "Fair order").
+PRIORITY = 100
 #: Job states in which a job still waits for, or is in, a worker.
 UNFINISHED = (BriefJobStatus.queued, BriefJobStatus.running)
 #: Longest error text stored on a job.
@@ -152,7 +158,7 @@ def start_brief_job(
     if not _is_head(store, job):
         return job  # it waits for the user's earlier brief; that one's end enqueues it
     try:
-        enqueue_brief_job(settings, job.id)
+        enqueue_brief_job(settings, job.id, priority=PRIORITY)
     except StorageError as exc:
         if created:
             with store.session() as session:
@@ -207,14 +213,17 @@ def _looks_lost(job: BriefJob, stale_s: float, now: datetime | None = None) -> b
     return now - created > timedelta(seconds=stale_s)
 
 
-def enqueue_brief_job(settings: Settings, job_id: str, delay: float = 0) -> None:
+def enqueue_brief_job(
+    settings: Settings, job_id: str, delay: float = 0, priority: int | None = None
+) -> None:
     """Put the message of job ``job_id`` on the queue (after ``delay`` seconds).
 
+    With ``priority`` (:data:`PRIORITY`) a worker takes it before waiting call steps.
     Raises :class:`StorageError` when the queue backend cannot be reached.
     """
     from agent.calls.queue import get_queue, send
 
-    send(settings, task_for(get_queue(settings)), job_id, delay)
+    send(settings, task_for(get_queue(settings)), job_id, delay, priority)
 
 
 # --- the queue task -----------------------------------------------------------

@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from huey import RedisHuey, SqliteHuey
+from huey import PriorityRedisHuey, SqliteHuey
 from huey.api import Huey
 from huey.consumer import Consumer
 
@@ -33,6 +33,12 @@ log = logging.getLogger(__name__)
 
 _queues: dict[tuple[str, str, str], Huey] = {}
 _lock = threading.Lock()
+
+
+#: Suffix of the Redis queue's name. Priorities need a sorted set where plain Huey keeps a
+#: list, so the priority queue lives under a key of its own; messages left in an old list are
+#: re-queued here by :func:`agent.calls.pipeline.recover` from the jobs tables.
+REDIS_PRIORITY_SUFFIX = ".prio"
 
 
 def _queue_key(settings: Settings) -> tuple[str, str, str]:
@@ -60,10 +66,14 @@ def get_queue(settings: Settings) -> Huey:
 
 def _make_huey(settings: Settings) -> Huey:
     # Results are not used (state lives in pipeline_jobs); storing them would
-    # only grow the queue database.
+    # only grow the queue database. Both storages honour message priorities (a brief a rep
+    # asked for goes first, agent.brief.jobs.PRIORITY): SQLite orders by a priority column,
+    # Redis (>= 5) needs Huey's sorted-set storage.
     if settings.queue_backend == "redis":
         try:
-            return RedisHuey(settings.queue_name, url=settings.redis_url, results=False)
+            return PriorityRedisHuey(
+                settings.queue_name + REDIS_PRIORITY_SUFFIX, url=settings.redis_url, results=False
+            )
         except Exception as exc:  # noqa: BLE001 - bad URL formats raise various types
             raise ConfigError(f"Invalid redis_url {settings.redis_url!r}: {exc}") from exc
     path = settings.queue_path
@@ -93,16 +103,19 @@ def enqueue_step(settings: Settings, step: str, recording_id: str, delay: float 
     send(settings, task_for(get_queue(settings), step), recording_id, delay)
 
 
-def send(settings: Settings, task: Any, argument: str, delay: float = 0) -> None:
+def send(
+    settings: Settings, task: Any, argument: str, delay: float = 0, priority: int | None = None
+) -> None:
     """Call the Huey ``task`` with ``argument`` now, or schedule it ``delay`` seconds ahead.
 
+    A message with a ``priority`` is taken before waiting messages without one.
     Raises :class:`StorageError` when the queue backend cannot be reached.
     """
     try:
         if delay > 0:
-            task.schedule(args=(argument,), delay=delay)
+            task.schedule(args=(argument,), delay=delay, priority=priority)
         else:
-            task(argument)
+            task(argument, priority=priority)
     except Exception as exc:  # noqa: BLE001 - redis/sqlite errors have no common base
         raise StorageError(
             f"The job queue ({settings.queue_backend}) is not reachable: {exc}"

@@ -7,9 +7,11 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from agent.auth import authenticate, list_tokens
-from agent.crm.models import Role
+from agent.crm.models import Role, Tenant, User
 from agent.errors import NotFoundError, PermissionDeniedError, RateLimitedError
 from agent.sessions import end_all_sessions, end_session, list_sessions, start_session
 from api.deps import (
@@ -58,6 +60,30 @@ def _same_origin(request: Request) -> bool:
     return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
+def infer_tenant(session: Session, username: str, fallback: str) -> tuple[str, bool]:
+    """The tenant of a login whose tenant field was left empty, and whether it is ambiguous.
+
+    One tenant on the instance: that one. Else the tenant in which an active
+    user of that name exists, if there is exactly one; with several the person
+    must say which (``True``); with none, ``fallback`` (the configured tenant),
+    which the failure message then names.
+    """
+    slugs = list(session.scalars(select(Tenant.slug).limit(2)))
+    if len(slugs) == 1:
+        return slugs[0], False
+    found = list(
+        session.scalars(
+            select(Tenant.slug)
+            .join(User, User.tenant_id == Tenant.id)
+            .where(func.lower(User.username) == username.strip().lower(), User.active.is_(True))
+            .limit(2)
+        )
+    )
+    if len(found) == 1:
+        return found[0], False
+    return fallback, len(found) > 1
+
+
 @router.get("/login")
 def login_page(request: Request, next: str = "/") -> Response:  # noqa: A002 - form field
     """The login form."""
@@ -71,11 +97,22 @@ async def login(request: Request) -> Response:
     if not _same_origin(request):
         raise PermissionDeniedError("Login from another site is not allowed.")
     form = await read_form(request)
-    tenant = form.get("tenant", "").strip()[:64] or request.app.state.settings.tenant
+    typed_tenant = form.get("tenant", "").strip()[:64]
     username = form.get("username", "")[:120]
     password = form.get("password", "")[:200]
     target = safe_next(form.get("next"))
     store = request.app.state.store
+
+    def find_tenant() -> tuple[str, bool]:
+        with store.session() as session:
+            return infer_tenant(session, username, request.app.state.settings.tenant)
+
+    tenant, ambiguous = (
+        (typed_tenant, False) if typed_tenant else await run_in_threadpool(find_tenant)
+    )
+    if ambiguous:
+        return render(request, "login.html", status_code=401, next=target, tenant="",
+                      username=username, error="login_tenant_ambiguous")  # fmt: skip
 
     def check():  # type: ignore[no-untyped-def]
         with store.session() as session:
@@ -97,8 +134,9 @@ async def login(request: Request) -> Response:
         return page
     principal = await run_in_threadpool(check)
     if principal is None:
+        # Name the tenant that was tried: a login into the wrong one is the usual cause.
         return render(request, "login.html", status_code=401, next=target, tenant=tenant,
-                      username=username, error="login_failed")  # fmt: skip
+                      username=username, error="login_failed_tenant")  # fmt: skip
     await run_in_threadpool(limiter.login_succeeded, attempt)
     if principal.role == Role.council and not target.startswith("/team"):
         target = "/team"  # the works council view is the only page a council member may open

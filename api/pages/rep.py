@@ -1,17 +1,29 @@
-"""Rep pages: today's calls, account with history and brief, upload, my notes."""
+"""Rep pages: today's calls, the call page (brief and upload), account, recordings, my notes."""
 
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
+from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from agent.brief.generator import RULES_MODEL
-from agent.crm.models import Account, Brief, CallNote, NoteStatus, Role
-from agent.plan.scoring import euro, percent
-from api.access import get_account, get_owned
+from agent.crm.models import Account, Brief, CallNote, CallRecording, NoteStatus, Role
+from api.access import get_account, get_owned, scoped
+from api.call_page import (
+    SHOWN_SOURCES,
+    cited_refs,
+    cited_sources,
+    is_excluded,
+    primary_contact,
+    recording_rows,
+    resolve_sources,
+    tel_href,
+)
 from api.deps import AnyUser, CurrentUser, IdPath, SessionDep
 from api.note_view import render_note
 from api.planning import calls_for
@@ -19,7 +31,7 @@ from api.routes.accounts import account_detail
 from api.routes.notes import list_notes
 from api.routes.plan import plan_day
 from api.routes.tasks import list_tasks
-from api.views import render
+from api.views import page_language, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,9 +52,7 @@ def today(
     day = plan_day(as_of)
     calls = calls_for(session, user, day, 1)
     tasks = [t for t in list_tasks(session, user, None, 50) if t["status"] == "open"]
-    return render(
-        request, "today.html", calls=calls, day=day, tasks=tasks, euro=euro, percent=percent
-    )
+    return render(request, "today.html", calls=calls, day=day, tasks=tasks)
 
 
 #: The parts of a brief a language model can write (objections and "avoid" are the playbook's).
@@ -66,20 +76,82 @@ def ai_parts(brief_row: Brief | None) -> set[str]:
 def account_page(
     account_id: IdPath, request: Request, session: SessionDep, user: CurrentUser
 ) -> Response:
-    """The account: history, the latest brief (with "prepare brief"), upload, notes."""
+    """The account: history, the latest brief (with "prepare brief"), upload, notes.
+
+    It gets what the call page gets (sources, exclusion, recordings with their
+    stage), so it can show the brief, the upload and the stages the same way
+    (``_brief.html``, ``_upload.html``, ``_stage.html``).
+    """
     account = get_account(session, user, account_id)
-    brief_row = session.scalar(
-        select(Brief).where(Brief.account_id == account.id).order_by(Brief.version.desc()).limit(1)
-    )
     return render(
         request,
         "account.html",
+        **call_context(session, account, page_language(request)),
         account=account_detail(session, account),
-        brief=brief_row.content if brief_row else None,
-        brief_row=brief_row,
-        brief_ai=ai_parts(brief_row),
+        account_row=account,
         now=date.today().isoformat(),
     )
+
+
+def latest_brief(session: Session, account: Account) -> Brief | None:
+    """The newest stored brief of ``account``."""
+    return session.scalar(
+        select(Brief).where(Brief.account_id == account.id).order_by(Brief.version.desc()).limit(1)
+    )
+
+
+def call_context(session: Session, account: Account, language: str) -> dict[str, Any]:
+    """What the brief, upload and stage templates need about ``account``."""
+    brief_row = latest_brief(session, account)
+    brief = brief_row.content if brief_row else None
+    sources = resolve_sources(session, account, cited_refs(brief), language) if brief else {}
+    contact = primary_contact(session, account)
+    recordings = list(
+        session.scalars(
+            select(CallRecording)
+            .where(CallRecording.account_id == account.id)
+            .order_by(CallRecording.created_at.desc())
+            .limit(20)
+        )
+    )
+    return {
+        "brief": brief,
+        "brief_row": brief_row,
+        "brief_ai": ai_parts(brief_row),
+        "sources": sources,
+        "cited": partial(cited_sources, sources),
+        "shown_sources": SHOWN_SOURCES,
+        "contact": contact,
+        "tel": tel_href(contact.phone) if contact and contact.phone else None,
+        "excluded": is_excluded(account),
+        "recordings": recording_rows(session, recordings, language),
+    }
+
+
+@router.get("/accounts/{account_id}/call")
+def call_page(
+    account_id: IdPath, request: Request, session: SessionDep, user: CurrentUser
+) -> Response:
+    """The call: the opening question and talking points first, then the upload.
+
+    The brief's records are listed once, numbered, under it; an account not to
+    be called shows that as a banner, and the upload is switched off (the
+    upload route refuses it too).
+    """
+    account = get_account(session, user, account_id)
+    context = call_context(session, account, page_language(request))
+    return render(request, "call.html", account=account, **context)
+
+
+@router.get("/recordings/{recording_id}")
+def recording_page(
+    recording_id: str, request: Request, session: SessionDep, user: CurrentUser
+) -> Response:
+    """One recording: its stage and estimate, live, and the draft note once it exists."""
+    row = get_owned(session, user, CallRecording, recording_id.strip().lower()[:32])
+    [item] = recording_rows(session, [row], page_language(request))
+    summary = session.scalar(select(CallNote.summary).where(CallNote.id == item.note_id))
+    return render(request, "recording.html", rec=item, summary=summary)
 
 
 @router.get("/notes")
@@ -89,12 +161,29 @@ def notes_page(
     user: CurrentUser,
     status: NoteStatus | None = Query(None),
 ) -> Response:
-    """My call notes (a manager: all of the tenant)."""
+    """My call notes (a manager: all of the tenant), and above them the recordings in progress.
+
+    A recording is listed here from its upload until its draft note exists (or
+    it failed), with its stage and estimate, so an upload is never lost from
+    sight after leaving its page.
+    """
     notes = list_notes(session, user, status, 200)
     names = {a.id: a.name for a in session.scalars(
         select(Account).where(Account.id.in_({n.account_id for n in notes}))
     )}  # fmt: skip
-    return render(request, "notes.html", notes=notes, names=names, queue=False)
+    with_note = select(CallNote.recording_id).where(CallNote.recording_id.is_not(None))
+    open_rows = list(
+        session.scalars(
+            scoped(select(CallRecording), user, CallRecording)
+            .where(CallRecording.id.not_in(with_note))
+            .order_by(CallRecording.created_at.desc())
+            .limit(50)
+        )
+    )
+    recordings = recording_rows(session, open_rows, page_language(request))
+    return render(
+        request, "notes.html", notes=notes, names=names, queue=False, recordings=recordings
+    )
 
 
 @router.get("/notes/{note_id}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -21,7 +21,9 @@ from agent.crm.models import Account, Brief, BriefJob
 from agent.errors import NotFoundError
 from api.access import get_account, get_owned
 from api.deps import CurrentUser, IdPath, SessionDep, SettingsDep, StoreDep
+from api.i18n import text
 from api.routes.plan import plan_day
+from api.views import page_language
 
 router = APIRouter(prefix="/api", tags=["briefs"])
 
@@ -34,6 +36,9 @@ class BriefJobOut(BaseModel):
     status: str = Field(description="queued, running, done or failed.")
     brief_id: int | None
     error: str | None
+    message: str | None = Field(
+        None, description="A failed job's reason in the caller's language, for the web app."
+    )
 
     model_config = {
         "json_schema_extra": {
@@ -95,7 +100,9 @@ def post_brief(
 
 
 @router.get("/brief-jobs/{job_id}", response_model=BriefJobOut, summary="Brief job status")
-def get_brief_job(job_id: str, session: SessionDep, user: CurrentUser) -> BriefJobOut:
+def get_brief_job(
+    job_id: str, request: Request, session: SessionDep, user: CurrentUser
+) -> BriefJobOut:
     """The state of a brief job on an account the caller may see (404 otherwise)."""
     job = session.get(BriefJob, job_id[:64])
     if job is None or job.tenant_id != user.tenant_id:
@@ -105,7 +112,11 @@ def get_brief_job(job_id: str, session: SessionDep, user: CurrentUser) -> BriefJ
         owner = session.scalar(select(Account.owner_id).where(Account.id == job.account_id))
         if owner != user.user_id:
             raise NotFoundError("Brief job not found.")
-    return BriefJobOut(**job_out(job))
+    out = BriefJobOut(**job_out(job))
+    if out.status == "failed":
+        # The stored error is the operator's (English, technical); the rep reads what to do.
+        out.message = text("brief_failed", page_language(request))
+    return out
 
 
 @router.get("/accounts/{account_id}/briefs", summary="Brief versions of an account")

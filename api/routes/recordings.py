@@ -11,7 +11,11 @@ an oversized upload is refused with 413 while it streams (or at once from its
 which answers a repeated key without storing anything, stages the audio and
 probes it (415 for anything that is not audio, 413 beyond ``max_duration_s``),
 checks content repeats and the quota again by the decoded length, then moves
-it into place and queues the transcription. A
+it into place and queues the transcription. An account marked not to be
+called (insolvent, lost, do not contact) takes no recording (409); an
+upload from the web app's session must carry the rep's confirmation that
+the customer agreed (``consent_confirmed``), which the form's checkbox
+sends, so removing the box in the browser does not get around it. A
 repeat is answered only with the caller's own recording (200, ownership
 checked here once more); other collisions are 409 with a reason
 (:mod:`agent.calls.repeats`). An upload that stores no new recording takes
@@ -30,13 +34,24 @@ from typing import Any
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from agent.calls.intake import upload_recording
+from agent.calls.progress import Speeds, Stage, measure_speeds, progress_of
 from agent.calls.status import _view
-from agent.crm.models import CallNote, CallRecording, ConsentMethod, Transcript
+from agent.crm.models import (
+    AccountStatus,
+    CallNote,
+    CallRecording,
+    ConsentMethod,
+    PipelineJob,
+    Transcript,
+)
 from agent.errors import (
     ConflictError,
+    ConsentError,
     MediaError,
     NotFoundError,
     PayloadTooLargeError,
@@ -45,7 +60,9 @@ from agent.errors import (
 from agent.quotas import check_audio_minutes
 from api.access import get_account, get_owned, scoped
 from api.deps import CurrentUser, IdPath, SessionDep, SettingsDep, StoreDep
+from api.i18n import eta_text, text
 from api.ratelimit import limiter_of
+from api.views import page_language
 
 router = APIRouter(prefix="/api", tags=["recordings"])
 
@@ -54,11 +71,54 @@ ACCEPTED_TYPES = ("audio/", "video/webm", "video/mp4", "application/octet-stream
 UPLOAD_PATH = re.compile(r"/api/accounts/[^/]+/recordings")
 
 
-def recording_out(session: Any, row: CallRecording) -> dict[str, Any]:
-    """Status of a recording with its jobs and, once analysed, the draft note's id."""
+#: Account statuses that mean "do not call": no recording is taken for them.
+DO_NOT_CALL = (AccountStatus.insolvent, AccountStatus.lost, AccountStatus.do_not_contact)
+
+
+class StageOut(BaseModel):
+    """Where a recording stands, as the rep reads it (:mod:`agent.calls.progress`)."""
+
+    stage: Stage = Field(description="uploaded, transcribing, analysing, draft_ready, failed")
+    label: str = Field(description="The stage in the caller's language.")
+    percent: int = Field(ge=0, le=100, description="Share of the expected work done.")
+    step_percent: int = Field(ge=0, le=100, description="How far the running step is.")
+    remaining_s: int | None = Field(description="Estimated seconds until the draft note.")
+    remaining: str = Field(description="The estimate in words, in the caller's language.")
+    measured: bool = Field(description="Whether the estimate rests on this tenant's runs.")
+
+
+def stage_out(
+    session: Session, row: CallRecording, note_id: int | None, language: str,
+    speeds: Speeds | None = None,
+) -> StageOut:  # fmt: skip
+    """The stage of ``row`` with its estimate, labelled in ``language``."""
+    jobs = list(session.scalars(select(PipelineJob).where(PipelineJob.recording_id == row.id)))
+    speeds = speeds or measure_speeds(session, row.tenant_id)
+    state = progress_of(row, jobs, note_id is not None, speeds)
+    label = text("stage_" + state.stage, language)
+    if state.stage == "transcribing":
+        label = text("stage_percent", language, stage=label, percent=state.step_percent)
+    return StageOut(
+        stage=state.stage, label=label, percent=state.percent, step_percent=state.step_percent,
+        remaining_s=state.remaining_s, remaining=eta_text(state.remaining_s, language),
+        measured=state.measured,
+    )  # fmt: skip
+
+
+def recording_out(
+    session: Any, row: CallRecording, language: str = "de", speeds: Speeds | None = None
+) -> dict[str, Any]:
+    """Status of a recording with its jobs, its stage and, once analysed, the draft note's id.
+
+    ``progress`` (0..1) follows the stage's estimate, so it keeps moving through
+    the analysis and is 1 only when the draft note exists.
+    """
     data = _view(session, row).to_dict()
     data["account_id"] = row.account_id
     data["note_id"] = session.scalar(select(CallNote.id).where(CallNote.recording_id == row.id))
+    stage = stage_out(session, row, data["note_id"], language, speeds)
+    data["stage"] = stage.model_dump()
+    data["progress"] = stage.percent / 100
     for key in ("created_at", "call_date"):
         if data.get(key) is not None:
             data[key] = data[key].isoformat()
@@ -144,6 +204,11 @@ async def post_recording(
     call_date: date | None = Query(None),
     channels: str | None = Query(None, pattern="^(mono|rep,customer|customer,rep)$"),
     filename: str | None = Query(None, max_length=300),
+    consent_confirmed: bool = Query(
+        False,
+        description="The uploader confirms the customer agreed beforehand; required for "
+        "uploads from a browser session (the web form's checkbox).",
+    ),
     idempotency_key: str | None = Header(None, max_length=200),
 ) -> JSONResponse:
     """Stream a recording with its consent record and queue transcription and analysis.
@@ -158,9 +223,20 @@ async def post_recording(
             "the body with Content-Type audio/... or application/octet-stream."
         )
 
+    if getattr(request.state, "session_data", None) is not None and not consent_confirmed:
+        # A browser session uploads from the web form; its checkbox is the rep's statement.
+        raise ConsentError("The recording consent was not confirmed: tick the confirmation.")
+    language = page_language(request)
+
     def authorise() -> str:
         with store.session() as session:
-            external_id = get_account(session, user, account_id).external_id
+            account = get_account(session, user, account_id)
+            if account.status in DO_NOT_CALL:
+                raise ConflictError(
+                    f"Account {account.external_id} is marked do not call "
+                    f"({account.status.value}); no recording is taken for it."
+                )
+            external_id = account.external_id
             # Over the daily audio quota already: refused before a byte of the body is read.
             check_audio_minutes(session, settings, user.user_id)
             return external_id
@@ -198,7 +274,7 @@ async def post_recording(
             else:
                 row = session.get(CallRecording, view.id)
             assert row is not None  # just written by upload_recording
-            return {**recording_out(session, row), "duplicate": view.duplicate}
+            return {**recording_out(session, row, language), "duplicate": view.duplicate}
 
     try:
         limit = int(settings.max_upload_mb * 1_000_000)
@@ -214,22 +290,27 @@ async def post_recording(
 
 @router.get("/recordings", summary="List recordings")
 def list_recordings(
-    session: SessionDep, user: CurrentUser, limit: int = Query(50, ge=1, le=500)
-) -> list[dict[str, Any]]:
-    """The newest recordings the caller may see."""
+    request: Request, session: SessionDep, user: CurrentUser,
+    limit: int = Query(50, ge=1, le=500),
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The newest recordings the caller may see, each with its stage."""
     rows = session.scalars(
         scoped(select(CallRecording), user, CallRecording)
         .order_by(CallRecording.created_at.desc())
         .limit(limit)
     ).all()
-    return [recording_out(session, r) for r in rows]
+    speeds = measure_speeds(session, user.tenant_id)
+    language = page_language(request)
+    return [recording_out(session, r, language, speeds) for r in rows]
 
 
 @router.get("/recordings/{recording_id}", summary="Recording status")
-def get_recording(recording_id: str, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    """Status, progress (0..1) and job states of a recording, and its note once ready."""
+def get_recording(
+    recording_id: str, request: Request, session: SessionDep, user: CurrentUser
+) -> dict[str, Any]:
+    """Status, stage with its estimate, progress (0..1) and job states; the note once ready."""
     row = get_owned(session, user, CallRecording, recording_id.strip().lower()[:32])
-    return recording_out(session, row)
+    return recording_out(session, row, page_language(request))
 
 
 @router.get("/recordings/{recording_id}/transcript", summary="Transcript of a recording")

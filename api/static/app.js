@@ -1,4 +1,4 @@
-// Winback web app: the few interactive parts (brief progress, recording upload).
+// Winback web app: the few interactive parts (brief progress, recording upload, live stages).
 // Plain JavaScript, loaded from our own origin (strict CSP, no inline scripts).
 "use strict";
 
@@ -46,7 +46,7 @@ function setupBrief() {
         await sleep(700);
         job = await api("GET", "/api/brief-jobs/" + job.id);
       }
-      if (job.status !== "done") throw new Error(job.error || job.status);
+      if (job.status !== "done") throw new Error(job.message || job.error || job.status);
       window.location.reload();
     } catch (err) {
       showError("brief-error", err.message);
@@ -73,6 +73,11 @@ function setupUpload() {
     e.preventDefault(); zone.classList.remove("over");
   }));
   zone.addEventListener("drop", (e) => { if (e.dataTransfer.files.length) choose(e.dataTransfer.files[0]); });
+  // A drop area that is a tab stop of its own (older pages give it tabindex) opens the file
+  // chooser with Enter or Space, so it is never a stop that does nothing.
+  zone.addEventListener("keydown", (e) => {
+    if (e.target === zone && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); input.click(); }
+  });
   const at = form.elements["given_at"];
   if (!at.value) {
     const now = new Date(Date.now() - new Date().getTimezoneOffset() * 60000);
@@ -82,12 +87,15 @@ function setupUpload() {
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     document.getElementById("upload-error").hidden = true;
-    if (!file) { showError("upload-error", document.querySelector("#dropzone label").textContent); return; }
+    if (!file) { showError("upload-error", form.dataset.choose); return; }
+    // The server asks for the confirmation too; checked here first so nothing is sent in vain.
+    if (!form.elements["confirm"].checked) { showError("upload-error", form.dataset.consent); return; }
     const params = new URLSearchParams({
       given_by: form.elements["given_by"].value,
       method: form.elements["method"].value,
       given_at: new Date(form.elements["given_at"].value).toISOString(),
       text_version: form.elements["text_version"].value,
+      consent_confirmed: "true",
       filename: file.name,
       call_date: new Date().toISOString().slice(0, 10),
     });
@@ -105,39 +113,95 @@ function setupUpload() {
       let data = {};
       try { data = JSON.parse(xhr.responseText); } catch (err) { data = {}; }
       if (xhr.status >= 300) {
-        // A 409 is shown as the form's German conflict text; else the reason in the user's
-        // language ("message": quotas, rate limits), else the detail.
-        const message = xhr.status === 409 ? form.dataset.conflict : (data.message || data.detail);
+        // A 409 is shown as the form's conflict text; else the reason in the user's
+        // language ("message", api/error_messages.py), else the detail.
+        const message = xhr.status === 409 && !data.message ? form.dataset.conflict : (data.message || data.detail);
         showError("upload-error", message || ("HTTP " + xhr.status));
         document.getElementById("upload-button").disabled = false;
         return;
       }
       bar.value = 1;
-      followRecording(data.id);
+      // The call page has a stage block; an older page only the status block around it.
+      const stage = document.getElementById("upload-stage") || status;
+      stage.dataset.recording = data.id;
+      const link = document.getElementById("recording-link");
+      if (link) { link.href = "/recordings/" + data.id; link.hidden = false; }
+      showStage(stage, data);
+      followRecording(stage);
     });
-    xhr.addEventListener("error", () => showError("upload-error", "Network error"));
+    xhr.addEventListener("error", () => {
+      showError("upload-error", form.dataset.network);
+      document.getElementById("upload-button").disabled = false;
+    });
     xhr.send(file);
   });
 }
 
-async function followRecording(id) {
-  const bar = document.getElementById("job-progress");
-  const state = document.getElementById("job-state");
+// --- A recording's stage (uploaded, transcribing x %, analysing, draft ready), kept live. ---
+// Every element with data-recording is followed until its draft note exists or it failed;
+// the text sits in a role=status region, so a screen reader hears each new stage.
+function showStage(el, rec) {
+  const stage = rec.stage || {};
+  const set = (selector, value) => { const node = el.querySelector(selector); if (node) node.textContent = value; };
+  const bar = el.querySelector("#job-progress") || el.querySelector("progress");
+  if (bar && bar.max === 1) bar.max = 100;
+  if (bar) bar.value = stage.percent || 0;
+  el.dataset.stage = stage.stage || "";
+  set(".stage-label, #job-state", stage.label || "");
+  const finished = stage.stage === "draft_ready" || stage.stage === "failed";
+  set(".stage-percent", finished ? "" : "· " + (stage.percent || 0) + " %");
+  set(".stage-eta", finished ? "" : (stage.remaining || ""));
+  if (rec.note_id) {
+    const link = el.querySelector(".note-link, #note-link");
+    if (link) link.href = "/notes/" + rec.note_id;
+    const ready = el.querySelector(".note-ready, #note-ready");
+    if (ready) ready.hidden = false;
+    if (bar) bar.value = bar.max;
+    const summary = el.querySelector(".note-summary");
+    if (summary && !summary.textContent.trim()) {
+      // The draft's summary right here, so the rep reads it without leaving the page.
+      api("GET", "/api/notes/" + rec.note_id).then((note) => {
+        summary.textContent = note.summary || "";
+        summary.hidden = !note.summary;
+      }).catch(() => {});
+    }
+  }
+  if (stage.stage === "failed" && rec.error) set(".stage-eta", rec.error);
+  return finished;
+}
+
+async function followRecording(el) {
+  let wait = 1000;
   for (;;) {
     let rec;
-    try { rec = await api("GET", "/api/recordings/" + id); } catch (err) { showError("upload-error", err.message); return; }
-    bar.value = rec.progress;
-    state.textContent = rec.status;
-    if (rec.note_id) {
-      const link = document.getElementById("note-link");
-      link.href = "/notes/" + rec.note_id;
-      document.getElementById("note-ready").hidden = false;
-      bar.value = 1;
-      return;
+    try {
+      rec = await api("GET", "/api/recordings/" + el.dataset.recording);
+    } catch (err) {
+      // A dropped connection: keep the last state on screen and try again a little later.
+      await sleep(Math.min(wait *= 2, 15000));
+      continue;
     }
-    if (rec.status === "failed") { showError("upload-error", rec.error || "failed"); return; }
+    if (showStage(el, rec)) return;
     await sleep(1000);
   }
 }
 
-document.addEventListener("DOMContentLoaded", () => { setupBrief(); setupUpload(); });
+function setupStages() {
+  document.querySelectorAll("[data-recording]").forEach((el) => {
+    if (el.dataset.stage !== "draft_ready" && el.dataset.stage !== "failed") followRecording(el);
+  });
+}
+
+// --- A brief's source numbers open the list of sources at that record. ---
+function setupSources() {
+  const list = document.getElementById("sources");
+  if (!list) return;
+  const open = () => { if (location.hash.startsWith("#src-")) list.open = true; };
+  document.querySelectorAll("a.src").forEach((a) => a.addEventListener("click", () => { list.open = true; }));
+  window.addEventListener("hashchange", open);
+  open();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  setupBrief(); setupUpload(); setupStages(); setupSources();
+});

@@ -69,6 +69,8 @@ def test_model_failure_ends_the_job_failed_with_reason(
     )
     assert job["status"] == "failed" and "no queued reply" in job["error"], job
     assert job["brief_id"] is None
+    # The web app shows the reason in the rep's language, not the operator's English.
+    assert job["message"].startswith("Die Gesprächsvorbereitung ist fehlgeschlagen")
 
 
 def test_job_is_queued_for_a_worker_and_visible_from_another_app(
@@ -82,7 +84,7 @@ def test_job_is_queued_for_a_worker_and_visible_from_another_app(
     posted = client.post(f"/api/accounts/{acc}/briefs?as_of=2026-11-02", headers=h)
     assert posted.status_code == 202
     job = posted.json()
-    assert set(job) == {"id", "account_id", "status", "brief_id", "error"}
+    assert set(job) == {"id", "account_id", "status", "brief_id", "error", "message"}
     assert (job["account_id"], job["status"], job["brief_id"]) == (acc, "queued", None)
     time.sleep(0.5)
     assert client.get(f"/api/brief-jobs/{job['id']}", headers=h).json()["status"] == "queued"
