@@ -53,7 +53,7 @@ def test_brief_of_a_written_off_account(
     assert [v["version"] for v in versions] == [2, 1]
     # the account page shows it
     page = client.get(f"/accounts/{acc}", headers=h)
-    assert page.status_code == 200 and "v2" in page.text
+    assert page.status_code == 200 and "Version 2 vom" in page.text
 
 
 def test_model_failure_ends_the_job_failed_with_reason(
@@ -140,4 +140,4 @@ def test_the_account_page_flow_with_the_session_cookie(
     assert client.post(f"/api/accounts/{acc}/briefs").status_code == 403  # CSRF token missing
     job = client.post(f"/api/accounts/{acc}/briefs", headers={"X-CSRF-Token": csrf}).json()
     assert wait(client, job["id"], {})["status"] == "done"
-    assert "v2" in client.get(f"/accounts/{acc}").text
+    assert "Version 2 vom" in client.get(f"/accounts/{acc}").text
