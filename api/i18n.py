@@ -399,6 +399,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "note_kind_complaint": {"de": "Reklamation", "en": "Complaint"},
     "speaker_rep": {"de": "Vertrieb", "en": "Rep"},
     "speaker_customer": {"de": "Kunde", "en": "Customer"},
+    "speaker_unknown": {"de": "Sprecher unklar", "en": "Speaker unclear"},
     "role_rep": {"de": "Außendienst", "en": "rep"},
     "role_manager": {"de": "Vertriebsleitung", "en": "manager"},
     "role_admin": {"de": "Administration", "en": "admin"},

@@ -51,6 +51,19 @@ def test_model_text_is_escaped_and_marked(client: TestClient, world: World) -> N
     assert 'id="approve"' not in page.text
 
 
+def test_transcript_speakers_are_named_in_the_page_language(
+    client: TestClient, world: World
+) -> None:
+    login(client, "rep1")
+    note = f"/notes/{world.objects['rep1'].note}"
+    german = client.get(note).text
+    assert '<span class="speaker">Vertrieb</span>' in german
+    assert '<span class="speaker">Kunde</span>' in german
+    english = client.get(note, cookies={"winback_lang": "en"}).text
+    assert '<span class="speaker">Rep</span>' in english
+    assert '<span class="speaker">rep</span>' not in german + english
+
+
 def test_manager_reviews_in_the_browser(client: TestClient, world: World) -> None:
     csrf = login(client, "boss")
     assert client.get("/", follow_redirects=False).headers["location"] == "/review"
