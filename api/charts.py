@@ -32,7 +32,9 @@ H, PAD, LEFT = 260, 36, 52
 
 def _svg(title: str, body: str, height: int = H) -> Markup:
     return Markup(
-        f'<div class="chart-wrap"><svg class="chart" viewBox="0 0 {W} {height}" '
+        # A region that may scroll sideways on a phone: focusable, so a keyboard can scroll it.
+        f'<div class="chart-wrap" tabindex="0" role="region" aria-label="{escape(title)}">'
+        f'<svg class="chart" viewBox="0 0 {W} {height}" '
         f'width="{W}" role="img" xmlns="http://www.w3.org/2000/svg">'
         f"<title>{escape(title)}</title>{body}</svg></div>"
     )

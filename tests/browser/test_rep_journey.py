@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser.axe import check_accessibility
 from tests.browser.test_web_flow import (  # noqa: F401 - server is a fixture
     ARGS,
     CHROMIUM,
@@ -70,14 +71,6 @@ def gate(server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:  # noq
     )
     yield held
     held.open()  # never leave a worker thread waiting
-
-
-def check_accessibility(page: Any, where: str) -> None:
-    """axe-core on the page as it is now: no violations (the report lists them otherwise)."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    assert results.violations_count == 0, f"{where}:\n{results.generate_report()}"
 
 
 def shoot(page: Any, folder: Path, name: str) -> None:

@@ -23,6 +23,7 @@ import pytest
 
 from agent.crm.db import open_store
 from agent.settings import configure
+from tests.browser.axe import check_accessibility
 from tests.browser.test_web_flow import ARGS, CHROMIUM, JFK, SHOTS, _free_port, _login, _playwright
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
@@ -161,6 +162,7 @@ def test_manager_corrects_approves_and_sees_the_account_change(
     review_server: tuple[str, int, int], width: int, height: int
 ) -> None:
     sync_playwright = _playwright()
+    pytest.importorskip("axe_playwright_python")
     base, note_id, account_id = review_server
     SHOTS.mkdir(parents=True, exist_ok=True)
 
@@ -185,6 +187,7 @@ def test_manager_corrects_approves_and_sees_the_account_change(
             _login(page, base, "t.schaefer", "winback-demo")
             assert "/review" in page.url
             shot("01_queue")
+            check_accessibility(page, "01_queue")
             with page.expect_navigation():
                 page.click(f"a[href='/notes/{note_id}']")
             page.wait_for_selector("#note-editor")
@@ -192,6 +195,7 @@ def test_manager_corrects_approves_and_sees_the_account_change(
             assert page.locator("input[name=outcome]:checked").count() == 0
             assert page.locator("#uncertain-outcome").is_visible()
             shot("02_draft")
+            check_accessibility(page, "02_draft")
 
             # play the recording from the customer's second line
             page.click("#transcript li:nth-child(3) a.play")
@@ -232,6 +236,7 @@ def test_manager_corrects_approves_and_sees_the_account_change(
             )
             assert page.input_value("textarea[name=summary]").startswith("Lieferverzug und Preise")
             shot("03_error_kept_input")
+            check_accessibility(page, "03_error_kept_input")
             page.fill("input[name='reason.delivery_reliability.evidence']", SEGMENTS[1][3])
             with page.expect_navigation():
                 page.click("#save-note")
@@ -242,11 +247,13 @@ def test_manager_corrects_approves_and_sees_the_account_change(
             )
             assert page.locator("#reasons .edited").count() == 1
             shot("04_edited")
+            check_accessibility(page, "04_edited")
 
             with page.expect_navigation():
                 page.click("#approve")
             page.wait_for_selector("#note-status:has-text('freigegeben')")
             shot("05_approved")
+            check_accessibility(page, "05_approved")
 
             with page.expect_navigation():
                 page.click(f"h1 a[href='/accounts/{account_id}']")
@@ -262,6 +269,7 @@ def test_manager_corrects_approves_and_sees_the_account_change(
             assert "zu hoch" not in tasks  # never the customer's sentence as a task
             page.locator("#winback").scroll_into_view_if_needed()
             shot("06_account")
+            check_accessibility(page, "06_account")
             # the history fits the screen of a phone
             wide = page.evaluate(
                 "() => [...document.querySelectorAll('#winback, #winback *')]"
@@ -269,6 +277,10 @@ def test_manager_corrects_approves_and_sees_the_account_change(
                 ".map(e => e.tagName + '.' + e.className)"
             )
             assert not wide, wide
+            page.goto(f"{base}/analytics")
+            page.wait_for_selector("#chart-funnel")
+            shot("07_analytics")
+            check_accessibility(page, "07_analytics")
         finally:
             browser.close()
     assert not problems, problems
