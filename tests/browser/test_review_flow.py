@@ -157,9 +157,21 @@ def review_server(tmp_path: Path) -> Iterator[tuple[str, int, int]]:
         forget_queues()
 
 
-@pytest.mark.parametrize(("width", "height"), [(1366, 900), (390, 844)])
+#: What the manager's pages say in each language, where the test reads a text. The
+#: account's status reason and task descriptions are in the call's language (German).
+WORDS = {
+    "de": {"approved": "freigegeben", "quote": "Das hat der Kunde im Gespräch so nicht gesagt.",
+           "active": "aktiv", "reliability": "Liefertreue", "price": "Preis"},
+    "en": {"approved": "approved", "quote": "The customer did not say this in the call.",
+           "active": "active", "reliability": "delivery reliability", "price": "price and terms"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "lang"), [(1366, 900, "de"), (390, 844, "de"), (1366, 900, "en")]
+)
 def test_manager_corrects_approves_and_sees_the_account_change(
-    review_server: tuple[str, int, int], width: int, height: int
+    review_server: tuple[str, int, int], width: int, height: int, lang: str
 ) -> None:
     sync_playwright = _playwright()
     pytest.importorskip("axe_playwright_python")
@@ -167,7 +179,9 @@ def test_manager_corrects_approves_and_sees_the_account_change(
     SHOTS.mkdir(parents=True, exist_ok=True)
 
     def shot(name: str) -> None:
-        page.screenshot(path=str(SHOTS / f"review_{width}x{height}_{name}.png"), full_page=True)
+        page.screenshot(
+            path=str(SHOTS / f"review_{lang}_{width}x{height}_{name}.png"), full_page=True
+        )
 
     problems: list[str] = []
     with sync_playwright() as p:
@@ -186,6 +200,11 @@ def test_manager_corrects_approves_and_sees_the_account_change(
             )
             _login(page, base, "t.schaefer", "winback-demo")
             assert "/review" in page.url
+            if lang == "en":
+                with page.expect_navigation():
+                    page.click("a[href^='/lang/en']")
+            page.wait_for_selector(f"html[lang={lang}]")
+            words = WORDS[lang]
             shot("01_queue")
             check_accessibility(page, "01_queue")
             with page.expect_navigation():
@@ -231,9 +250,7 @@ def test_manager_corrects_approves_and_sees_the_account_change(
             with page.expect_navigation():
                 page.click("#save-note")
             page.wait_for_selector("#form-errors")
-            assert "Das hat der Kunde im Gespräch so nicht gesagt." in page.inner_text(
-                "#e-delivery_reliability"
-            )
+            assert words["quote"] in page.inner_text("#e-delivery_reliability")
             assert page.input_value("textarea[name=summary]").startswith("Lieferverzug und Preise")
             shot("03_error_kept_input")
             check_accessibility(page, "03_error_kept_input")
@@ -251,7 +268,7 @@ def test_manager_corrects_approves_and_sees_the_account_change(
 
             with page.expect_navigation():
                 page.click("#approve")
-            page.wait_for_selector("#note-status:has-text('freigegeben')")
+            page.wait_for_selector(f"#note-status:has-text('{words['approved']}')")
             shot("05_approved")
             check_accessibility(page, "05_approved")
 
@@ -259,8 +276,8 @@ def test_manager_corrects_approves_and_sees_the_account_change(
                 page.click(f"h1 a[href='/accounts/{account_id}']")
             page.wait_for_selector("#winback")
             history = page.inner_text("#winback")
-            assert "aktiv" in history and "Reaktiviert im Gespräch vom" in history
-            assert "Liefertreue" in history and "Preis" in history
+            assert words["active"] in history and "Reaktiviert im Gespräch vom" in history
+            assert words["reliability"] in history and words["price"] in history
             assert SEGMENTS[2][3] in history
             tasks = page.inner_text("#open-tasks")
             assert "Anreiz umsetzen: 3 % Rückkehrrabatt" in tasks
