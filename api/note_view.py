@@ -105,6 +105,7 @@ def render_note(
         for s in raw
     ]
     starts = {r["code"]: quote_start(r.get("evidence"), raw) for r in data["churn_reasons"]}
+    stored = has_audio(session, note)
     return render(
         request,
         "note.html",
@@ -113,7 +114,8 @@ def render_note(
         segments=segments,
         quote_starts=starts,
         outcome_start=quote_start(data.get("outcome_evidence"), raw),
-        audio_url=f"/api/notes/{note.id}/audio" if has_audio(session, note) else None,
+        audio_url=f"/api/notes/{note.id}/audio" if stored else None,
+        audio_gone=note.recording_id is not None and not stored,
         editor=editor or editor_from_note(data),
         due_days=default_due_days(),
         sentiments=SENTIMENTS,

@@ -88,6 +88,12 @@ REVIEW_TEXTS: dict[str, dict[str, str]] = {
     "stage_transcribed": {"de": "wird analysiert", "en": "being analysed"},
     "stage_analyzed": {"de": "analysiert", "en": "analysed"},
     "stage_failed": {"de": "Verarbeitung fehlgeschlagen", "en": "processing failed"},
+    "audio_gone": {
+        "de": "Die Aufnahme ist nicht mehr gespeichert (Aufbewahrung laut Einstellung "
+        "retention_audio); das Transkript bleibt. Zum Anhören in der Prüfung: after_review.",
+        "en": "The recording is no longer stored (retention per the retention_audio "
+        "setting); the transcript stays. To listen during review: after_review.",
+    },
     "acct_active": {"de": "aktiv", "en": "active"},
     "acct_insolvent": {"de": "insolvent", "en": "insolvent"},
     "acct_lost": {"de": "verloren – nicht mehr anrufen", "en": "lost – do not call again"},

@@ -68,7 +68,10 @@ def test_a_deleted_recording_is_gone(
     r = client.get(f"/api/notes/{nid}/audio", headers=bearer(stored, "boss"))
     assert r.status_code == 404 and "deleted" in r.json()["detail"]
     login(client, "boss")
-    assert 'id="recording"' not in client.get(f"/notes/{nid}").text
+    page = client.get(f"/notes/{nid}").text
+    assert 'id="recording"' not in page
+    # the manager learns why there is no player, and how to keep audio for the review
+    assert 'id="audio-gone"' in page and "after_review" in page
 
 
 def test_the_page_plays_from_every_line_and_every_quote(client: TestClient, stored: World) -> None:
