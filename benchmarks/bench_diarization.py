@@ -40,31 +40,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from agent.settings import configure  # noqa: E402
 from agent.transcription.audio import SAMPLE_RATE, decode, to_wav_bytes  # noqa: E402
-from agent.transcription.der import Turn, diarization_error, read_rttm  # noqa: E402
+from agent.transcription.der import (  # noqa: E402
+    Turn,
+    channel_turns,
+    diarization_error,
+    read_rttm,
+    speech_spans,
+)
 from agent.transcription.diarize import diarize  # noqa: E402
 from agent.transcription.local import LocalWhisperTranscriber  # noqa: E402
-
-
-def channel_turns(path: Path) -> list[Turn]:
-    """Reference turns of a two-channel call: speech per channel, rep left, customer right."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    options = VadOptions(min_silence_duration_ms=300, speech_pad_ms=100)
-    turns: list[Turn] = []
-    for audio, speaker in zip(decode(path, split_stereo=True), ("rep", "customer"), strict=True):
-        for chunk in get_speech_timestamps(audio, options):
-            turns.append((chunk["start"] / SAMPLE_RATE, chunk["end"] / SAMPLE_RATE, speaker))
-    return sorted(turns)
-
-
-def merged_spans(turns: list[Turn]) -> list[tuple[float, float]]:
-    spans: list[tuple[float, float]] = []
-    for start, end, _ in sorted(turns):
-        if spans and start <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
-        else:
-            spans.append((start, end))
-    return spans
 
 
 def role_accuracy(reference: list[Turn], hypothesis: list[Turn]) -> float | None:
@@ -109,9 +93,9 @@ def main() -> None:
         return turns, f"speakers={result.speakers} silhouette={result.speaker_confidence}"
 
     def cluster(audio: np.ndarray, reference: list[Turn]) -> tuple[list[Turn], str]:
-        found = diarize(audio, merged_spans(reference))
+        found = diarize(audio, speech_spans(reference))
         if not found.confident:
-            spans = merged_spans(reference)
+            spans = speech_spans(reference)
             return [(a, b, "unknown") for a, b in spans], f"one speaker, {found.silhouette}"
         return [(a, b, str(s)) for a, b, s in found.turns], f"silhouette={found.silhouette}"
 

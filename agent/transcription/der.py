@@ -88,3 +88,32 @@ def diarization_error(reference: Sequence[Turn], hypothesis: Sequence[Turn]) -> 
         confusion=confusion / total,
         reference_s=total * _FRAME_S,
     )
+
+
+def channel_turns(path: Path) -> list[Turn]:
+    """Reference turns of a two-channel call: speech per channel, rep left, customer right.
+
+    Each channel holds one voice, so voice activity on it is that speaker's
+    turn; a mono mix of the same call is then scored against these.
+    """
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    from agent.transcription.audio import SAMPLE_RATE, decode
+
+    options = VadOptions(min_silence_duration_ms=300, speech_pad_ms=100)
+    turns: list[Turn] = []
+    for audio, speaker in zip(decode(path, split_stereo=True), ("rep", "customer"), strict=True):
+        for chunk in get_speech_timestamps(audio, options):
+            turns.append((chunk["start"] / SAMPLE_RATE, chunk["end"] / SAMPLE_RATE, speaker))
+    return sorted(turns)
+
+
+def speech_spans(turns: Sequence[Turn]) -> list[tuple[float, float]]:
+    """The stretches with anyone speaking: overlapping or touching turns merged."""
+    spans: list[tuple[float, float]] = []
+    for start, end, _ in sorted(turns):
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((start, end))
+    return spans

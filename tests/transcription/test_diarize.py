@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.transcription.audio import SAMPLE_RATE, decode
-from agent.transcription.der import Turn, diarization_error
+from agent.transcription.audio import decode
+from agent.transcription.der import channel_turns, diarization_error, speech_spans
 from agent.transcription.diarize import diarize, label_segments, speaker_at
 from agent.transcription.types import Segment, Speaker
 
@@ -38,27 +38,6 @@ def test_segment_without_words_takes_the_speaker_holding_most_of_it() -> None:
     assert speaker_at([], 1.0, 2.0) == "unknown"
 
 
-def channel_turns(path: Path) -> list[Turn]:
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    options = VadOptions(min_silence_duration_ms=300, speech_pad_ms=100)
-    turns: list[Turn] = []
-    for audio, speaker in zip(decode(path, split_stereo=True), ("rep", "customer"), strict=True):
-        for chunk in get_speech_timestamps(audio, options):
-            turns.append((chunk["start"] / SAMPLE_RATE, chunk["end"] / SAMPLE_RATE, speaker))
-    return sorted(turns)
-
-
-def spans(turns: list[Turn]) -> list[tuple[float, float]]:
-    out: list[tuple[float, float]] = []
-    for start, end, _ in turns:
-        if out and start <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], end))
-        else:
-            out.append((start, end))
-    return out
-
-
 @pytest.mark.shared_data
 def test_mono_phone_version_of_a_two_channel_call_is_split_like_its_channels(
     shared_dir: Path,
@@ -66,7 +45,7 @@ def test_mono_phone_version_of_a_two_channel_call_is_split_like_its_channels(
     pytest.importorskip("faster_whisper", reason="needs faster-whisper's VAD and features")
     reference = channel_turns(shared_dir / "evals/audio/de-003.flac")
     mono = decode(shared_dir / "evals/audio/de-003.8k.flac")[0]
-    found = diarize(mono, spans(reference))
+    found = diarize(mono, speech_spans(reference))
     assert found.confident, found
     error = diarization_error(reference, [(a, b, str(s)) for a, b, s in found.turns])
     assert error.confusion < 0.1, error  # measured 0.00
@@ -80,6 +59,6 @@ def test_one_voice_is_not_split_into_two(shared_dir: Path) -> None:
     pytest.importorskip("faster_whisper", reason="needs faster-whisper's VAD and features")
     path = shared_dir / "evals/audio/de-003.flac"
     rep_only = [t for t in channel_turns(path) if t[2] == "rep"]
-    found = diarize(decode(path, split_stereo=True)[0], spans(rep_only))
+    found = diarize(decode(path, split_stereo=True)[0], speech_spans(rep_only))
     assert not found.confident, found
     assert found.turns == []
