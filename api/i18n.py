@@ -323,6 +323,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "excluded_lost": {"de": "verloren", "en": "lost"},
     "excluded_do_not_contact": {"de": "keinen Kontakt wünschen", "en": "do not contact"},
     # stages of a recording as a rep reads them (agent/calls/progress.py)
+    "excluded_follow_up": {"de": "Wiedervorlage am {day}", "en": "follow-up agreed for {day}"},
     "stage_uploaded": {
         "de": "Hochgeladen – wartet auf die Transkription",
         "en": "Uploaded – waiting for the transcription",

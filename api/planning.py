@@ -21,7 +21,11 @@ What the plan reads and how each change shows in the version:
   users and ``max(users.id)``;
 * approved call outcomes (they update the win-back chance per segment): an
   approval or rejection sets ``reviewed_at`` (``max(call_notes.reviewed_at)``)
-  and a new or deleted note changes ``count(call_notes)``.
+  and a new or deleted note changes ``count(call_notes)``;
+* open tasks (an agreed call or visit holds its account until its day): a task
+  created, done, cancelled or opened again changes the count or the sum of the
+  ids of the open tasks (a task closed and another opened since the last read
+  change the sum unless their ids are equal).
 
 As a safety net for changes outside these paths (hand-written SQL), a
 cached plan also expires after :data:`TTL_S` seconds, and the web app
@@ -41,7 +45,15 @@ from sqlalchemy import BindParameter, Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from agent.auth import Principal
-from agent.crm.models import Account, CallNote, ErasureTombstone, Order, User
+from agent.crm.models import (
+    Account,
+    CallNote,
+    ErasureTombstone,
+    Order,
+    Task,
+    TaskStatus,
+    User,
+)
 from agent.plan import DailyPlan, Plan, build_plan, daily_plan
 from agent.settings import get_settings
 from api.responses import json_bytes
@@ -75,6 +87,8 @@ def _version_query() -> Select[Any]:
         scalar(func.max(ErasureTombstone.id), ErasureTombstone.tenant_id == tenant),
         scalar(func.count(CallNote.id), CallNote.tenant_id == tenant),
         scalar(func.max(CallNote.reviewed_at), CallNote.tenant_id == tenant),
+        scalar(func.count(Task.id), Task.tenant_id == tenant, Task.status == TaskStatus.open),
+        scalar(func.sum(Task.id), Task.tenant_id == tenant, Task.status == TaskStatus.open),
     )
 
 

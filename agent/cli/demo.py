@@ -114,7 +114,7 @@ def _print_plan(store: Store, tenant_id: int, settings: Settings) -> None:
     pareto = plan.pareto
     console.print(
         f"{len(plan.customers)} lapsed customers, {plan.excluded_count} excluded "
-        f"(insolvent, lost, do not contact), {len(plan.callable)} to call."
+        f"(insolvent, lost, do not contact, follow-up agreed later), {len(plan.callable)} to call."
     )
     console.print(
         f"Pareto cut-off: the first {pareto.cutoff_rank} calls "

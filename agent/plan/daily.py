@@ -10,7 +10,11 @@ day in the calendar, chosen by the system. :func:`daily_plan` takes a ranked
   (listed so a manager can assign them, but without calendar slots);
 * each rep works their accounts in rank order, which also means the calls
   inside the Pareto cut-off (a prefix of the ranking) come first;
-* an account is never planned twice, excluded accounts never at all.
+* an account is never planned twice, excluded accounts never at all; an
+  account held for a call or visit agreed for a day after the plan's as-of
+  date (:mod:`agent.plan.follow_ups`) is not in this calendar even when that
+  day falls inside it, since a plan built on or after the day is the one that
+  proposes it again.
 
 Working days are Monday to Friday; German public holidays are skipped too
 when the optional ``holidays`` package is installed.

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from agent.crm.models import AccountStatus
 from agent.plan.chances import SegmentChance, segment_chances
+from agent.plan.follow_ups import FOLLOW_UP, agreed_follow_ups
 from agent.plan.lapse import LapsedAccount, find_lapsed, validate_months
 from agent.plan.pareto import Pareto, pareto_curve
 from agent.plan.scoring import ScoreParts
@@ -37,7 +38,14 @@ class PlanCustomer(BaseModel):
     rank: int | None = Field(description="1 = call first; null for excluded customers.")
     score: float = Field(description="0..100; the sum of score_parts.points.")
     score_parts: ScoreParts
-    excluded: str | None = Field(description="Why the customer is not called (its status).")
+    excluded: str | None = Field(
+        description="Why the customer is not called: its status (insolvent, lost, "
+        "do_not_contact), or follow_up while a call or visit is agreed for a later day."
+    )
+    follow_up_due: date | None = Field(
+        default=None,
+        description="The day of the agreed call or visit when excluded for follow_up.",
+    )
 
 
 class Plan(BaseModel):
@@ -82,8 +90,10 @@ def build_plan(
     (:mod:`agent.plan.chances`); callable ones are ranked by score (ties:
     higher call value, then expected value, then account id, so the order is
     stable), and insolvent, lost and do-not-contact accounts follow without
-    a rank, with their status as the reason. The Pareto curve runs over the
-    expected value of the ranked calls. ``inactive_months`` and
+    a rank, with their status as the reason, then accounts with a call or
+    visit agreed for a day after ``as_of`` (:mod:`agent.plan.follow_ups`),
+    with the reason ``follow_up`` and that day. The Pareto curve runs over
+    the expected value of the ranked calls. ``inactive_months`` and
     ``pareto_share`` default to the settings.
     """
     settings = get_settings()
@@ -97,14 +107,30 @@ def build_plan(
     scored, model = value_accounts(session, tenant_id, lapsed, as_of, months, chances)
     entries = list(zip(lapsed, scored, strict=True))
 
-    ranked = sorted((e for e in entries if e[0].status not in EXCLUDED_STATUSES), key=_sort_key)
-    excluded = sorted((e for e in entries if e[0].status in EXCLUDED_STATUSES), key=_sort_key)
+    held = agreed_follow_ups(session, tenant_id, as_of)
+
+    def reason(account: LapsedAccount) -> str | None:
+        if account.status in EXCLUDED_STATUSES:
+            return account.status
+        return FOLLOW_UP if account.account_id in held else None
+
+    ranked = sorted((e for e in entries if reason(e[0]) is None), key=_sort_key)
+    closed = sorted((e for e in entries if e[0].status in EXCLUDED_STATUSES), key=_sort_key)
+    waiting = sorted(
+        (e for e in entries if reason(e[0]) == FOLLOW_UP),
+        key=lambda e: (held[e[0].account_id], *_sort_key(e)),
+    )
 
     customers: list[PlanCustomer] = []
     for position, (account, (score, parts)) in enumerate(ranked, start=1):
         customers.append(_customer(account, score, parts, rank=position, excluded=None))
-    for account, (score, parts) in excluded:
+    for account, (score, parts) in closed:
         customers.append(_customer(account, score, parts, rank=None, excluded=account.status))
+    for account, (score, parts) in waiting:
+        due = held[account.account_id]
+        customers.append(
+            _customer(account, score, parts, rank=None, excluded=FOLLOW_UP, follow_up_due=due)
+        )
 
     pareto = pareto_curve([parts.expected_value for _, (_, parts) in ranked], share)
     return Plan(
@@ -132,6 +158,7 @@ def _customer(
     *,
     rank: int | None,
     excluded: str | None,
+    follow_up_due: date | None = None,
 ) -> PlanCustomer:
     return PlanCustomer(
         external_id=account.external_id,
@@ -142,4 +169,5 @@ def _customer(
         score=score,
         score_parts=parts,
         excluded=excluded,
+        follow_up_due=follow_up_due,
     )

@@ -132,12 +132,15 @@ class ExplainedCall(BaseModel):
 
 
 class ExcludedAccount(BaseModel):
-    """A lapsed customer who is not called, and why (its status)."""
+    """A lapsed customer who is not called, and why (its status or an agreed follow-up)."""
 
     account_id: int
     external_id: str
     name: str
-    reason: str
+    reason: str = Field(description="insolvent, lost, do_not_contact or follow_up.")
+    follow_up_due: date | None = Field(
+        default=None, description="The day of the agreed call or visit (reason follow_up)."
+    )
 
 
 class PlanModelOut(BaseModel):
@@ -176,7 +179,11 @@ def plan_model(plan: Plan, top: int = 10) -> PlanModelOut:
     ]
     excluded = [
         ExcludedAccount(
-            account_id=c.account_id, external_id=c.external_id, name=c.name, reason=c.excluded
+            account_id=c.account_id,
+            external_id=c.external_id,
+            name=c.name,
+            reason=c.excluded,
+            follow_up_due=c.follow_up_due,
         )
         for c in plan.customers
         if c.excluded is not None

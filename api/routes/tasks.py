@@ -76,4 +76,7 @@ def patch_task(
     task.completed_at = datetime.now(UTC) if body.status == TaskStatus.done else None
     audit(session, user.tenant_id, session.get(User, user.user_id), "task.status", "task",
           task.id, before, {"status": body.status.value})  # fmt: skip
+    from api.planning import forget_plans
+
+    forget_plans()  # an open agreed call holds its account back in the plan
     return task_out(task, session.get(Account, task.account_id))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 
 from agent.crm.db import open_store
-from agent.crm.models import CallNote, CallOutcome, NoteStatus
+from agent.crm.models import CallNote, CallOutcome, NextStepType, NoteStatus, Task, TaskStatus
 from agent.settings import Settings
 from tests.api.conftest import bearer
 from tests.api.world import World
@@ -80,3 +80,47 @@ def test_an_outcome_approved_elsewhere_reaches_the_cached_plan(
     after = {s["segment"]: s for s in client.get(url, headers=h).json()["segments"]}
     assert (after["ease_3"]["outcomes"], after["ease_3"]["reactivated"]) == (1, 1)
     assert after["ease_3"]["chance"] > before["ease_3"]["chance"]
+
+
+def test_an_agreed_follow_up_holds_the_account_until_its_day(
+    client: TestClient, world: World, api_settings: Settings
+) -> None:
+    boss = bearer(world, "boss")
+    held = world.objects["rep1"].account
+    with open_store(api_settings.db_url).session() as session:
+        task = Task(
+            tenant_id=world.tenants["acme"],
+            account_id=held,
+            type=NextStepType.schedule_call,
+            description="Wiedervorlage",
+            owner_id=world.users["rep1"],
+            due_date=date(2026, 12, 20),
+            created_at=datetime(2026, 11, 20, 12, tzinfo=UTC),
+        )
+        session.add(task)
+        session.flush()
+        task_id = task.id
+
+    def planned(day: str) -> list[int]:
+        calls = client.get(f"/api/plan?as_of={day}", headers=boss).json()["calls"]
+        return [c["account_id"] for c in calls]
+
+    assert planned("2026-12-01") == [world.objects["rep2"].account]
+    model = client.get("/api/plan/model?as_of=2026-12-01", headers=boss).json()
+    assert [(e["account_id"], e["reason"], e["follow_up_due"]) for e in model["excluded"]] == [
+        (held, "follow_up", "2026-12-20")
+    ]
+    page = client.get("/analytics?as_of=2026-12-01", headers=boss).text
+    assert "Kunde rep1 GmbH</a>: Wiedervorlage am 20.12.2026" in page
+    english = client.get("/analytics?as_of=2026-12-01", headers=boss,
+                         cookies={"winback_lang": "en"}).text  # fmt: skip
+    assert "Kunde rep1 GmbH</a>: follow-up agreed for 20 Dec 2026" in english
+    assert held in planned("2026-12-21")
+
+    # Cancelled in another process (the web app hears nothing, no timestamp changes):
+    # the cached plan of that day is not served again.
+    with open_store(api_settings.db_url).session() as session:
+        stored = session.get(Task, task_id)
+        assert stored is not None
+        stored.status = TaskStatus.cancelled
+    assert planned("2026-12-01") == [held, world.objects["rep2"].account]

@@ -74,6 +74,7 @@ def test_plan_json_contract(filled_db: str, capsys: pytest.CaptureFixture[str]) 
         "score",
         "score_parts",
         "excluded",
+        "follow_up_due",
     }
     assert date.fromisoformat(first["last_order_date"])
     assert {

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
 from agent.crm.db import Store, get_or_create_tenant
-from agent.crm.models import Account, AccountStatus, Order, Role, User
+from agent.crm.models import (
+    Account,
+    AccountStatus,
+    NextStepType,
+    Order,
+    Role,
+    Task,
+    TaskStatus,
+    User,
+)
 
 
 class Seeder:
@@ -86,6 +95,35 @@ class Seeder:
                     total_amount=Decimal(str(-abs(total) if cancellation else total)),
                 )
             )
+
+    def task(
+        self,
+        tenant_id: int,
+        account_id: int,
+        due: date | None,
+        *,
+        type: NextStepType = NextStepType.schedule_call,
+        status: TaskStatus = TaskStatus.open,
+        created: date,
+        completed: date | None = None,
+    ) -> int:
+        """A task agreed on ``created`` (noon UTC), due on ``due``."""
+        with self.store.session() as session:
+            task = Task(
+                tenant_id=tenant_id,
+                account_id=account_id,
+                type=type,
+                description=type.value,
+                due_date=due,
+                status=status,
+                created_at=datetime(created.year, created.month, created.day, 12, tzinfo=UTC),
+                completed_at=None
+                if completed is None
+                else datetime(completed.year, completed.month, completed.day, 12, tzinfo=UTC),
+            )
+            session.add(task)
+            session.flush()
+            return task.id
 
 
 @pytest.fixture

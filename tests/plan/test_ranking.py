@@ -100,9 +100,11 @@ def test_json_contract(store: Store, seed: Seeder) -> None:
         "score",
         "score_parts",
         "excluded",
+        "follow_up_due",
     }
     assert customer["last_order_date"] == "2010-12-01"
     assert customer["name"] == "Müller GmbH" and customer["excluded"] is None
+    assert customer["follow_up_due"] is None
     assert customer["score_parts"]["ease"] == 4
     parts = customer["score_parts"]
     assert parts["value_source"] == "prior" and parts["segment"] == "ease_4"
