@@ -150,6 +150,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "{calls} calls bring {share}% of the expected value",
     },
     "axis_month": {"de": "Monat", "en": "Month"},
+    "expected_value_col": {"de": "Erwarteter Wert", "en": "Expected value"},
     "axis_reason_count": {"de": "Nennungen", "en": "Mentions"},
     "axis_calls_ranked": {
         "de": "Anrufe, nach erwartetem Wert geordnet",
@@ -322,8 +323,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "excluded_insolvent": {"de": "insolvent", "en": "insolvent"},
     "excluded_lost": {"de": "verloren", "en": "lost"},
     "excluded_do_not_contact": {"de": "keinen Kontakt wünschen", "en": "do not contact"},
-    # stages of a recording as a rep reads them (agent/calls/progress.py)
     "excluded_follow_up": {"de": "Wiedervorlage am {day}", "en": "follow-up agreed for {day}"},
+    # stages of a recording as a rep reads them (agent/calls/progress.py)
     "stage_uploaded": {
         "de": "Hochgeladen – wartet auf die Transkription",
         "en": "Uploaded – waiting for the transcription",
