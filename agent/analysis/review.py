@@ -191,7 +191,7 @@ def _ground_evidence(
 ) -> CallAnalysis:
     """Refuse a reviewer's quote that the customer did not say; point new ones at their turn.
 
-    Evidence is the customer's verbatim words (GUIDELINES §0), so a quote
+    Evidence is the customer's verbatim words (docs/labelling-guidelines.md §0), so a quote
     typed by a reviewer is checked like the model's. Labels the note already
     held as they are (``known``: code and quote) were checked when they were
     made. A note without a transcript (analysed from a file) has nothing to
