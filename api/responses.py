@@ -3,10 +3,10 @@
 FastAPI validates and re-encodes a returned dict (``jsonable_encoder``),
 which costs more CPU than the database work of a small read. The read
 endpoints that integrations and pages poll (plan, account, note list)
-return :func:`json_response` instead: orjson (a dependency of chromadb,
-so always installed) encodes dates and datetimes natively. Cached
-responses are kept as encoded bytes (:func:`json_bytes`) and sent with
-:func:`raw_json_response`, so a cache hit costs no encoding at all.
+encode with :func:`json_bytes` instead: orjson (a dependency of chromadb,
+so always installed) encodes dates and datetimes natively. Responses are
+kept as encoded bytes and sent with :func:`raw_json_response`, so a cache
+hit costs no encoding at all.
 """
 
 from __future__ import annotations
@@ -20,20 +20,6 @@ from fastapi.responses import Response
 def json_bytes(content: Any) -> bytes:
     """``content`` as JSON with orjson (dates, datetimes natively; unknown types as ``str``)."""
     return orjson.dumps(content, default=str, option=orjson.OPT_NON_STR_KEYS)
-
-
-class FastJSONResponse(Response):
-    """``application/json`` encoded with orjson; unknown types become ``str``."""
-
-    media_type = "application/json"
-
-    def render(self, content: Any) -> bytes:
-        return json_bytes(content)
-
-
-def json_response(content: Any, status_code: int = 200) -> FastJSONResponse:
-    """Wrap ``content`` (dicts, lists, dates, datetimes) as a fast JSON response."""
-    return FastJSONResponse(content, status_code=status_code)
 
 
 def raw_json_response(body: bytes, status_code: int = 200) -> Response:

@@ -23,7 +23,7 @@ from agent.analysis.schema import CallInput, Turn, no_analysis
 from agent.language import language_scores
 from agent.settings import Settings, get_settings
 
-__all__ = ["DESIGNS", "AnalysisResult", "Analyzer", "analyzer_for", "guess_language"]
+__all__ = ["DESIGNS", "AnalysisResult", "Analyzer", "analyzer_for", "transcript_language"]
 
 Design = Literal["learned", "decomposed"]
 
@@ -87,8 +87,12 @@ def _text(turns: Sequence[dict[str, Any]] | Sequence[Turn]) -> str:
     )
 
 
-def guess_language(turns: list[dict[str, Any]] | list[Turn]) -> Literal["de", "en"]:
-    """German or English by stop-word count (for transcripts without a language); ties: German."""
+def transcript_language(turns: list[dict[str, Any]] | list[Turn]) -> Literal["de", "en"]:
+    """A transcript's language, German or English, by stop-word count; ties: German.
+
+    Unlike :func:`agent.language.guess_language` it always answers: a transcript
+    without a stated language is analysed in one of the two.
+    """
     scores = language_scores(_text(turns))
     return "de" if scores["de"] >= scores["en"] else "en"
 

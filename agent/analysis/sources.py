@@ -20,7 +20,7 @@ import pydantic
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent.analysis.analyzer import guess_language
+from agent.analysis.analyzer import transcript_language
 from agent.analysis.schema import AccountContext, CallInput, Turn
 from agent.crm.models import Account, Note, Order, Transcript
 from agent.errors import NotFoundError, ValidationError
@@ -86,7 +86,7 @@ def input_from_file(
         "account": account.model_dump() if account else data.get("account") or {},
     }
     if values["language"] not in ("de", "en"):
-        values["language"] = guess_language(raw_turns) if raw_turns else "de"
+        values["language"] = transcript_language(raw_turns) if raw_turns else "de"
     try:
         return CallInput.model_validate(values)
     except pydantic.ValidationError as exc:
@@ -132,6 +132,6 @@ def input_from_transcript(
     return CallInput(
         turns=turns,
         call_date=call_date or transcript.created_at.date(),
-        language=language or (guess_language(turns) if turns else account.language.value),  # type: ignore[arg-type]
+        language=language or (transcript_language(turns) if turns else account.language.value),  # type: ignore[arg-type]
         account=account_context(session, account, call_date),
     )

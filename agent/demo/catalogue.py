@@ -100,7 +100,6 @@ PRODUCTS: tuple[Product, ...] = (
 )
 
 PRODUCTS_BY_SKU: dict[str, Product] = {p.sku: p for p in PRODUCTS}
-GROUPS: tuple[str, ...] = tuple(INCREASE_PERCENT)
 
 #: Which product groups each industry mostly buys (first group = main need).
 INDUSTRY_GROUPS: dict[str, tuple[str, ...]] = {

@@ -28,7 +28,7 @@ from api.note_view import render_note
 from api.planning import tenant_plan
 from api.routes.accounts import assign_owner, list_accounts
 from api.routes.analytics import compute, team_totals
-from api.routes.notes import approve_note, edit_note, list_notes, note_detail, reject_note
+from api.routes.notes import approve_note, edit_note, note_detail, reject_note, visible_notes
 from api.routes.plan import plan_day, plan_model
 from api.views import code_namer, page_language, read_form, render
 
@@ -38,8 +38,8 @@ router = APIRouter(include_in_schema=False)
 @router.get("/review")
 def review_queue(request: Request, session: SessionDep, user: TeamUser) -> Response:
     """Draft notes waiting for a manager, oldest first."""
-    notes = list(reversed(list_notes(session, user, NoteStatus.pending_review, 200)))
-    failed = list_notes(session, user, NoteStatus.failed, 50)
+    notes = list(reversed(visible_notes(session, user, NoteStatus.pending_review, 200)))
+    failed = visible_notes(session, user, NoteStatus.failed, 50)
     notes += failed
     names = {a.id: a.name for a in session.scalars(
         select(Account).where(Account.id.in_({n.account_id for n in notes}))

@@ -28,7 +28,7 @@ from api.deps import AnyUser, CurrentUser, IdPath, SessionDep
 from api.note_view import render_note
 from api.planning import calls_for
 from api.routes.accounts import account_detail
-from api.routes.notes import list_notes
+from api.routes.notes import visible_notes
 from api.routes.plan import plan_day
 from api.routes.tasks import list_tasks
 from api.views import page_language, render
@@ -167,7 +167,7 @@ def notes_page(
     it failed), with its stage and estimate, so an upload is never lost from
     sight after leaving its page.
     """
-    notes = list_notes(session, user, status, 200)
+    notes = visible_notes(session, user, status, 200)
     names = {a.id: a.name for a in session.scalars(
         select(Account).where(Account.id.in_({n.account_id for n in notes}))
     )}  # fmt: skip

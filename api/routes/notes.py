@@ -143,7 +143,7 @@ def note_detail(session: Session, note: CallNote) -> dict[str, Any]:
     return data
 
 
-def list_notes(
+def visible_notes(
     session: Session, user: Principal, status: NoteStatus | None, limit: int
 ) -> list[CallNote]:
     """Notes the user may see, newest first."""
@@ -225,7 +225,7 @@ def notes_json(
 ) -> bytes | None:
     """The API's note list as JSON: :func:`note_to_json` of each note, plus its account_id.
 
-    Same scope and order as :func:`list_notes` (a rep: notes on own accounts; newest
+    Same scope and order as :func:`visible_notes` (a rep: notes on own accounts; newest
     first). With ``build=False`` it returns None instead of building the JSON of notes
     this process has not cached yet (the caller then retries in the threadpool).
     """

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from agent.analysis.analyzer import Analyzer, guess_language
+from agent.analysis.analyzer import Analyzer, transcript_language
 from agent.analysis.schema import CallInput, Turn
 from agent.settings import Settings
 from agent.testing import FakeChatModel
@@ -171,10 +171,9 @@ def test_redaction_for_external_model_and_restored_summary() -> None:
 
 
 def test_guess_language() -> None:
-    assert guess_language(CALL.turns) == "de"
-    assert (
-        guess_language([Turn(speaker="customer", text="We have not ordered and the price")]) == "en"
-    )
+    assert transcript_language(CALL.turns) == "de"
+    english = [Turn(speaker="customer", text="We have not ordered and the price")]
+    assert transcript_language(english) == "en"
 
 
 def test_instructions_to_the_ai_are_flagged_for_the_reviewer() -> None:
