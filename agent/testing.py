@@ -31,7 +31,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field, PrivateAttr
 
 from agent.errors import ModelError
-from agent.transcription.types import ChannelLayout, Segment, Transcript
+from agent.transcription.types import ChannelLayout, Segment, TranscriptionResult
 
 
 @dataclass
@@ -137,10 +137,10 @@ class FakeTranscriber:
 
     def __init__(self, text: str = "Guten Tag, hier ist die Firma Beispiel.") -> None:
         self.text = text
-        self.queue: list[Transcript] = []
+        self.queue: list[TranscriptionResult] = []
         self.calls: list[dict[str, Any]] = []
 
-    def enqueue(self, *transcripts: Transcript) -> FakeTranscriber:
+    def enqueue(self, *transcripts: TranscriptionResult) -> FakeTranscriber:
         """Queue transcripts to return, oldest first. Returns ``self``."""
         self.queue.extend(transcripts)
         return self
@@ -153,7 +153,7 @@ class FakeTranscriber:
         channels: ChannelLayout = "mono",
         vocabulary: list[str] | None = None,
         word_timestamps: bool = False,
-    ) -> Transcript:
+    ) -> TranscriptionResult:
         """Record the call and return the next queued transcript (or the fixed one)."""
         self.calls.append(
             {
@@ -168,4 +168,4 @@ class FakeTranscriber:
             return self.queue.pop(0)
         speaker = "unknown" if channels == "mono" else channels.split(",")[0]
         segment = Segment(0.0, 2.0, self.text, speaker=speaker)  # type: ignore[arg-type]
-        return Transcript(language or "de", 2.0, [segment], model="fake")
+        return TranscriptionResult(language or "de", 2.0, [segment], model="fake")

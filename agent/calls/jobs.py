@@ -72,7 +72,7 @@ def next_step(step: str) -> str | None:
 
 
 @dataclass(frozen=True)
-class Claim:
+class JobClaim:
     """A step this worker now owns: the row id and the attempt number it set."""
 
     job_id: int
@@ -87,10 +87,10 @@ ALREADY_DONE = "done"
 
 def claim(
     store: Store, recording_id: str, step: str, *, stale_s: float, max_attempts: int
-) -> Claim | str | None:
+) -> JobClaim | str | None:
     """Take ownership of ``(recording_id, step)`` if nobody else holds it.
 
-    Returns a :class:`Claim`, :data:`ALREADY_DONE`, or ``None`` when there is
+    Returns a :class:`JobClaim`, :data:`ALREADY_DONE`, or ``None`` when there is
     nothing to do (recording deleted, step failed, running elsewhere, or the
     previous step is not done yet).
     """
@@ -156,10 +156,10 @@ def claim(
             return None  # another worker won the race
         if recording.status == RecordingStatus.queued:
             recording.status = RecordingStatus.processing
-        return Claim(job_id=job.id, recording_id=recording_id, step=step, attempt=attempt)
+        return JobClaim(job_id=job.id, recording_id=recording_id, step=step, attempt=attempt)
 
 
-def _owned(session: Session, owned: Claim) -> PipelineJob | None:
+def _owned(session: Session, owned: JobClaim) -> PipelineJob | None:
     job = session.get(PipelineJob, owned.job_id, with_for_update=True)
     if job is None or job.status != JobStatus.running or job.attempts != owned.attempt:
         return None
@@ -168,7 +168,7 @@ def _owned(session: Session, owned: Claim) -> PipelineJob | None:
 
 def finish(
     store: Store,
-    owned: Claim,
+    owned: JobClaim,
     *,
     duration_s: float,
     details: dict[str, Any],
@@ -211,7 +211,7 @@ def _mark_failed(
         recording.error = f"{job.step}: {reason}"
 
 
-def fail(store: Store, owned: Claim, reason: str, *, duration_s: float) -> bool:
+def fail(store: Store, owned: JobClaim, reason: str, *, duration_s: float) -> bool:
     """End the step (and the recording) as ``failed`` with ``reason``; no retry."""
     with store.session() as session:
         job = _owned(session, owned)
@@ -223,7 +223,7 @@ def fail(store: Store, owned: Claim, reason: str, *, duration_s: float) -> bool:
     return True
 
 
-def release_for_retry(store: Store, owned: Claim, reason: str, *, delay_s: float) -> bool:
+def release_for_retry(store: Store, owned: JobClaim, reason: str, *, delay_s: float) -> bool:
     """Put the step back to ``pending`` after a transient error; the caller schedules it."""
     with store.session() as session:
         job = _owned(session, owned)
@@ -243,7 +243,7 @@ class LostClaim(RuntimeError):
     """The step was taken over by another worker while this one was still running it."""
 
 
-def note_details(store: Store, owned: Claim, **values: Any) -> None:
+def note_details(store: Store, owned: JobClaim, **values: Any) -> None:
     """Record ``values`` in the owned job's details now, before the step finishes.
 
     A step writes down the name of a file before it creates it, so that a
@@ -257,7 +257,7 @@ def note_details(store: Store, owned: Claim, **values: Any) -> None:
         job.details = {**(job.details or {}), **values}
 
 
-def heartbeat(store: Store, owned: Claim, interval_s: float) -> Heartbeat:
+def heartbeat(store: Store, owned: JobClaim, interval_s: float) -> Heartbeat:
     """A heartbeat that stamps ``details.heartbeat_at`` of the owned job while it runs."""
 
     def beat() -> bool:

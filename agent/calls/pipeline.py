@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from agent.audio import normalise_audio
 from agent.audio_store import get_audio_store
 from agent.calls import jobs
-from agent.calls.jobs import STEPS, Claim
+from agent.calls.jobs import STEPS, JobClaim
 from agent.crm.db import Store, open_store
 from agent.crm.models import (
     CallRecording,
@@ -236,7 +236,7 @@ def _run_step(settings: Settings, recording_id: str, step: str) -> str:
             with contextlib.suppress(Exception):
                 enqueue_step(settings, following, recording_id)
         return "skipped"
-    if not isinstance(owned, Claim):
+    if not isinstance(owned, JobClaim):
         return "skipped"
     bind(job_id=owned.job_id, attempt=owned.attempt)
     started = time.monotonic()
@@ -282,7 +282,7 @@ def _run_step(settings: Settings, recording_id: str, step: str) -> str:
 
 
 def _retry_later(
-    settings: Settings, store: Store, owned: Claim, exc: BaseException, elapsed: float
+    settings: Settings, store: Store, owned: JobClaim, exc: BaseException, elapsed: float
 ) -> str:
     """Release a step that hit a transient error for a delayed retry, or fail it for good."""
     from agent.calls.queue import enqueue_step
@@ -305,7 +305,7 @@ def _retry_later(
     return "retry"
 
 
-def _left_to_recovery(owned: Claim) -> None:
+def _left_to_recovery(owned: JobClaim) -> None:
     # The row still says "running" under this attempt; once its heartbeat is
     # older than job_stale_s, recover() hands the step to the next worker.
     log.error(
@@ -332,7 +332,7 @@ def _recording(store: Store, recording_id: str) -> CallRecording:
     return recording
 
 
-def _decode(settings: Settings, store: Store, owned: Claim) -> StepResult:
+def _decode(settings: Settings, store: Store, owned: JobClaim) -> StepResult:
     recording = _recording(store, owned.recording_id)
     audio = get_audio_store(settings)
     if not recording.storage_key:
@@ -367,7 +367,7 @@ def _decode(settings: Settings, store: Store, owned: Claim) -> StepResult:
     )
 
 
-def _transcribe(settings: Settings, store: Store, owned: Claim) -> StepResult:
+def _transcribe(settings: Settings, store: Store, owned: JobClaim) -> StepResult:
     from agent.transcription.registry import get_transcriber
 
     decoded = _job_details(store, owned.recording_id, "decode")
@@ -393,7 +393,7 @@ def _transcribe(settings: Settings, store: Store, owned: Claim) -> StepResult:
     )
 
 
-def _store(settings: Settings, store: Store, owned: Claim) -> StepResult:
+def _store(settings: Settings, store: Store, owned: JobClaim) -> StepResult:
     data = _job_details(store, owned.recording_id, "transcribe").get("transcript")
     if data is None:
         raise NotFoundError(f"The transcribe step of {owned.recording_id} left no transcript.")
@@ -437,7 +437,7 @@ def _store(settings: Settings, store: Store, owned: Claim) -> StepResult:
 
 
 def _run_hooks(
-    name: str, hooks: list[Hook], settings: Settings, store: Store, owned: Claim
+    name: str, hooks: list[Hook], settings: Settings, store: Store, owned: JobClaim
 ) -> StepResult:
     if not hooks:
         return {"skipped": f"no {name} hook registered"}, None, None
@@ -465,15 +465,15 @@ def _run_hooks(
     return {"hooks": names}, apply, None
 
 
-def _index(settings: Settings, store: Store, owned: Claim) -> StepResult:
+def _index(settings: Settings, store: Store, owned: JobClaim) -> StepResult:
     return _run_hooks("index", list(_index_hooks), settings, store, owned)
 
 
-def _analyze(settings: Settings, store: Store, owned: Claim) -> StepResult:
+def _analyze(settings: Settings, store: Store, owned: JobClaim) -> StepResult:
     return _run_hooks("analysis", list(_analysis_hooks), settings, store, owned)
 
 
-STEP_RUNNERS: dict[str, Callable[[Settings, Store, Claim], StepResult]] = {
+STEP_RUNNERS: dict[str, Callable[[Settings, Store, JobClaim], StepResult]] = {
     "decode": _decode,
     "transcribe": _transcribe,
     "store": _store,

@@ -29,7 +29,7 @@ them), which on 2 cores finishes a call in about 60 % of the time of one
 channel after the other (figures in docs/transcription.md). The segments
 are merged by start time. Mono recordings are split into two voices by
 :mod:`agent.transcription.diarize` when the split is clear; otherwise they
-keep speaker ``unknown`` and ``Transcript.speakers`` says so.
+keep speaker ``unknown`` and ``TranscriptionResult.speakers`` says so.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ from agent.transcription.types import (
     Segment,
     Speaker,
     SpeakerSource,
-    Transcript,
+    TranscriptionResult,
 )
 
 _MODELS: dict[tuple[str, int, int], Any] = {}
@@ -209,7 +209,7 @@ class LocalWhisperTranscriber:
         channels: ChannelLayout = "mono",
         vocabulary: list[str] | None = None,
         word_timestamps: bool = False,
-    ) -> Transcript:
+    ) -> TranscriptionResult:
         """Transcribe ``path`` locally.
 
         ``language`` ``None`` (or ``"auto"``) detects the language per channel;
@@ -280,7 +280,7 @@ class LocalWhisperTranscriber:
             # Segments removed by the loop / non-speech guards: a high count flags bad audio.
             "dropped_segments": float(dropped),
         }
-        return Transcript(
+        return TranscriptionResult(
             language=language or best_language,
             duration_s=duration,
             segments=segments,

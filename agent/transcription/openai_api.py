@@ -17,7 +17,7 @@ from agent.settings import Settings, get_settings
 from agent.transcription.audio import SAMPLE_RATE, decode, same_channels, to_wav_bytes
 from agent.transcription.guards import drop_repetitions
 from agent.transcription.local import channel_speakers
-from agent.transcription.types import ChannelLayout, Segment, Speaker, Transcript
+from agent.transcription.types import ChannelLayout, Segment, Speaker, TranscriptionResult
 
 
 def _get(obj: Any, key: str, default: Any = None) -> Any:
@@ -91,7 +91,7 @@ class OpenAITranscriber:
         channels: ChannelLayout = "mono",
         vocabulary: list[str] | None = None,
         word_timestamps: bool = False,
-    ) -> Transcript:
+    ) -> TranscriptionResult:
         """Transcribe ``path`` with the API; same contract as the local transcriber."""
         if language in ("auto", ""):
             language = None
@@ -110,7 +110,7 @@ class OpenAITranscriber:
             detected = detected or (lang if segs else None)
         segments.sort(key=lambda s: (s.start, s.end))
         total = time.perf_counter() - t0
-        return Transcript(
+        return TranscriptionResult(
             language=language or detected,
             duration_s=duration,
             segments=segments,

@@ -42,7 +42,7 @@ class Segment:
 
 
 @dataclass
-class Transcript:
+class TranscriptionResult:
     """The result of transcribing one recording."""
 
     language: str | None
@@ -76,7 +76,7 @@ class Transcript:
 
 @runtime_checkable
 class Transcriber(Protocol):
-    """Turns an audio file into a :class:`Transcript`.
+    """Turns an audio file into a :class:`TranscriptionResult`.
 
     Implementations raise :class:`agent.errors.MediaError` for audio that
     cannot be decoded and :class:`agent.errors.ModelError` when the engine
@@ -93,6 +93,6 @@ class Transcriber(Protocol):
         channels: ChannelLayout = "mono",
         vocabulary: list[str] | None = None,
         word_timestamps: bool = False,
-    ) -> Transcript:
+    ) -> TranscriptionResult:
         """Transcribe ``path``; ``language=None`` means detect it."""
         ...

@@ -27,8 +27,7 @@ from agent.errors import ModelError
 from agent.settings import Settings, configure
 from agent.testing import FakeTranscriber
 from agent.transcription import registry
-from agent.transcription.types import Segment
-from agent.transcription.types import Transcript as TranscriptResult
+from agent.transcription.types import Segment, TranscriptionResult
 from tests.calls import media
 from tests.calls.conftest import stored_files
 
@@ -82,7 +81,7 @@ def test_steps_store_one_transcript_and_delete_the_audio(
     store: Store, fake_settings: Settings, consent: dict, tmp_path: Path, scripted: FakeTranscriber
 ) -> None:
     scripted.enqueue(
-        TranscriptResult(
+        TranscriptionResult(
             "de",
             2.0,
             [
@@ -137,7 +136,7 @@ def test_transient_error_is_retried_with_backoff(
     attempts: list[int] = []
 
     class Flaky(FakeTranscriber):
-        def transcribe(self, path: Path, **kw: Any) -> TranscriptResult:
+        def transcribe(self, path: Path, **kw: Any) -> TranscriptionResult:
             attempts.append(1)
             if len(attempts) == 1:
                 raise ModelError("model server busy")
@@ -166,7 +165,7 @@ def test_transient_errors_end_after_the_retries(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     class Broken(FakeTranscriber):
-        def transcribe(self, path: Path, **kw: Any) -> TranscriptResult:
+        def transcribe(self, path: Path, **kw: Any) -> TranscriptionResult:
             raise ModelError("still busy")
 
     monkeypatch.setitem(registry.TRANSCRIBERS, "fake", lambda settings: Broken())

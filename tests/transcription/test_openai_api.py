@@ -97,10 +97,10 @@ def test_registry_and_config_errors() -> None:
 
 def test_fake_transcriber_records_and_replays(tmp_path: Path) -> None:
     from agent.testing import FakeTranscriber
-    from agent.transcription import Segment, Transcript
+    from agent.transcription import Segment, TranscriptionResult
 
     fake = FakeTranscriber(text="Hallo")
-    queued = Transcript("en", 1.0, [Segment(0, 1, "queued")], model="fake")
+    queued = TranscriptionResult("en", 1.0, [Segment(0, 1, "queued")], model="fake")
     fake.enqueue(queued)
     assert fake.transcribe(tmp_path / "a.wav") is queued
     second = fake.transcribe(tmp_path / "b.wav", channels="rep,customer", language="de")
