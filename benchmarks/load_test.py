@@ -111,7 +111,7 @@ class RepUser(FastHttpUser):
     wait_time = between(1, 4)
 
     def on_start(self) -> None:
-        self.token, self.accounts = CONTEXT["reps"].pop()
+        self.token, self.accounts, self.callable = CONTEXT["reps"].pop()
         self.auth = {"Authorization": f"Bearer {self.token}"}
 
     def _get(self, path: str, name: str) -> None:
@@ -147,7 +147,7 @@ class RepUser(FastHttpUser):
         }
         body = unique_wav(CONTEXT["pcm"], next(CONTEXT["counter"]))
         with self.client.post(
-            f"/api/accounts/{random.choice(self.accounts)}/recordings",
+            f"/api/accounts/{random.choice(self.callable)}/recordings",
             params=consent,
             data=body,
             headers={**self.auth, "Content-Type": "audio/wav"},
@@ -219,7 +219,7 @@ def free_port() -> int:
 
 def prepare(
     db_url: str, reps: int, managers: int, drafts: int
-) -> tuple[list[tuple[str, list[int]]], list[str]]:
+) -> tuple[list[tuple[str, list[int], list[int]]], list[str]]:
     """Seed the demo tenant and drafts, create users and tokens, share the accounts."""
     from bench_api import seed_notes
     from sqlalchemy import select
@@ -228,6 +228,7 @@ def prepare(
     from agent.crm.db import get_tenant, open_store
     from agent.crm.models import Account, Role, User
     from agent.demo import seed
+    from api.routes.recordings import DO_NOT_CALL
 
     store = open_store(db_url)
     seed(store, "demo")
@@ -239,6 +240,8 @@ def prepare(
     for name in manager_names:
         add_user(store, "demo", name, "manager", f"Lasttest {name}")
     accounts: dict[str, list[int]] = {name: [] for name in rep_names}
+    # Uploads go to accounts a rep may call: one marked do-not-call refuses a recording (409).
+    callable_: dict[str, list[int]] = {name: [] for name in rep_names}
     with store.session() as session:
         tenant_id = get_tenant(session, "demo").id
         ids = {
@@ -255,7 +258,11 @@ def prepare(
             owner = rep_names[n % reps]
             account.owner_id = ids[owner]
             accounts[owner].append(account.id)
-    rep_logins = [(create_token(store, "demo", n, "load test"), accounts[n]) for n in rep_names]
+            if account.status not in DO_NOT_CALL:
+                callable_[owner].append(account.id)
+    rep_logins = [
+        (create_token(store, "demo", n, "load test"), accounts[n], callable_[n]) for n in rep_names
+    ]
     manager_tokens = [create_token(store, "demo", n, "load test") for n in manager_names]
     return rep_logins, manager_tokens
 
