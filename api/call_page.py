@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agent.crm.models import (
+    DO_NOT_CALL,
     Account,
     CallNote,
     CallRecording,
@@ -26,7 +27,7 @@ from agent.crm.models import (
     OrderLine,
 )
 from api.i18n import format_date, format_money, text
-from api.routes.recordings import DO_NOT_CALL, StageOut, stage_out
+from api.routes.recordings import StageOut, stage_out
 
 #: How many source numbers a claim shows before "+N".
 SHOWN_SOURCES = 3

@@ -226,9 +226,8 @@ def prepare(
 
     from agent.auth import add_user, create_token
     from agent.crm.db import get_tenant, open_store
-    from agent.crm.models import Account, Role, User
+    from agent.crm.models import DO_NOT_CALL, Account, Role, User
     from agent.demo import seed
-    from api.routes.recordings import DO_NOT_CALL
 
     store = open_store(db_url)
     seed(store, "demo")

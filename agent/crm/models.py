@@ -93,6 +93,13 @@ class AccountStatus(str, enum.Enum):
     do_not_contact = "do_not_contact"
 
 
+#: Accounts never called (the method's step 1): the plan lists them with the status as the
+#: reason, and no recording is taken for them.
+DO_NOT_CALL: frozenset[AccountStatus] = frozenset(
+    {AccountStatus.insolvent, AccountStatus.lost, AccountStatus.do_not_contact}
+)
+
+
 class Language(str, enum.Enum):
     de = "de"
     en = "en"

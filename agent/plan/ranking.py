@@ -13,7 +13,7 @@ from datetime import date
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from agent.crm.models import AccountStatus
+from agent.crm.models import DO_NOT_CALL
 from agent.plan.chances import SegmentChance, segment_chances
 from agent.plan.follow_ups import FOLLOW_UP, agreed_follow_ups
 from agent.plan.lapse import LapsedAccount, find_lapsed, validate_months
@@ -22,10 +22,8 @@ from agent.plan.scoring import ScoreParts
 from agent.plan.valuation import ValueModel, nothing_to_value, value_accounts
 from agent.settings import get_settings
 
-#: Account statuses that are listed with the reason but never called (method, step 1).
-EXCLUDED_STATUSES = frozenset(
-    {AccountStatus.insolvent.value, AccountStatus.lost.value, AccountStatus.do_not_contact.value}
-)
+#: The do-not-call statuses as the lapsed rows carry them (plain strings).
+EXCLUDED_STATUSES = frozenset(status.value for status in DO_NOT_CALL)
 
 
 class PlanCustomer(BaseModel):

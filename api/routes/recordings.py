@@ -42,7 +42,7 @@ from agent.calls.intake import upload_recording
 from agent.calls.progress import Speeds, Stage, measure_speeds, progress_of
 from agent.calls.status import _view
 from agent.crm.models import (
-    AccountStatus,
+    DO_NOT_CALL,
     CallNote,
     CallRecording,
     ConsentMethod,
@@ -69,10 +69,6 @@ router = APIRouter(prefix="/api", tags=["recordings"])
 ACCEPTED_TYPES = ("audio/", "video/webm", "video/mp4", "application/octet-stream")
 #: The upload's path: exempt from the app's body cap (api/body_limit.py), it has its own limit.
 UPLOAD_PATH = re.compile(r"/api/accounts/[^/]+/recordings")
-
-
-#: Account statuses that mean "do not call": no recording is taken for them.
-DO_NOT_CALL = (AccountStatus.insolvent, AccountStatus.lost, AccountStatus.do_not_contact)
 
 
 class StageOut(BaseModel):
