@@ -332,7 +332,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "stage_transcribing": {"de": "Transkription läuft", "en": "Transcribing"},
     "stage_analysing": {"de": "Analyse läuft", "en": "Analysing"},
     "stage_draft_ready": {"de": "Entwurf fertig", "en": "Draft ready"},
-    "stage_failed": {"de": "Fehlgeschlagen", "en": "Failed"},
     "stage_percent": {"de": "{stage} – {percent} %", "en": "{stage} – {percent}%"},
     "eta_seconds": {"de": "noch etwa {seconds} Sekunden", "en": "about {seconds} seconds left"},
     "eta_minutes": {"de": "noch etwa {minutes} Minuten", "en": "about {minutes} minutes left"},
@@ -344,7 +343,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "grob geschätzt (noch wenige Messwerte)",
         "en": "rough estimate (few measurements yet)",
     },
-    "recording": {"de": "Aufnahme", "en": "Recording"},
     "recordings_open": {"de": "Aufnahmen in Bearbeitung", "en": "Recordings in progress"},
     "recordings_none_open": {
         "de": "Keine Aufnahme in Bearbeitung.",
@@ -448,7 +446,18 @@ TEXTS: dict[str, dict[str, str]] = {
     "revenue": {"de": "Umsatz", "en": "Revenue"},
 }
 
-TEXTS.update(REVIEW_TEXTS)
+
+def merge_texts(
+    base: dict[str, dict[str, str]], extra: dict[str, dict[str, str]]
+) -> dict[str, dict[str, str]]:
+    """``base`` with the keys of ``extra`` added; a key defined in both is an error."""
+    both = sorted(base.keys() & extra.keys())
+    if both:
+        raise ValueError(f"UI texts defined twice: {', '.join(both)}")
+    return {**base, **extra}
+
+
+TEXTS = merge_texts(TEXTS, REVIEW_TEXTS)
 
 
 def text(key: str, language: str, **values: object) -> str:

@@ -94,3 +94,15 @@ def test_errors_the_rep_can_meet_read_in_german(exc: Exception, german: str) -> 
 def test_an_error_without_a_rule_keeps_its_own_words() -> None:
     exc = ConflictError("Choose the outcome first.")
     assert error_message(exc, "de") == "Choose the outcome first."
+
+
+def test_text_tables_merge_only_new_keys() -> None:
+    # A key in two tables would silently take the later table's text.
+    from api.i18n import merge_texts
+
+    assert merge_texts({"a": {"de": "A"}}, {"b": {"de": "B"}}) == {
+        "a": {"de": "A"},
+        "b": {"de": "B"},
+    }
+    with pytest.raises(ValueError, match="recording"):
+        merge_texts({"recording": {"de": "Aufnahme"}}, {"recording": {"de": "Mitschnitt"}})
