@@ -12,8 +12,6 @@ server answered with. Screenshots go to ``artifacts/screenshots/``.
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,7 +22,8 @@ import pytest
 from agent.crm.db import open_store
 from agent.settings import configure
 from tests.browser.axe import check_accessibility
-from tests.browser.test_web_flow import ARGS, CHROMIUM, JFK, SHOTS, _free_port, _login, _playwright
+from tests.browser.live import serving
+from tests.browser.test_web_flow import ARGS, CHROMIUM, JFK, SHOTS, _login, _playwright
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -121,7 +120,6 @@ def time_now() -> Any:
 
 @pytest.fixture
 def review_server(tmp_path: Path) -> Iterator[tuple[str, int, int]]:
-    import uvicorn
 
     from agent.auth import set_demo_passwords
     from agent.calls.queue import forget_queues
@@ -140,20 +138,10 @@ def review_server(tmp_path: Path) -> Iterator[tuple[str, int, int]]:
     set_demo_passwords(store, "demo", settings.demo_password)
     note_id, account_id = _draft(settings)
     forget_queues()
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert uv.started, "uvicorn did not start"
     try:
-        yield f"http://127.0.0.1:{port}", note_id, account_id
+        with serving(create_app(settings)) as base:
+            yield base, note_id, account_id
     finally:
-        uv.should_exit = True
-        thread.join(timeout=10)
         forget_queues()
 
 

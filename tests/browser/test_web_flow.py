@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +25,7 @@ import pytest
 
 from agent.crm.db import open_store
 from agent.settings import Settings, configure
+from tests.browser.live import serving
 
 CHROMIUM = "/usr/bin/chromium"
 REPO = Path(__file__).resolve().parents[2]
@@ -110,12 +108,6 @@ def _playwright() -> Any:
     return sync_playwright
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _fake_models(monkeypatch: pytest.MonkeyPatch) -> None:
     """Scripted chat replies for briefs, and a call analysis on the pipeline's hook."""
     from agent.calls import pipeline
@@ -156,7 +148,6 @@ def _fake_models(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    import uvicorn
 
     from agent.auth import set_demo_passwords
     from agent.calls.queue import embedded_worker, forget_queues
@@ -179,21 +170,8 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     set_demo_passwords(store, "demo", settings.demo_password)
     _fake_models(monkeypatch)
     forget_queues()
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    with embedded_worker(settings):
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not uv.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert uv.started, "uvicorn did not start"
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            uv.should_exit = True
-            thread.join(timeout=10)
+    with embedded_worker(settings), serving(create_app(settings)) as base:
+        yield base
     forget_queues()
 
 
