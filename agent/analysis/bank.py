@@ -186,6 +186,12 @@ def feature_vocabulary() -> dict[str, Any]:
     }
 
 
+@cache
+def base_fingerprint() -> str:
+    """The fingerprint of :func:`base_bank`, computed once per process (about 50 ms)."""
+    return fingerprint(base_bank())
+
+
 def fingerprint(examples: Iterable[Example]) -> str:
     """sha256 over the examples and the catalogue's feature vocabulary (its cue words).
 

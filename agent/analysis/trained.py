@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from agent.analysis.bank import CATALOGUE_DIR, base_bank, fingerprint, read_calls
+from agent.analysis.bank import CATALOGUE_DIR, base_bank, base_fingerprint, read_calls
 from agent.analysis.features import Featurizer
 from agent.analysis.model import AnalysisModel, train
 from agent.embeddings import get_embedder
@@ -49,7 +49,7 @@ def build_model(featurizer: Featurizer, progress: Callable[[str], None] | None =
 def analysis_model(settings: Settings) -> tuple[AnalysisModel, Featurizer]:
     """The model for the configured embedder, and a featurizer for it (one per process)."""
     embedder = get_embedder(settings)
-    bank = fingerprint(base_bank())
+    bank = base_fingerprint()
     key = (embedder.name, bank)
     with _LOCK:
         if key in _LOADED:
