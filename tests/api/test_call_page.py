@@ -87,3 +87,16 @@ def test_another_reps_call_page_says_so_in_german(client: TestClient, world: Wor
     )
     assert response.status_code == 403
     assert "anderen Person im Außendienst" in response.text and "another rep" not in response.text
+
+
+def test_unknown_or_foreign_pages_answer_with_a_reason(client: TestClient, world: World) -> None:
+    rep1 = bearer(world, "rep1")
+    for path in ("/accounts/999999/call", "/recordings/no-such-recording"):
+        r = client.get(path, headers=rep1)
+        assert r.status_code == 404, (path, r.status_code)
+        assert "Traceback" not in r.text and "<main" in r.text
+    # another tenant's account or recording is not found, not shown
+    other = world.objects["orep"]
+    assert client.get(f"/accounts/{other.account}/call", headers=rep1).status_code == 404
+    assert client.get(f"/recordings/{other.recording}", headers=rep1).status_code == 404
+    assert client.get("/accounts/not-a-number/call", headers=rep1).status_code == 422
