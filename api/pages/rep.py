@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent.brief.generator import RULES_MODEL
+from agent.brief.authorship import ai_parts
 from agent.crm.models import Account, Brief, CallNote, CallRecording, NoteStatus, Role
 from api.access import get_account, get_owned, scoped
 from api.call_page import (
@@ -53,23 +53,6 @@ def today(
     calls = calls_for(session, user, day, 1)
     tasks = [t for t in list_tasks(session, user, None, 50) if t["status"] == "open"]
     return render(request, "today.html", calls=calls, day=day, tasks=tasks)
-
-
-#: The parts of a brief a language model can write (objections and "avoid" are the playbook's).
-MODEL_PARTS = ("situation", "opening_question", "talking_points")
-
-
-def ai_parts(brief_row: Brief | None) -> set[str]:
-    """The parts of the brief to mark as AI-generated: those a model wrote.
-
-    Briefs by code alone (written-off accounts, no history) have none; with the
-    ``compact`` design only the opening question is the model's. Briefs stored
-    before ``authored`` existed count every model part as the model's.
-    """
-    if not (brief_row and brief_row.model and brief_row.model != RULES_MODEL):
-        return set()
-    authored = (brief_row.content or {}).get("authored") or {}
-    return {part for part in MODEL_PARTS if authored.get(part, "model") == "model"}
 
 
 @router.get("/accounts/{account_id}")

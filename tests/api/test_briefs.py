@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from agent.calls.queue import embedded_worker
 from agent.crm.db import open_store
-from agent.crm.models import Account, AccountStatus
+from agent.crm.models import Account, AccountStatus, Brief
 from agent.settings import Settings
 from api.app import create_app
 from tests.api.conftest import bearer, login
@@ -141,3 +141,22 @@ def test_the_account_page_flow_with_the_session_cookie(
     job = client.post(f"/api/accounts/{acc}/briefs", headers={"X-CSRF-Token": csrf}).json()
     assert wait(client, job["id"], {})["status"] == "done"
     assert "Version 2 vom" in client.get(f"/accounts/{acc}").text
+
+
+def test_the_api_marks_only_the_parts_a_model_wrote_as_the_page_does(
+    client: TestClient, world: World, api_settings: Settings
+) -> None:
+    # The compact design: code wrote the situation and talking points, the model only the
+    # opening question; objections and "avoid" are always the playbook's (code).
+    with open_store(api_settings.db_url).session() as session:
+        row = session.get(Brief, world.objects["rep1"].brief)
+        assert row is not None
+        row.model = "qwen2.5-1.5b-instruct"
+        row.content = {
+            **(row.content or {}),
+            "authored": {"situation": "code", "talking_points": "code",
+                         "opening_question": "model"},
+        }  # fmt: skip
+        brief_id = row.id
+    brief = client.get(f"/api/briefs/{brief_id}", headers=bearer(world, "rep1")).json()
+    assert brief["ai_generated"] == ["opening_question"]

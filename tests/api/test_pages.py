@@ -5,11 +5,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from agent.brief.schema import RULES_MODEL
 from agent.crm.db import open_store
 from agent.crm.models import Brief
 from agent.settings import Settings
-from api.pages.rep import ai_parts
 from tests.api.conftest import login
 from tests.api.world import World
 
@@ -155,13 +153,6 @@ def test_brief_marks_only_the_parts_a_model_wrote(
     section = page.text.split('id="brief-section"')[1].split("</section>")[0]
     assert "Was können wir tun?" in section
     assert section.count('class="ai"') == marked
-
-
-def test_briefs_by_rules_alone_are_not_marked() -> None:
-    row = Brief(model=RULES_MODEL, content={"authored": {}})
-    assert ai_parts(row) == set() and ai_parts(None) == set()
-    row = Brief(model="m", content={"authored": {"situation": "code"}})
-    assert ai_parts(row) == {"opening_question", "talking_points"}
 
 
 def test_uncertain_fields_ask_the_manager_to_choose(
