@@ -27,7 +27,8 @@ from agent.crm.models import (
     OrderLine,
 )
 from api.i18n import format_date, format_money, text
-from api.routes.recordings import StageOut, stage_out
+from api.schemas.recordings import StageOut
+from api.services.recordings import stage_out
 
 #: How many source numbers a claim shows before "+N".
 SHOWN_SOURCES = 3

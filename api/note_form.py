@@ -88,7 +88,7 @@ def default_due_days() -> dict[str, int]:
 
 
 def editor_from_note(note: dict[str, Any]) -> Editor:
-    """The form of a note as :func:`api.routes.notes.note_detail` returns it."""
+    """The form of a note: :func:`api.services.notes.note_detail` as JSON-ready data."""
     open_fields = {u["field"]: u["candidates"] for u in note.get("uncertain") or []}
     stored = {r["code"]: r for r in note.get("churn_reasons") or []}
     proposed = {c["code"]: c for c in open_fields.get("churn_reasons", [])}

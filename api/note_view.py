@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from agent.analysis.evidence import normalise
 from agent.crm.models import CallNote, CallRecording
 from api.note_form import OWNERS, SENTIMENTS, Editor, default_due_days, editor_from_note
-from api.routes.notes import note_detail
+from api.services.notes import note_detail
 from api.views import render
 
 
@@ -91,7 +91,7 @@ def render_note(
     status_code: int = 200,
 ) -> HTMLResponse:
     """The note page; ``editor`` carries a posted form with its problems."""
-    data = note_detail(session, note)
+    data = note_detail(session, note).model_dump(mode="json")
     raw = (data["transcript"] or {}).get("segments", [])
     quotes = [r["evidence"] for r in data["churn_reasons"] if r.get("evidence")]
     segments = [

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from agent.analysis.analyzer import AnalysisResult
 from agent.analysis.schema import CallAnalysis
+from agent.auth import Principal
 from agent.crm.models import Account, AuditEvent, CallNote, CallOutcome, NoteStatus, User
 from agent.errors import NotFoundError, ValidationError
 
@@ -141,10 +142,25 @@ def get_note(session: Session, tenant_id: int, note_id: int) -> CallNote:
 
 
 def list_notes(
-    session: Session, tenant_id: int, status: str | None = None, limit: int = 100
+    session: Session,
+    tenant_id: int,
+    status: NoteStatus | str | None = None,
+    limit: int = 100,
+    *,
+    viewer: Principal | None = None,
 ) -> list[CallNote]:
-    """Notes of the tenant, newest first, optionally of one status."""
+    """Notes of the tenant, newest first, optionally of one status.
+
+    With a ``viewer``, only the notes that user may see: a rep those on the
+    accounts they own, managers and admins every note of the tenant. Without
+    one (the operator's command line) every note of the tenant. The web app's
+    pages, its API and the CLI all list notes here, so they agree on the scope.
+    """
     query = select(CallNote).where(CallNote.tenant_id == tenant_id)
+    if viewer is not None and not viewer.sees_team:
+        query = query.join(Account, Account.id == CallNote.account_id).where(
+            Account.owner_id == viewer.user_id
+        )
     if status:
         try:
             query = query.where(CallNote.status == NoteStatus(status))

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from agent.analysis.notes import list_notes
 from agent.crm.models import Account, CallNote, NoteStatus, Role, User
 from agent.errors import FieldErrors
 from agent.plan.scoring import euro, percent
@@ -28,8 +29,8 @@ from api.note_view import render_note
 from api.planning import tenant_plan
 from api.routes.accounts import assign_owner, list_accounts
 from api.routes.analytics import compute, team_totals
-from api.routes.notes import approve_note, edit_note, note_detail, reject_note, visible_notes
 from api.routes.plan import plan_day, plan_model
+from api.services.notes import approve_note, edit_note, note_detail, reject_note
 from api.views import code_namer, page_language, read_form, render
 
 router = APIRouter(include_in_schema=False)
@@ -38,8 +39,9 @@ router = APIRouter(include_in_schema=False)
 @router.get("/review")
 def review_queue(request: Request, session: SessionDep, user: TeamUser) -> Response:
     """Draft notes waiting for a manager, oldest first."""
-    notes = list(reversed(visible_notes(session, user, NoteStatus.pending_review, 200)))
-    failed = visible_notes(session, user, NoteStatus.failed, 50)
+    pending = list_notes(session, user.tenant_id, NoteStatus.pending_review, 200, viewer=user)
+    notes = list(reversed(pending))
+    failed = list_notes(session, user.tenant_id, NoteStatus.failed, 50, viewer=user)
     notes += failed
     names = {a.id: a.name for a in session.scalars(
         select(Account).where(Account.id.in_({n.account_id for n in notes}))
@@ -86,7 +88,7 @@ async def edit(
     """
     form = await _form(request)
     note = get_owned(session, user, CallNote, note_id)
-    data = note_detail(session, note)
+    data = note_detail(session, note).model_dump(mode="json")
     editor = editor_from_form(data, form)
     if form.get("action") == "add_step":
         return render_note(request, session, note, editor)

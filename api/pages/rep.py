@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agent.analysis.notes import list_notes
 from agent.brief.authorship import ai_parts
 from agent.crm.models import Account, Brief, CallNote, CallRecording, NoteStatus, Role
 from api.access import get_account, get_owned, scoped
@@ -28,9 +29,9 @@ from api.deps import AnyUser, CurrentUser, IdPath, SessionDep
 from api.note_view import render_note
 from api.planning import calls_for
 from api.routes.accounts import account_detail
-from api.routes.notes import visible_notes
 from api.routes.plan import plan_day
 from api.routes.tasks import list_tasks
+from api.services.recordings import recording_id_of
 from api.views import page_language, render
 
 router = APIRouter(include_in_schema=False)
@@ -131,7 +132,7 @@ def recording_page(
     recording_id: str, request: Request, session: SessionDep, user: CurrentUser
 ) -> Response:
     """One recording: its stage and estimate, live, and the draft note once it exists."""
-    row = get_owned(session, user, CallRecording, recording_id.strip().lower()[:32])
+    row = get_owned(session, user, CallRecording, recording_id_of(recording_id))
     [item] = recording_rows(session, [row], page_language(request))
     summary = session.scalar(select(CallNote.summary).where(CallNote.id == item.note_id))
     return render(request, "recording.html", rec=item, summary=summary)
@@ -150,7 +151,7 @@ def notes_page(
     it failed), with its stage and estimate, so an upload is never lost from
     sight after leaving its page.
     """
-    notes = visible_notes(session, user, status, 200)
+    notes = list_notes(session, user.tenant_id, status, 200, viewer=user)
     names = {a.id: a.name for a in session.scalars(
         select(Account).where(Account.id.in_({n.account_id for n in notes}))
     )}  # fmt: skip

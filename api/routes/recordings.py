@@ -29,39 +29,16 @@ import os
 import re
 import tempfile
 from datetime import date
-from typing import Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from agent.calls.intake import upload_recording
-from agent.calls.progress import Speeds, Stage, measure_speeds, progress_of
-from agent.calls.status import _view
-from agent.crm.models import (
-    DO_NOT_CALL,
-    CallNote,
-    CallRecording,
-    ConsentMethod,
-    PipelineJob,
-    Transcript,
-)
-from agent.errors import (
-    ConflictError,
-    ConsentError,
-    MediaError,
-    NotFoundError,
-    PayloadTooLargeError,
-    PermissionDeniedError,
-)
-from agent.quotas import check_audio_minutes
-from api.access import get_account, get_owned, scoped
+from agent.crm.models import ConsentMethod
+from agent.errors import ConsentError, MediaError, PayloadTooLargeError
 from api.deps import CurrentUser, IdPath, SessionDep, SettingsDep, StoreDep
-from api.i18n import eta_text, text
 from api.ratelimit import limiter_of
+from api.schemas.recordings import RecordingOut, TranscriptOut
+from api.services import recordings
 from api.views import page_language
 
 router = APIRouter(prefix="/api", tags=["recordings"])
@@ -69,60 +46,6 @@ router = APIRouter(prefix="/api", tags=["recordings"])
 ACCEPTED_TYPES = ("audio/", "video/webm", "video/mp4", "application/octet-stream")
 #: The upload's path: exempt from the app's body cap (api/body_limit.py), it has its own limit.
 UPLOAD_PATH = re.compile(r"/api/accounts/[^/]+/recordings")
-
-
-class StageOut(BaseModel):
-    """Where a recording stands, as the rep reads it (:mod:`agent.calls.progress`)."""
-
-    stage: Stage = Field(description="uploaded, transcribing, analysing, draft_ready, failed")
-    label: str = Field(description="The stage in the caller's language.")
-    percent: int = Field(ge=0, le=100, description="Share of the expected work done.")
-    step_percent: int = Field(ge=0, le=100, description="How far the running step is.")
-    remaining_s: int | None = Field(description="Estimated seconds until the draft note.")
-    remaining: str = Field(description="The estimate in words, in the caller's language.")
-    measured: bool = Field(description="Whether the estimate rests on this tenant's runs.")
-
-
-def stage_out(
-    session: Session, row: CallRecording, note_id: int | None, language: str,
-    speeds: Speeds | None = None,
-) -> StageOut:  # fmt: skip
-    """The stage of ``row`` with its estimate, labelled in ``language``."""
-    jobs = list(session.scalars(select(PipelineJob).where(PipelineJob.recording_id == row.id)))
-    speeds = speeds or measure_speeds(session, row.tenant_id)
-    state = progress_of(row, jobs, note_id is not None, speeds)
-    label = text("stage_" + state.stage, language)
-    if state.stage == "transcribing":
-        label = text("stage_percent", language, stage=label, percent=state.step_percent)
-    return StageOut(
-        stage=state.stage, label=label, percent=state.percent, step_percent=state.step_percent,
-        remaining_s=state.remaining_s, remaining=eta_text(state.remaining_s, language),
-        measured=state.measured,
-    )  # fmt: skip
-
-
-def recording_out(
-    session: Any, row: CallRecording, language: str = "de", speeds: Speeds | None = None
-) -> dict[str, Any]:
-    """Status of a recording with its jobs, its stage and, once analysed, the draft note's id.
-
-    ``progress`` (0..1) follows the stage's estimate, so it keeps moving through
-    the analysis and is 1 only when the draft note exists.
-    """
-    data = _view(session, row).to_dict()
-    data["account_id"] = row.account_id
-    data["note_id"] = session.scalar(select(CallNote.id).where(CallNote.recording_id == row.id))
-    stage = stage_out(session, row, data["note_id"], language, speeds)
-    data["stage"] = stage.model_dump()
-    data["progress"] = stage.percent / 100
-    for key in ("created_at", "call_date"):
-        if data.get(key) is not None:
-            data[key] = data[key].isoformat()
-    for job in data["jobs"]:
-        for key in ("started_at", "finished_at"):
-            if job.get(key) is not None:
-                job[key] = job[key].isoformat()
-    return data
 
 
 async def _spool(request: Request, limit: int, directory: str) -> str:
@@ -155,6 +78,7 @@ async def _spool(request: Request, limit: int, directory: str) -> str:
 @router.post(
     "/accounts/{account_id}/recordings",
     status_code=202,
+    response_model=RecordingOut,
     summary="Upload a call recording",
     openapi_extra={
         "requestBody": {
@@ -168,8 +92,9 @@ async def _spool(request: Request, limit: int, directory: str) -> str:
     },
     responses={
         200: {
+            "model": RecordingOut,
             "description": "You uploaded the same recording (content or Idempotency-Key) for "
-            "this account before: that recording."
+            "this account before: that recording.",
         },
         409: {
             "description": "The Idempotency-Key was used for other content, or the same audio "
@@ -190,6 +115,7 @@ async def _spool(request: Request, limit: int, directory: str) -> str:
 async def post_recording(
     account_id: IdPath,
     request: Request,
+    response: Response,
     store: StoreDep,
     settings: SettingsDep,
     user: CurrentUser,
@@ -206,7 +132,7 @@ async def post_recording(
         "uploads from a browser session (the web form's checkbox).",
     ),
     idempotency_key: str | None = Header(None, max_length=200),
-) -> JSONResponse:
+) -> RecordingOut:
     """Stream a recording with its consent record and queue transcription and analysis.
 
     Returns 202 with the recording and its job states; poll
@@ -226,114 +152,62 @@ async def post_recording(
 
     def authorise() -> str:
         with store.session() as session:
-            account = get_account(session, user, account_id)
-            if account.status in DO_NOT_CALL:
-                raise ConflictError(
-                    f"Account {account.external_id} is marked do not call "
-                    f"({account.status.value}); no recording is taken for it."
-                )
-            external_id = account.external_id
-            # Over the daily audio quota already: refused before a byte of the body is read.
-            check_audio_minutes(session, settings, user.user_id)
-            return external_id
+            return recordings.upload_target(session, settings, user, account_id)
 
     external_id = await run_in_threadpool(authorise)
     # Counted before the body is read, so a refused upload costs no disk or bandwidth; an
     # upload that stores no new recording (an error, a duplicate) takes its count back.
     limiter = limiter_of(request.app)
     counted = await run_in_threadpool(limiter.upload, user.user_id)
-    tenant_settings = settings.model_copy(update={"tenant": user.tenant_slug})
     consent = {"given_by": given_by, "method": method.value, "given_at": given_at,
                "text_version": text_version}  # fmt: skip
 
-    def accept(path: str) -> dict[str, Any]:
+    def accept(path: str) -> RecordingOut:
         try:
             with open(path, "rb") as fh:
-                view = upload_recording(
-                    store, tenant_settings, external_id, fh, consent, idempotency_key,
-                    user.username, call_date=call_date, channels=channels, filename=filename,
+                return recordings.accept_upload(
+                    store, settings, user, external_id, fh, consent, idempotency_key, language,
+                    call_date=call_date, channels=channels, filename=filename,
                 )  # fmt: skip
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(path)
-        with store.session() as session:
-            row: CallRecording | None
-            if view.duplicate:
-                # The library answers a repeat only with the caller's own recording on this
-                # account; checked here again, so no other rule can ever hand one out.
-                try:
-                    row = get_owned(session, user, CallRecording, view.id)
-                except (NotFoundError, PermissionDeniedError):
-                    raise ConflictError(
-                        "This recording was uploaded before, but you may no longer see it."
-                    ) from None
-            else:
-                row = session.get(CallRecording, view.id)
-            assert row is not None  # just written by upload_recording
-            return {**recording_out(session, row, language), "duplicate": view.duplicate}
 
     try:
         limit = int(settings.max_upload_mb * 1_000_000)
         path = await _spool(request, limit, str(settings.spool_path))
-        data = await run_in_threadpool(accept, path)
+        out = await run_in_threadpool(accept, path)
     except BaseException:
         await run_in_threadpool(limiter.upload_not_accepted, counted)
         raise
-    if data["duplicate"]:
+    if out.duplicate:
         await run_in_threadpool(limiter.upload_not_accepted, counted)
-    return JSONResponse(data, status_code=200 if data["duplicate"] else 202)
+        response.status_code = 200
+    return out
 
 
-@router.get("/recordings", summary="List recordings")
+@router.get("/recordings", response_model=list[RecordingOut], summary="List recordings")
 def list_recordings(
     request: Request, session: SessionDep, user: CurrentUser,
     limit: int = Query(50, ge=1, le=500),
-) -> list[dict[str, Any]]:  # fmt: skip
+) -> list[RecordingOut]:  # fmt: skip
     """The newest recordings the caller may see, each with its stage."""
-    rows = session.scalars(
-        scoped(select(CallRecording), user, CallRecording)
-        .order_by(CallRecording.created_at.desc())
-        .limit(limit)
-    ).all()
-    speeds = measure_speeds(session, user.tenant_id)
-    language = page_language(request)
-    return [recording_out(session, r, language, speeds) for r in rows]
+    return recordings.list_recordings(session, user, page_language(request), limit)
 
 
-@router.get("/recordings/{recording_id}", summary="Recording status")
+@router.get("/recordings/{recording_id}", response_model=RecordingOut, summary="Recording status")
 def get_recording(
     recording_id: str, request: Request, session: SessionDep, user: CurrentUser
-) -> dict[str, Any]:
+) -> RecordingOut:
     """Status, stage with its estimate, progress (0..1) and job states; the note once ready."""
-    row = get_owned(session, user, CallRecording, recording_id.strip().lower()[:32])
-    return recording_out(session, row, page_language(request))
+    return recordings.get_recording(session, user, recording_id, page_language(request))
 
 
-@router.get("/recordings/{recording_id}/transcript", summary="Transcript of a recording")
-def get_transcript(recording_id: str, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+@router.get(
+    "/recordings/{recording_id}/transcript",
+    response_model=TranscriptOut,
+    summary="Transcript of a recording",
+)
+def get_transcript(recording_id: str, session: SessionDep, user: CurrentUser) -> TranscriptOut:
     """The transcript with timed, speaker-labelled segments (404 until it exists)."""
-    row = get_owned(session, user, CallRecording, recording_id.strip().lower()[:32])
-    transcript = session.scalar(select(Transcript).where(Transcript.recording_id == row.id))
-    if transcript is None:
-        raise NotFoundError(f"Recording {row.id} has no transcript yet ({row.status.value}).")
-    return transcript_out(transcript)
-
-
-def transcript_out(transcript: Transcript) -> dict[str, Any]:
-    """A transcript as JSON."""
-    return {
-        "recording_id": transcript.recording_id,
-        "language": transcript.language,
-        "duration_s": transcript.duration_s,
-        "model": transcript.model,
-        "segments": [
-            {
-                "idx": s.idx,
-                "start": s.start_s,
-                "end": s.end_s,
-                "speaker": s.speaker,
-                "text": s.text,
-            }  # fmt: skip
-            for s in transcript.segments
-        ],
-    }
+    return recordings.recording_transcript(session, user, recording_id)

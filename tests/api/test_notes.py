@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from agent.analysis.notes import list_notes
+from agent.auth import principal_of
+from agent.crm.db import open_store
+from agent.crm.models import User
+from agent.settings import Settings
 from tests.api.conftest import bearer
 from tests.api.world import QUOTE, World
 
@@ -95,3 +100,23 @@ def test_approval_answers_with_what_it_wrote_into_the_record(
          "description": "Angebot senden"}
     ]  # fmt: skip
     assert body["labels"] == ["delivery_reliability"] and body["learning_examples"] >= 0
+
+
+def test_pages_and_api_list_the_same_notes(
+    client: TestClient, world: World, api_settings: Settings
+) -> None:
+    # One function decides which notes a user sees (agent.analysis.notes.list_notes); the
+    # API's cached list keeps the same scope and order.
+    store = open_store(api_settings.db_url)
+    for username in ("rep1", "rep2", "boss", "oboss"):
+        with store.session() as session:
+            user = principal_of(session, session.get(User, world.users[username]))
+            listed = [n.id for n in list_notes(session, user.tenant_id, None, 100, viewer=user)]
+        api = client.get("/api/notes", headers=bearer(world, username)).json()
+        assert listed == [n["id"] for n in api], username
+    with store.session() as session:
+        tenant = world.tenants["acme"]
+        everything = [n.id for n in list_notes(session, tenant)]  # the CLI: the whole tenant
+    assert sorted(everything) == sorted(
+        world.objects[rep].note for rep in ("rep1", "rep2")
+    )  # fmt: skip
