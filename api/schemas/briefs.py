@@ -33,7 +33,14 @@ class BriefJobOut(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {"id": "5f0c…", "account_id": 17, "status": "done", "brief_id": 3, "error": None}
+                {
+                    "id": "5f0c…",
+                    "account_id": 17,
+                    "status": "done",
+                    "brief_id": 3,
+                    "error": None,
+                    "message": None,
+                }
             ]  # fmt: skip
         }
     )

@@ -64,6 +64,13 @@ class CandidateOut(BaseModel):
     evidence: str | None
     turn: int | None
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"code": "price_terms", "probability": 0.46,
+                          "evidence": "der Preis war am Ende zu hoch", "turn": 5}]
+        }
+    )  # fmt: skip
+
 
 class UncertainOut(BaseModel):
     """A field the analysis was not sure of ("unsicher – bitte prüfen"), with its candidates."""
@@ -158,7 +165,7 @@ class NoteDetail(NoteOut):
 class ApproveIn(BaseModel):
     """Optional comment of the approving manager."""
 
-    comment: str | None = Field(None, max_length=2000)
+    comment: str | None = Field(None, max_length=2000, examples=["Passt, Angebot ist raus."])
 
 
 class RejectIn(BaseModel):
@@ -206,6 +213,13 @@ class TaskCreated(BaseModel):
     due_date: date | None
     description: str = Field(description="The step's name in the call's language, never a quote.")
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"id": 7, "type": "send_offer", "due_date": "2026-11-27",
+                          "description": "Angebot schicken"}]
+        }
+    )  # fmt: skip
+
 
 class StatusChange(BaseModel):
     """How an approval changed the account's status, and the reason it gives."""
@@ -214,7 +228,12 @@ class StatusChange(BaseModel):
     to: str
     reason: str | None = None
 
-    model_config = {"populate_by_name": True}
+    model_config = ConfigDict(
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [{"from": "active", "to": "lost", "reason": "Ergebnis: verloren"}]
+        },
+    )
 
 
 class ApprovalOut(BaseModel):

@@ -130,6 +130,13 @@ class SegmentOut(BaseModel):
     speaker: str | None = Field(description="rep or customer (null: unknown).")
     text: str
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"idx": 0, "start": 0.0, "end": 4.2, "speaker": "rep",
+                          "text": "Guten Tag, hier ist Keller von Schäfer."}]
+        }
+    )  # fmt: skip
+
 
 class TranscriptOut(BaseModel):
     """A recording's transcript with its segments."""
