@@ -161,7 +161,10 @@ def post_approve(
     summary="The recording of a note",
     response_class=FileResponse,
     responses={
-        200: {"content": {"audio/*": {}}, "description": "The audio (byte ranges supported)."},
+        200: {
+            "content": {"audio/*": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The audio (byte ranges supported).",
+        },
         404: {"description": "No such note for the caller, no recording, or it was deleted."},
     },
 )
