@@ -3,9 +3,10 @@
 Integrators generate clients from ``/api/openapi.json`` and read it to learn
 what an endpoint returns, so an endpoint that answers an untyped object (a
 route returning ``dict[str, Any]``) or shows no example is a gap in the
-contract; a non-JSON answer (audio) declares its media type instead. Each operation is its own test case, so a failure names the
-endpoint; the operations are read from the routers (no app is needed to
-collect them), their documentation from the document the app serves.
+contract; a non-JSON answer (audio) declares its media type instead. Each
+operation is its own test case, so a failure names the endpoint; the
+operations are read from the routers (no app is needed to collect them),
+their documentation from the document the app serves.
 """
 
 from __future__ import annotations
