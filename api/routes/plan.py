@@ -72,4 +72,6 @@ def get_model(
     return tenant_plan_model(session, user, plan_day(as_of), top)
 
 
+# plan_day stays importable from here for the routes of other domains (briefs) until they
+# import it from api.services.plan.
 __all__ = ["router", "plan_day"]
