@@ -125,6 +125,20 @@ def test_a_json_answer_is_a_named_model_with_an_example(
         assert examples, f"{code}: no example (give the model json_schema_extra examples)"
 
 
+def test_the_operations_endpoints_are_documented(document: dict[str, Any]) -> None:
+    """Probes and scrapers are integrations too: liveness, readiness (with its 503), metrics."""
+    for path in ("/healthz", "/readyz"):
+        answer = document["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+        model = _named_model(document, answer["schema"])
+        assert model is not None and model.get("examples"), path
+    refused = document["paths"]["/readyz"]["get"]["responses"]["503"]["content"]
+    assert _named_model(document, refused["application/json"]["schema"]) is not None
+    metrics = document["paths"]["/metrics"]["get"]["responses"]
+    assert list(metrics["200"]["content"]) == ["text/plain"]
+    assert metrics["200"]["content"]["text/plain"]["example"].startswith("# HELP")
+    assert {"401", "403"} <= set(metrics)
+
+
 def test_the_document_is_valid_openapi(document: dict[str, Any]) -> None:
     assert document["openapi"].startswith("3.1")
     validate(document)  # raises with the path of the first invalid part
