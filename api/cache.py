@@ -36,7 +36,8 @@ class Cache(Generic[K, V]):
     """At most ``max_entries`` values, each served for ``ttl_s`` seconds after it was stored.
 
     ``clock`` gives the time (a :class:`agent.clock.ManualClock` in tests, so
-    expiry is tested without sleeping).
+    expiry is tested without sleeping). Values are never None: :meth:`get`
+    answers None for a miss.
     """
 
     def __init__(self, max_entries: int, ttl_s: float, clock: Clock = SYSTEM) -> None:
@@ -75,6 +76,8 @@ class Cache(Generic[K, V]):
         from when its data was read rather than from now, for values that took
         long to build.
         """
+        if value is None:
+            raise ValueError("a cached value cannot be None (get() answers None for a miss)")
         at = self.clock.monotonic() if stored_at is None else stored_at
         with self._lock:
             self._entries[key] = (at, value)

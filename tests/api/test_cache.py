@@ -117,6 +117,12 @@ def test_concurrent_misses_of_one_key_build_it_once() -> None:
     assert builds == [1]
 
 
+def test_none_is_refused_as_a_value_since_get_answers_none_for_a_miss() -> None:
+    cache: Cache[str, int | None] = Cache(max_entries=1, ttl_s=1.0)
+    with pytest.raises(ValueError):
+        cache.put("k", None)
+
+
 def test_a_cache_refuses_a_size_or_age_that_would_keep_nothing() -> None:
     with pytest.raises(ValueError):
         Cache(max_entries=0, ttl_s=1.0)
