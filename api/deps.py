@@ -10,7 +10,6 @@ changes state must also send the session's CSRF token in ``X-CSRF-Token``.
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -24,6 +23,7 @@ from agent.crm.models import Role
 from agent.errors import PermissionDeniedError
 from agent.sessions import end_session_by_token, find_session, hash_session_token
 from agent.settings import Settings
+from api.cache import Cache
 from api.errors import CsrfError, NotAuthenticated
 from api.security import COOKIE_NAME, SessionData, csrf_ok
 
@@ -71,22 +71,22 @@ def resolve_principal(request: Request) -> Principal | None:
     if hasattr(request.state, "principal"):
         return request.state.principal  # type: ignore[no-any-return]
     key = _cache_key(request)
-    now = time.monotonic()
+    started = _recent.clock.monotonic()
     hit = _recent.get(key) if key else None
-    if hit is not None and now - hit[0] < PRINCIPAL_TTL_S:
-        _, principal, via_cookie, data = hit
+    principal: Principal | None
+    if hit is not None:
+        principal, via_cookie, data = hit
         request.state.via_cookie, request.state.session_data = via_cookie, data
     else:
         store: Store = request.app.state.store
         with store.session() as session:
             principal = _lookup(request, session)
         if key and principal is not None:
-            if len(_recent) > 10_000:
-                _recent.clear()
-            _recent[key] = (
-                now, principal, request.state.via_cookie,
-                getattr(request.state, "session_data", None),
-            )  # fmt: skip
+            _recent.put(
+                key,
+                (principal, request.state.via_cookie, getattr(request.state, "session_data", None)),
+                stored_at=started,
+            )
     request.state.principal = principal
     return principal
 
@@ -96,7 +96,8 @@ def resolve_principal(request: Request) -> Principal | None:
 #: after at most this delay; a session ended through this process (logout, "sign out
 #: everywhere") is dropped from the cache at once (:func:`forget_principals`).
 PRINCIPAL_TTL_S = 5.0
-_recent: dict[str, tuple[float, Principal | None, bool, object]] = {}
+#: Key: the hashed Bearer token or the session cookie; value: (user, via cookie, session data).
+_recent: Cache[str, tuple[Principal, bool, object]] = Cache(10_000, PRINCIPAL_TTL_S)
 
 
 def forget_principals(user_id: int | None = None) -> None:
@@ -104,9 +105,7 @@ def forget_principals(user_id: int | None = None) -> None:
     if user_id is None:
         _recent.clear()
         return
-    for key, hit in list(_recent.items()):
-        if hit[1] is not None and hit[1].user_id == user_id:
-            _recent.pop(key, None)
+    _recent.discard_where(lambda _, hit: hit[0].user_id == user_id)
 
 
 def _cache_key(request: Request) -> str | None:
@@ -161,8 +160,7 @@ async def authenticated_user(request: Request) -> Principal:
     thread hop; only a cache miss runs the database lookup in the threadpool.
     """
     key = _cache_key(request)
-    hit = _recent.get(key) if key else None
-    if hit is not None and time.monotonic() - hit[0] < PRINCIPAL_TTL_S:
+    if key and _recent.get(key) is not None:
         principal = resolve_principal(request)  # served from the cache, no I/O
     else:
         principal = await run_in_threadpool(resolve_principal, request)

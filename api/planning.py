@@ -35,11 +35,8 @@ The per-user JSON of the plan endpoint is cached under the same key.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, cast
 
 from sqlalchemy import BindParameter, Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session
@@ -56,19 +53,16 @@ from agent.crm.models import (
 )
 from agent.plan import DailyPlan, Plan, build_plan, daily_plan
 from agent.settings import get_settings
+from api.cache import Cache
 from api.responses import json_bytes
-
-T = TypeVar("T")
 
 #: Only a safety net (see the module docstring): the data version keeps plans fresh.
 TTL_S = 300.0
 MAX_ENTRIES = 256
-_cache: dict[tuple[object, ...], tuple[float, object]] = {}
+#: Plans, daily plans and the plan endpoint's JSON, keyed by :func:`_key` and what they are.
+_cache: Cache[tuple[object, ...], object] = Cache(MAX_ENTRIES, TTL_S)
 #: The newest data version seen per (database, tenant).
-_versions: dict[tuple[str, int], tuple[object, ...]] = {}
-#: One lock per key being built, so that concurrent misses build a plan once.
-_building: dict[tuple[object, ...], threading.Lock] = {}
-_lock = threading.Lock()
+_versions: Cache[tuple[str, int], tuple[object, ...]] = Cache(MAX_ENTRIES, TTL_S)
 
 
 def _version_query() -> Select[Any]:
@@ -104,40 +98,7 @@ def data_version(session: Session, tenant_id: int) -> tuple[object, ...]:
 
 def forget_plans() -> None:
     """Drop every cached plan (after a change that affects the plan)."""
-    with _lock:
-        _cache.clear()
-
-
-def _peek(key: tuple[object, ...]) -> object | None:
-    with _lock:
-        hit = _cache.get(key)
-    if hit is not None and time.monotonic() - hit[0] < TTL_S:
-        return hit[1]
-    return None
-
-
-def _cached(key: tuple[object, ...], build: Callable[[], T]) -> T:
-    """The cached value of ``key``, else ``build()`` - once: concurrent misses wait for it."""
-    hit = _peek(key)
-    if hit is not None:
-        return hit  # type: ignore[return-value]
-    with _lock:
-        gate = _building.setdefault(key, threading.Lock())
-    try:
-        with gate:
-            hit = _peek(key)
-            if hit is not None:
-                return hit  # type: ignore[return-value]
-            now = time.monotonic()
-            value = build()
-            with _lock:
-                if len(_cache) >= MAX_ENTRIES:
-                    _cache.clear()
-                _cache[key] = (now, value)
-            return value
-    finally:
-        with _lock:
-            _building.pop(key, None)
+    _cache.clear()
 
 
 def _key(session: Session, tenant_id: int) -> tuple[object, ...]:
@@ -149,11 +110,9 @@ def _key(session: Session, tenant_id: int) -> tuple[object, ...]:
     settings = get_settings()
     url = str(session.get_bind().engine.url)
     version = data_version(session, tenant_id)
-    with _lock:
-        if _versions.get((url, tenant_id)) != version:
-            _versions[(url, tenant_id)] = version
-            for stale in [k for k in _cache if k[:2] == (url, tenant_id) and k[2] != version]:
-                del _cache[stale]
+    if _versions.get((url, tenant_id)) != version:
+        _versions.put((url, tenant_id), version)
+        _cache.discard_where(lambda k, _: k[:2] == (url, tenant_id) and k[2] != version)
     return (
         url,
         tenant_id,
@@ -166,7 +125,8 @@ def _key(session: Session, tenant_id: int) -> tuple[object, ...]:
 
 
 def _plan(session: Session, key: tuple[object, ...], tenant_id: int, as_of: date) -> Plan:
-    return _cached((*key, "plan", as_of), lambda: build_plan(session, tenant_id, as_of))
+    plan = _cache.get_or_build((*key, "plan", as_of), lambda: build_plan(session, tenant_id, as_of))
+    return cast(Plan, plan)
 
 
 def _daily(
@@ -176,7 +136,7 @@ def _daily(
         plan = _plan(session, key, tenant_id, as_of)
         return daily_plan(session, tenant_id, plan, days=days, start=as_of)
 
-    return _cached((*key, "daily", as_of, days), build)
+    return cast(DailyPlan, _cache.get_or_build((*key, "daily", as_of, days), build))
 
 
 def tenant_plan(session: Session, tenant_id: int, as_of: date) -> Plan:
@@ -225,7 +185,7 @@ def plan_json(session: Session, user: Principal, as_of: date, days: int = 1) -> 
         plan = _daily(session, base, user.tenant_id, as_of, days)
         return json_bytes({"as_of": as_of.isoformat(), "calls": _calls(plan, user)})
 
-    return _cached(_json_key(base, user, as_of, days), build)
+    return cast(bytes, _cache.get_or_build(_json_key(base, user, as_of, days), build))
 
 
 def cached_plan_json(session: Session, user: Principal, as_of: date, days: int = 1) -> bytes | None:
@@ -233,5 +193,5 @@ def cached_plan_json(session: Session, user: Principal, as_of: date, days: int =
 
     Costs one short query (the data version), never a plan build.
     """
-    hit = _peek(_json_key(_key(session, user.tenant_id), user, as_of, days))
+    hit = _cache.get(_json_key(_key(session, user.tenant_id), user, as_of, days))
     return hit if isinstance(hit, bytes) else None

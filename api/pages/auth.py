@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from agent.auth import authenticate, list_tokens
 from agent.crm.models import Role, Tenant, User
 from agent.errors import NotFoundError, PermissionDeniedError, RateLimitedError
-from agent.sessions import end_all_sessions, end_session, list_sessions, start_session
+from agent.sessions import end_all_sessions, end_session, start_session
 from api.deps import (
     AnyUser,
     IdPath,
@@ -26,8 +26,8 @@ from api.deps import (
 )
 from api.i18n import LANGUAGES
 from api.ratelimit import client_ip, limiter_of
-from api.routes.auth import session_out
 from api.security import COOKIE_NAME, LANG_COOKIE
+from api.services.auth import my_sessions
 from api.views import read_form, render
 
 router = APIRouter(include_in_schema=False)
@@ -188,7 +188,8 @@ def set_language(code: str, request: Request, next: str = "/") -> Response:  # n
 @router.get("/me")
 def my_page(request: Request, session: SessionDep, user: AnyUser) -> Response:
     """The user's own page: where they are signed in (with "sign out everywhere"), their tokens."""
-    sessions = [session_out(info, request) for info in list_sessions(session, user.user_id)]
+    data = getattr(request.state, "session_data", None)
+    sessions = my_sessions(session, user, data.session_id if data else None)
     tokens = list_tokens(session, user.user_id)
     return render(request, "me.html", sessions=sessions, tokens=tokens)
 

@@ -7,10 +7,10 @@ from datetime import date
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from agent.crm.coaching import coaching
 from agent.plan.scoring import percent
 from api.deps import SessionDep, SettingsDep, TeamUser
-from api.routes.plan import plan_day
+from api.services.analytics import coaching_figures
+from api.services.plan import plan_day
 from api.views import render
 
 router = APIRouter(include_in_schema=False)
@@ -26,5 +26,5 @@ def coaching_page(
     months: int = Query(3, ge=1, le=24),
 ) -> Response:
     """Per-rep figures; without ``coaching_agreement`` a 403 page says how to enable them."""
-    data = coaching(session, settings, user.tenant_id, plan_day(as_of), months)
+    data = coaching_figures(session, settings, user, plan_day(as_of), months)
     return render(request, "coaching.html", data=data, percent=percent, months=months)

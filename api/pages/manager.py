@@ -26,11 +26,10 @@ from api.deps import (
 from api.i18n import translator
 from api.note_form import attach_errors, changes_from_editor, editor_from_form
 from api.note_view import render_note
-from api.planning import tenant_plan
-from api.routes.accounts import assign_owner, list_accounts
-from api.routes.analytics import compute, team_totals
-from api.routes.plan import plan_day, plan_model
+from api.services.accounts import assign_owner, list_accounts
+from api.services.analytics import compute, team_totals
 from api.services.notes import approve_note, edit_note, note_detail, reject_note
+from api.services.plan import plan_day, tenant_plan_model
 from api.views import code_namer, page_language, read_form, render
 
 router = APIRouter(include_in_schema=False)
@@ -116,30 +115,30 @@ def analytics(
     """Charts: churn reasons by month, internal share, funnel, Pareto curve; the plan's model."""
     day = plan_day(as_of)
     data = compute(session, user.tenant_id, day)
-    model = plan_model(tenant_plan(session, user.tenant_id, day))
+    model = tenant_plan_model(session, user, day)
     lang = page_language(request)
     t, name = translator(lang), code_namer(lang)
-    ie = data["internal_external"]
-    total = ie["internal"] + ie["external"]
-    reasons = data["churn_reasons"]
+    ie = data.internal_external
+    total = ie.internal + ie.external
+    reasons = data.churn_reasons
     svg = {
         "reasons": charts.stacked_bars(
-            t("reasons_over_time"), reasons["months"],
-            {name("reason", code): values for code, values in reasons["series"].items()},
+            t("reasons_over_time"), reasons.months,
+            {name("reason", code): values for code, values in reasons.series.items()},
             x_title=t("axis_month"), y_title=t("axis_reason_count"),
         ),
         "share": charts.share_bar(
             t("internal_external"),
-            [(t("internal"), ie["internal"] / total), (t("external"), ie["external"] / total)]
+            [(t("internal"), ie.internal / total), (t("external"), ie.external / total)]
             if total else [],
         ),
         "funnel": charts.funnel(
-            t("funnel"), [(t("funnel_" + s["stage"]), s["accounts"]) for s in data["funnel"]],
+            t("funnel"), [(t("funnel_" + s.stage), s.accounts) for s in data.funnel],
             scale_note=t("funnel_log_scale"),
         ),
         "pareto": charts.pareto(
-            t("pareto"), [tuple(p) for p in data["pareto"]["points"]],
-            data["pareto"]["cutoff_rank"],
+            t("pareto"), list(data.pareto.points),
+            data.pareto.cutoff_rank,
             x_title=t("axis_calls_ranked"), y_title=t("axis_value_share"),
         ),
     }  # fmt: skip
@@ -168,11 +167,11 @@ def team(
     """The works council view: team totals per month, no per-rep figures, no sentiment."""
     data = team_totals(session, user.tenant_id, plan_day(as_of), months)
     t = translator(page_language(request))
-    series = {code: [row["churn_reasons"][code] for row in data["by_month"]]
-              for code in data["totals"]["churn_reasons"]}  # fmt: skip
+    series = {code: [row.churn_reasons[code] for row in data.by_month]
+              for code in data.totals.churn_reasons}  # fmt: skip
     name = code_namer(page_language(request))
     chart = charts.stacked_bars(
-        t("reasons_over_time"), data["months"],
+        t("reasons_over_time"), data.months,
         {name("reason", c): v for c, v in series.items() if any(v)},
         x_title=t("axis_month"), y_title=t("axis_reason_count"),
     )  # fmt: skip

@@ -28,10 +28,10 @@ from api.call_page import (
 from api.deps import AnyUser, CurrentUser, IdPath, SessionDep
 from api.note_view import render_note
 from api.planning import calls_for
-from api.routes.accounts import account_detail
-from api.routes.plan import plan_day
-from api.routes.tasks import list_tasks
+from api.services.accounts import account_detail
+from api.services.plan import plan_day
 from api.services.recordings import recording_id_of
+from api.services.tasks import list_tasks
 from api.views import page_language, render
 
 router = APIRouter(include_in_schema=False)
@@ -52,7 +52,7 @@ def today(
     """Today's win-back calls from the daily plan (plus open tasks)."""
     day = plan_day(as_of)
     calls = calls_for(session, user, day, 1)
-    tasks = [t for t in list_tasks(session, user, None, 50) if t["status"] == "open"]
+    tasks = [t for t in list_tasks(session, user, None, 50) if t.status == "open"]
     return render(request, "today.html", calls=calls, day=day, tasks=tasks)
 
 

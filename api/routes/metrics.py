@@ -18,7 +18,29 @@ from agent.metrics import FORWARDING_HEADERS, is_loopback, registry, scrape_refu
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/metrics", include_in_schema=False)
+EXPOSITION_EXAMPLE = (
+    "# HELP winback_http_requests_total HTTP requests answered, by method, route template "
+    "and status.\n"
+    "# TYPE winback_http_requests_total counter\n"
+    'winback_http_requests_total{method="GET",route="/api/plan",status="200"} 1027.0\n'
+)
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=PlainTextResponse,
+    responses={
+        200: {
+            "description": "The exposition in Prometheus' text format (version 0.0.4).",
+            "content": {
+                "text/plain": {"schema": {"type": "string"}, "example": EXPOSITION_EXAMPLE}
+            },
+        },
+        401: {"description": "metrics_token is set and the scrape sent no or another token."},
+        403: {"description": "No metrics_token is set and the scrape is not from this machine."},
+    },
+)
 def metrics(request: Request) -> Response:
     """The exposition in Prometheus' text format; 401/403 when the scrape may not read it."""
     relayed = any(name in request.headers for name in FORWARDING_HEADERS)

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from agent.settings import Settings
-from api.routes.health import readiness, redact
+from api.services.health import readiness, redact
 from tests.api.conftest import bearer
 from tests.api.world import World
 

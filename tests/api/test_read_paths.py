@@ -31,7 +31,7 @@ from agent.settings import Settings
 from api.app import create_app
 from api.deps import SessionDep, forget_principals
 from api.planning import forget_plans, plan_json
-from api.routes.accounts import account_detail
+from api.services.accounts import account_detail
 from tests.api.conftest import bearer, make_settings
 from tests.api.world import World, build_world
 
