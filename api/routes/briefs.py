@@ -12,7 +12,6 @@ from datetime import date
 from fastapi import APIRouter, Query, Request
 
 from api.deps import CurrentUser, IdPath, SessionDep, SettingsDep, StoreDep
-from api.routes.plan import plan_day
 from api.schemas.briefs import BriefJobOut, BriefOut, BriefVersion
 from api.services import briefs
 from api.views import page_language
@@ -39,7 +38,7 @@ def post_brief(
     While a job of the caller for the same account and day is unfinished, that
     job is returned instead of a second one.
     """
-    return briefs.start_brief(session, store, settings, user, account_id, plan_day(as_of))
+    return briefs.start_brief(session, store, settings, user, account_id, as_of)
 
 
 @router.get("/brief-jobs/{job_id}", response_model=BriefJobOut, summary="Brief job status")

@@ -6,7 +6,6 @@ everything else is done in :mod:`api.services.notes`, which the note pages use t
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from fastapi import APIRouter, Body, Query
@@ -19,6 +18,7 @@ from agent.analysis.notes import note_to_json
 from agent.auth import Principal
 from agent.crm.db import Store
 from agent.crm.models import Account, CallNote, NoteStatus
+from api.cache import Cache
 from api.deps import CurrentUser, IdPath, ManagerUser, SessionDep, SettingsDep, StoreDep
 from api.reads import run_read
 from api.responses import json_bytes, raw_json_response
@@ -53,10 +53,11 @@ _FULL = select(
     CallNote.reviewed_at,
     CallNote.analysis,
 ).where(CallNote.id.in_(bindparam("ids", expanding=True)))
-_note_cache: dict[tuple[object, ...], bytes] = {}
-_note_lock = threading.Lock()
-#: About 1-3 KB each: a few MB per process at most.
+#: The JSON of single notes, keyed by database, note id, last change and account reference,
+#: so an edited note is a new key and the old entry is never asked for again. About 1-3 KB
+#: each: a few MB per process at most.
 MAX_CACHED_NOTES = 5_000
+_note_cache: Cache[tuple[object, ...], bytes] = Cache(MAX_CACHED_NOTES, ttl_s=3600.0)
 
 
 def _note_item(row: Any, external_id: str | None) -> dict[str, Any]:
@@ -84,8 +85,7 @@ def notes_json(
     rows = connection.execute(query.order_by(CallNote.id.desc()).limit(limit)).all()
     db = str(connection.engine.url)
     keys = [(db, note_id, updated_at, external_id) for note_id, updated_at, external_id in rows]
-    with _note_lock:
-        items = [_note_cache.get(key) for key in keys]
+    items = [_note_cache.get(key) for key in keys]
     missing = {key[1]: key for key, item in zip(keys, items, strict=True) if item is None}
     if missing and not build:
         return None
@@ -94,11 +94,8 @@ def notes_json(
             row.id: json_bytes(_note_item(row, missing[row.id][3]))
             for row in connection.execute(_FULL, {"ids": list(missing)})
         }
-        with _note_lock:
-            if len(_note_cache) + len(fresh) > MAX_CACHED_NOTES:
-                _note_cache.clear()
-            for note_id, item in fresh.items():
-                _note_cache[missing[note_id]] = item
+        for note_id, item in fresh.items():
+            _note_cache.put(missing[note_id], item)
         items = [item or fresh.get(key[1], b"") for key, item in zip(keys, items, strict=True)]
     # A note deleted between the two queries is left out.
     return b"[" + b",".join(item for item in items if item) + b"]"

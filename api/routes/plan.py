@@ -70,8 +70,3 @@ def get_model(
     the call outcomes it rests on, the first calls with their expected value as a sentence,
     and every excluded account with its reason."""
     return tenant_plan_model(session, user, plan_day(as_of), top)
-
-
-# plan_day stays importable from here for the routes of other domains (briefs) until they
-# import it from api.services.plan.
-__all__ = ["router", "plan_day"]

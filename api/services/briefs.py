@@ -22,6 +22,7 @@ from agent.settings import Settings
 from api.access import get_account, get_owned
 from api.i18n import text
 from api.schemas.briefs import BriefJobOut, BriefOut, BriefVersion
+from api.services.plan import plan_day
 
 
 def brief_out(row: Brief) -> BriefOut:
@@ -42,14 +43,17 @@ def brief_out(row: Brief) -> BriefOut:
 
 def start_brief(
     session: Session, store: Store, settings: Settings, user: Principal, account_id: int,
-    day: date,
+    as_of: date | None,
 ) -> BriefJobOut:  # fmt: skip
-    """Queue a brief of the account as of ``day``, or return the caller's unfinished one.
+    """Queue a brief of the account as of ``as_of`` (today), or return the caller's unfinished one.
 
     While a job of the caller for the same account and day waits or runs,
     asking again returns that job instead of starting a second generation.
+    The account is checked before the day: an unknown account answers 404
+    whatever day was asked for.
     """
     account = get_account(session, user, account_id)
+    day = plan_day(as_of)
     job = start_brief_job(
         store, settings, tenant_id=user.tenant_id, account_id=account.id,
         user_id=user.user_id, as_of=day,

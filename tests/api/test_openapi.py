@@ -27,9 +27,6 @@ from agent.settings import set_settings
 from api.app import create_app
 from tests.api.conftest import make_settings
 
-#: Route modules typed in the other branch of the API redesign; their marks go at the merge.
-TYPED_ELSEWHERE = {"notes", "recordings", "briefs"}
-
 Operation = tuple[str, str, str]  # (route module, method, path)
 
 
@@ -46,15 +43,10 @@ def api_operations() -> Iterator[Operation]:
                 yield info.name, method.lower(), route.path
 
 
-def _param(operation: Operation) -> Any:
-    module, method, path = operation
-    marks = []
-    if module in TYPED_ELSEWHERE:
-        marks.append(pytest.mark.xfail(strict=False, reason="typed in the api-calls branch"))
-    return pytest.param(method, path, id=f"{method.upper()} {path}", marks=marks)
-
-
-OPERATIONS = [_param(op) for op in api_operations()]
+OPERATIONS = [
+    pytest.param(method, path, id=f"{method.upper()} {path}")
+    for _module, method, path in api_operations()
+]
 
 
 @pytest.fixture(scope="module")
