@@ -3,7 +3,7 @@
 Besides Huey's consumer, the worker runs a small maintenance thread: at
 start and every ``recover_interval_s`` it clears the files a killed process
 left behind (:mod:`agent.leftovers`), re-enqueues steps whose message was
-lost with a killed worker (see :func:`agent.calls.pipeline.recover`),
+lost with a killed worker (see :func:`agent.jobs.runner.recover`),
 applies the audio retention policy and purges expired login sessions.
 """
 
@@ -16,9 +16,9 @@ from typing import Annotated
 
 import typer
 
-from agent.calls.queue import maintenance_loop
 from agent.cli.common import DbOption, console, settings_for
 from agent.errors import ConfigError, ValidationError
+from agent.jobs.worker import maintenance_loop
 from agent.logs import configure_logging
 
 log = logging.getLogger(__name__)
@@ -50,8 +50,9 @@ def worker(
     """Process queued recordings until stopped (Ctrl-C or SIGTERM)."""
     from huey.consumer import ConsumerStopped
 
-    from agent.calls.queue import consumer_options, get_queue
     from agent.crm.db import close_all, open_store
+    from agent.jobs.queue import get_queue
+    from agent.jobs.worker import consumer_options, load_kinds
 
     if queue not in (None, "sqlite", "redis"):
         raise ValidationError(f"--queue {queue!r}: use sqlite or redis.")
@@ -70,9 +71,7 @@ def worker(
         logging.getLogger("huey").setLevel(logging.INFO)
         logging.getLogger("agent").setLevel(logging.DEBUG)
     open_store(settings.db_url)  # migrate once, before workers start
-    from agent.analysis.hook import install
-
-    install(settings)  # transcripts become draft call notes
+    load_kinds()  # the recording steps and brief generation, before the queue is made
     metrics_server = None
     if settings.metrics_enabled and settings.metrics_port:
         from agent.metrics import bind_metrics_server
