@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from agent.crm.db import Store
 from agent.errors import ConfigError
 from agent.jobs import registry, runner
 from agent.jobs.queue import PING_TASK, forget_queues, get_queue, queued_work, send, task_for
-from agent.crm.db import Store
 from agent.settings import Settings, get_settings
 
 
