@@ -15,7 +15,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from huey.consumer import Consumer
@@ -98,6 +98,52 @@ def maintenance_loop(stop: threading.Event, interval_s: float) -> None:
             log.exception("maintenance sweep failed")
         if stop.wait(interval_s):
             return
+
+
+def run_worker(settings: Settings, *, started: Callable[[], None] | None = None) -> None:
+    """Run the queue consumer in the foreground until it is stopped (``winback worker``).
+
+    Huey's ``Consumer.run()``, with the maintenance thread started only after
+    the workers were forked (forking a process with running threads is
+    unsafe); ``started`` runs right after the fork, for threads of the host
+    (a metrics server). Forked workers must not inherit open database
+    connections: all are dropped first, and every process (and the sweep)
+    opens its own on first use. Returns on SIGTERM or Ctrl-C.
+    """
+    from huey.consumer import ConsumerStopped
+
+    from agent.crm.db import close_all
+
+    load_kinds()  # the recording steps and brief generation, before the queue is made
+    huey = get_queue(settings)
+    consumer = huey.create_consumer(
+        **consumer_options(settings, settings.worker_count, settings.worker_type)
+    )
+    close_all()
+    consumer.start()
+    if started is not None:
+        started()
+    stop = threading.Event()
+    threading.Thread(
+        target=maintenance_loop,
+        args=(stop, settings.recover_interval_s),
+        name="winback-maintenance",
+        daemon=True,
+    ).start()
+    if settings.worker_type == "thread":  # forked workers would each load their own model
+        from agent.brief.generator import start_warm_up
+
+        start_warm_up(settings)
+    health = time.monotonic()
+    try:
+        while True:
+            try:
+                health = consumer.loop(health)
+            except ConsumerStopped:
+                break
+    finally:
+        stop.set()
+        huey.notify_interrupted_tasks()
 
 
 @contextlib.contextmanager
