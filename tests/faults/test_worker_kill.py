@@ -23,6 +23,7 @@ import pytest
 from agent.calls import pipeline
 from agent.calls.jobs import STEPS
 from agent.crm.db import open_store
+from agent.jobs.runner import recover
 from agent.settings import configure
 from tests.faults import openai_stub as replies
 from tests.faults.harness import (
@@ -128,7 +129,7 @@ def test_a_slow_analysis_keeps_its_heartbeat(db_url: str, stub: OpenAIStub, tmp_
         assert stub.wait_for_requests(1, timeout=10)
         time.sleep(2 * settings.job_stale_s)
         # A sweep now must see a live job, not a dead worker's.
-        assert runner.recover(settings) == 0
+        assert recover(settings) == 0
     finally:
         runner.join(timeout=30)
     assert outcome == ["done"]
