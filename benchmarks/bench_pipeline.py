@@ -211,8 +211,8 @@ def _wait(store, recording_ids: list[str], timeout: float) -> float:  # type: ig
 
 def turnaround(work: Path) -> dict[str, float]:
     from agent.calls.intake import upload_recording
-    from agent.calls.queue import embedded_worker
     from agent.calls.status import get_recording
+    from agent.jobs.worker import embedded_worker
     from agent.transcription.registry import get_transcriber
 
     data = work / "turnaround"
@@ -243,8 +243,8 @@ def queue_overhead(settings, rounds: int = 50) -> dict[str, float]:  # type: ign
     """Round trip of the no-op ``ping`` task through a running consumer, in ms."""
     from huey.signals import SIGNAL_COMPLETE
 
-    from agent.calls.pipeline import task_for
-    from agent.calls.queue import embedded_worker, get_queue
+    from agent.jobs.queue import PING_TASK, get_queue, task_for
+    from agent.jobs.worker import embedded_worker
 
     huey = get_queue(settings)
     done: dict[str, float] = {}
@@ -256,7 +256,7 @@ def queue_overhead(settings, rounds: int = 50) -> dict[str, float]:  # type: ign
             done[task.id] = time.perf_counter()
             arrived.notify_all()
 
-    ping = task_for(huey, "ping")
+    ping = task_for(huey, PING_TASK)
     latencies = []
     with embedded_worker(settings):
         time.sleep(0.5)
@@ -279,7 +279,7 @@ def queue_overhead(settings, rounds: int = 50) -> dict[str, float]:  # type: ign
 
 def throughput_redis(work: Path, calls: int) -> dict[str, float]:
     from agent.calls.intake import upload_recording
-    from agent.calls.queue import forget_queues
+    from agent.jobs.queue import forget_queues
 
     data = work / "throughput"
     forget_queues()
@@ -352,7 +352,7 @@ def main() -> None:
 
         set_settings(redis_settings)
         results["queue_overhead_redis"] = queue_overhead(redis_settings)
-        from agent.calls.queue import get_queue
+        from agent.jobs.queue import get_queue
 
         get_queue(redis_settings).flush()  # leave no keys behind in Redis
         print(json.dumps({"queue_overhead_redis": results["queue_overhead_redis"]}), flush=True)

@@ -37,7 +37,7 @@ def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     for key in ("WINBACK_DATABASE_URL", "WINBACK_TENANT"):
         monkeypatch.delenv(key, raising=False)
     # Pipeline tests stop at the transcript unless they ask for the analysis;
-    # tests/analysis/test_hook.py runs the whole chain with it switched on.
+    # tests/analysis/test_draft.py runs the analyze step with it switched on.
     monkeypatch.setenv("WINBACK_ANALYZE_AFTER_TRANSCRIPTION", "false")
     # Workers started by tests would otherwise load the chat model at start (1 GB, 20 s
     # of CPU) beside what they test; tests/brief/test_warm_up.py tests the warm-up.

@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 from agent.audio_store import LocalAudioStore
-from agent.calls.queue import maintenance_loop
 from agent.crm.db import Store
+from agent.jobs.worker import maintenance_loop
 from agent.leftovers import sweep_leftovers, sweep_temp_dirs
 from agent.settings import configure
 

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 
 from agent.calls import pipeline
 from agent.calls.intake import upload_recording
-from agent.calls.queue import forget_queues
 from agent.crm.db import Store, open_store
+from agent.jobs.queue import forget_queues
 from agent.logs import (
     configure_cli_logging,
     configure_logging,

@@ -18,10 +18,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from agent.audio_store import get_audio_store
 from agent.calls import pipeline
 from agent.calls.intake import upload_recording
-from agent.calls.queue import forget_queues
 from agent.cli import main
 from agent.crm.db import Store, open_store
 from agent.crm.models import CallRecording
+from agent.jobs.queue import forget_queues
 from agent.llm.usage import Usage, UsageLog, usage_log
 from agent.metrics import serve_metrics
 from agent.settings import Settings, configure

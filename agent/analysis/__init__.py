@@ -6,5 +6,5 @@
 a design is, and the registry: ``learned``, ``decomposed`` with its
 ``prompting``), ``classifier`` (embedding
 baseline), ``notes`` and ``review`` (draft notes and manager review),
-``sources`` (inputs from files and the store) and ``hook`` (the pipeline step).
+``sources`` (inputs from files and the store) and ``draft`` (the pipeline's analyze step).
 """

@@ -9,15 +9,17 @@ process can then read the row, so a job started through one uvicorn worker
 can be polled through another, and the web process itself never needs to
 load the chat model.
 
-As in the pipeline (:mod:`agent.calls.jobs`) the row is the source of truth
-and the message only says "look at this row": a worker *claims* the job
-with a compare-and-set on ``(status, attempts)``, stamps ``heartbeat_at``
-while it runs, and stores the brief and the ``done`` status in one
-transaction, only if the job is still its own. A job whose worker died
-(``running`` with a stale heartbeat) or whose message was lost (``queued``
-with no message for ``job_stale_s``) is enqueued again by
-:func:`recover_brief_jobs`, which runs with the pipeline's recovery sweep.
-A job ends ``done`` or ``failed`` with a reason; it never just vanishes.
+A brief job is a :class:`agent.jobs.kind.JobKind` (:data:`BRIEF`), run by
+the job layer's runner (:mod:`agent.jobs.runner`) like a recording step:
+the row is the source of truth and the message only says "look at this
+row"; a worker *claims* the job with a compare-and-set on ``(status,
+attempts)``, stamps ``heartbeat_at`` while it runs, and stores the brief and
+the ``done`` status in one transaction, only if the job is still its own.
+A job whose worker died (``running`` with a stale heartbeat) or whose
+message was lost (``queued`` with no message for ``job_stale_s``) is
+enqueued again by the recovery sweep. Every error fails the job with its
+reason (a rep asks again; a retry minutes later would answer a question
+nobody waits for): it ends ``done`` or ``failed``, it never just vanishes.
 
 Fair order: each user's unfinished jobs form a lane, and only the lane's
 head (its oldest job) is on the queue; when it ends, the next one is
@@ -32,24 +34,20 @@ a draft note after it. How many may wait at all is bounded by the
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
-from huey.api import Huey, TaskWrapper
 from sqlalchemy import Select, select, update
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
-from agent.crm.db import Store, open_store
+from agent.clock import SYSTEM, Clock
+from agent.crm.db import Store
 from agent.crm.models import BriefJob, BriefJobStatus, Tenant
 from agent.errors import NotFoundError, StorageError, WinbackError
-from agent.heartbeat import Heartbeat
-from agent.logs import bind, log_context
-from agent.metrics import observe_job
+from agent.jobs import runner
 from agent.quotas import check_brief_queue
-from agent.settings import Settings, get_settings
+from agent.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -63,15 +61,6 @@ PRIORITY = 100
 UNFINISHED = (BriefJobStatus.queued, BriefJobStatus.running)
 #: Longest error text stored on a job.
 MAX_ERROR_CHARS = 2000
-
-#: Database errors a new transaction may not meet again (dropped connection, busy file).
-_TRANSIENT_DB_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
-_DB_RETRY_DELAYS_S = (0.1, 0.5, 2.0)
-#: What opening the store and claiming raise while the database is unreachable
-#: (open_store() reports an unreachable database as ConfigError).
-_UNREACHABLE_DB: tuple[type[BaseException], ...] = (*_TRANSIENT_DB_ERRORS, WinbackError)
-
-T = TypeVar("T")
 
 
 def now_utc() -> datetime:
@@ -221,30 +210,10 @@ def enqueue_brief_job(
     With ``priority`` (:data:`PRIORITY`) a worker takes it before waiting call steps.
     Raises :class:`StorageError` when the queue backend cannot be reached.
     """
-    from agent.calls.queue import get_queue, send
-
-    send(settings, task_for(get_queue(settings)), job_id, delay, priority)
+    runner.enqueue(settings, BRIEF, job_id, delay, priority)
 
 
-# --- the queue task -----------------------------------------------------------
-
-
-def brief_task(job_id: str) -> None:
-    """Run brief job ``job_id`` with the settings in effect in this worker."""
-    run_brief_job(get_settings(), job_id)
-
-
-def register_tasks(huey: Huey) -> None:
-    """Register the ``winback.brief`` task on ``huey`` (called by the queue's get_queue)."""
-    huey.winback_brief_task = huey.task(name=TASK_NAME)(brief_task)  # type: ignore[attr-defined]
-
-
-def task_for(huey: Huey) -> TaskWrapper:
-    """The brief task registered on ``huey``."""
-    return huey.winback_brief_task  # type: ignore[attr-defined,no-any-return]
-
-
-# --- running a job ------------------------------------------------------------
+# --- job state ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -259,35 +228,28 @@ class BriefClaim:
     as_of: date
 
 
-def _db_retry(what: str, call: Callable[..., T], *args: Any) -> T:
-    """Run one job-state transaction, trying again after a dropped database connection."""
-    for delay in _DB_RETRY_DELAYS_S:
-        try:
-            return call(*args)
-        except _TRANSIENT_DB_ERRORS as exc:
-            log.warning("%s: database error, trying again in %.1f s: %s", what, delay, exc)
-            time.sleep(delay)
-    return call(*args)
-
-
-def claim(store: Store, job_id: str, *, stale_s: float, max_attempts: int) -> BriefClaim | None:
+def claim(
+    store: Store, job_id: str, *, stale_s: float, max_attempts: int, now: datetime | None = None
+) -> BriefClaim | None:
     """Take ownership of job ``job_id`` if it is waiting, or running in a dead worker.
 
     Returns ``None`` when there is nothing to do: the job is unknown,
     finished, running in a live worker, or another worker won the race. A
     job whose worker died ``max_attempts`` times is failed instead.
     """
+    now = now or now_utc()
     with store.session() as session:
         job = session.get(BriefJob, job_id)
         if job is None or job.status not in UNFINISHED:
             return None
-        now = now_utc()
         if job.status == BriefJobStatus.running:
             if not is_stale(job, stale_s, now):
                 return None
             if job.attempts >= max_attempts:
                 # The worker died in this job every time: a poison input, not bad luck.
-                _end(job, BriefJobStatus.failed, f"worker died {job.attempts} times on this job")
+                _end(
+                    job, BriefJobStatus.failed, f"worker died {job.attempts} times on this job", now
+                )
                 return None
         attempt = job.attempts + 1
         result = session.execute(
@@ -332,13 +294,15 @@ def _owned(owned: BriefClaim) -> Select[Any]:
     )
 
 
-def _end(job: BriefJob, status: BriefJobStatus, error: str | None = None) -> None:
+def _end(
+    job: BriefJob, status: BriefJobStatus, error: str | None = None, now: datetime | None = None
+) -> None:
     job.status = status
     job.error = error[:MAX_ERROR_CHARS] if error else None
-    job.finished_at = now_utc()
+    job.finished_at = now or now_utc()
 
 
-def finish(store: Store, owned: BriefClaim, brief: Any) -> bool:
+def finish(store: Store, owned: BriefClaim, brief: Any, now: datetime | None = None) -> bool:
     """Store ``brief`` and mark the job done in one transaction, if this attempt owns it.
 
     Returns ``False`` (and stores nothing) when the job was reclaimed by
@@ -352,41 +316,118 @@ def finish(store: Store, owned: BriefClaim, brief: Any) -> bool:
             return False
         row = save_brief(session, brief, created_by_id=owned.user_id)
         job.brief_id = row.id
-        _end(job, BriefJobStatus.done)
+        _end(job, BriefJobStatus.done, now=now)
     return True
 
 
-def fail(store: Store, owned: BriefClaim, reason: str) -> bool:
+def fail(store: Store, owned: BriefClaim, reason: str, now: datetime | None = None) -> bool:
     """Mark the job failed with ``reason``, if this attempt still owns it."""
     with store.session() as session:
         job: BriefJob | None = session.scalar(_owned(owned))
         if job is None:
             return False
-        _end(job, BriefJobStatus.failed, reason)
+        _end(job, BriefJobStatus.failed, reason, now)
     return True
 
 
-def heartbeat(store: Store, owned: BriefClaim, interval_s: float) -> Heartbeat:
-    """A heartbeat that stamps ``heartbeat_at`` of the owned brief job while it runs."""
-
-    def beat() -> bool:
-        with store.session() as session:
-            result = session.execute(
-                update(BriefJob)
-                .where(
-                    BriefJob.id == owned.job_id,
-                    BriefJob.status == BriefJobStatus.running,
-                    BriefJob.attempts == owned.attempt,
-                )
-                .values(heartbeat_at=now_utc())
-                .execution_options(synchronize_session=False)
+def beat(store: Store, owned: BriefClaim, now: datetime | None = None) -> bool:
+    """Stamp ``heartbeat_at`` of the owned job; ``False`` once it is not this attempt's."""
+    with store.session() as session:
+        result = session.execute(
+            update(BriefJob)
+            .where(
+                BriefJob.id == owned.job_id,
+                BriefJob.status == BriefJobStatus.running,
+                BriefJob.attempts == owned.attempt,
             )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+            .values(heartbeat_at=now or now_utc())
+            .execution_options(synchronize_session=False)
+        )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
-    return Heartbeat(beat, interval_s, f"heartbeat-brief-{owned.job_id[:8]}")
+
+# --- the job kind ---------------------------------------------------------------
 
 
-def run_brief_job(settings: Settings, job_id: str) -> str:
+class BriefKind:
+    """Brief generation as a :class:`agent.jobs.kind.JobKind`; the argument is a job id."""
+
+    task_name = TASK_NAME
+    label = "brief"
+    title = "brief job"
+    log = log
+
+    def context(self, argument: str) -> dict[str, Any]:
+        return {"brief_job_id": argument}
+
+    def claimed_context(self, claim: BriefClaim) -> dict[str, Any]:
+        return {"attempt": claim.attempt, "account_id": claim.account_id}
+
+    def claim(
+        self, store: Store, argument: str, *, stale_s: float, max_attempts: int, now: datetime
+    ) -> BriefClaim | None:
+        return claim(store, argument, stale_s=stale_s, max_attempts=max_attempts, now=now)
+
+    def beat(self, store: Store, claim: BriefClaim, now: datetime) -> bool:
+        return beat(store, claim, now)
+
+    def work(self, settings: Settings, store: Store, claim: BriefClaim) -> Any:
+        return _generate(store, settings, claim)
+
+    def finish(
+        self, store: Store, claim: BriefClaim, result: Any, *, duration_s: float, now: datetime
+    ) -> bool:
+        # Two generations for one account may race for the next version number (unique
+        # per account); a new transaction takes the next free one.
+        for _ in range(2):
+            try:
+                return finish(store, claim, result, now)
+            except IntegrityError as exc:
+                log.warning("brief job %s: version taken, storing again: %s", claim.job_id, exc)
+        return finish(store, claim, result, now)
+
+    def fail(
+        self, store: Store, claim: BriefClaim, reason: str, *, duration_s: float, now: datetime
+    ) -> bool:
+        return fail(store, claim, reason, now)
+
+    def release(self, store: Store, claim: BriefClaim, reason: str, *, retry_at: datetime) -> bool:
+        # permanent() fails every error today (see the module doc), so the runner does
+        # not release a brief job; if it did, the job would wait queued for a worker.
+        with store.session() as session:
+            job: BriefJob | None = session.scalar(_owned(claim))
+            if job is None:
+                return False
+            job.status = BriefJobStatus.queued
+            job.error = reason[:MAX_ERROR_CHARS]
+        return True
+
+    def permanent(self, exc: BaseException) -> str:
+        if isinstance(exc, WinbackError):
+            return str(exc)
+        return f"Internal error: {type(exc).__name__}"
+
+    def done(self, settings: Settings, store: Store, claim: BriefClaim, result: Any) -> None:
+        return None  # the next job of the lane follows every end: see ended()
+
+    def duplicate(self, settings: Settings, argument: str) -> None:
+        return None  # claim() reports a finished job as nothing to do
+
+    def ended(self, settings: Settings, store: Store, claim: BriefClaim) -> None:
+        _enqueue_next(settings, store, claim.user_id)
+
+    def lost(
+        self, store: Store, queued: set[tuple[str, str]], *, stale_s: float, now: datetime
+    ) -> list[str]:
+        return jobs_to_requeue(store, queued, stale_s=stale_s, now=now)
+
+
+#: The brief job kind, registered with the job layer on import.
+BRIEF = BriefKind()
+runner.register(BRIEF)
+
+
+def run_brief_job(settings: Settings, job_id: str, clock: Clock = SYSTEM) -> str:
     """Run brief job ``job_id`` if it is this worker's to run; return the outcome.
 
     Outcomes: ``done``, ``failed`` (the reason is on the row), ``skipped``
@@ -394,84 +435,7 @@ def run_brief_job(settings: Settings, job_id: str) -> str:
     database was unreachable; the message was sent again). Idempotent: a
     duplicate message for a finished job does nothing.
     """
-    with log_context(brief_job_id=job_id):
-        started = time.monotonic()
-        outcome = _run(settings, job_id)
-        if outcome != "skipped":
-            elapsed = time.monotonic() - started
-            observe_job("brief", outcome, elapsed)
-            log.info("brief job %s in %.2f s", outcome, elapsed)
-        return outcome
-
-
-def _run(settings: Settings, job_id: str) -> str:
-    try:
-        store = open_store(settings.db_url)
-        owned = _db_retry(
-            "claim",
-            lambda: claim(
-                store,
-                job_id,
-                stale_s=settings.job_stale_s,
-                max_attempts=settings.job_retries + 1,
-            ),
-        )
-    except _UNREACHABLE_DB as exc:
-        # Nothing was claimed and this message is used up: send another one (if that
-        # fails too, the recovery sweep finds the job queued without a message).
-        log.warning("brief job %s: cannot claim (%s); trying again later", job_id, exc)
-        try:
-            enqueue_brief_job(settings, job_id, delay=settings.job_retry_delay_s)
-        except StorageError:
-            log.warning("brief job %s left to the recovery sweep", job_id)
-        return "retry"
-    if owned is None:
-        return "skipped"
-    bind(attempt=owned.attempt, account_id=owned.account_id)
-    try:
-        return _run_claimed(store, settings, owned)
-    finally:
-        _enqueue_next(settings, store, owned.user_id)
-
-
-def _run_claimed(store: Store, settings: Settings, owned: BriefClaim) -> str:
-    job_id = owned.job_id
-    try:
-        with heartbeat(store, owned, settings.job_heartbeat_s):
-            brief = _generate(store, settings, owned)
-    except WinbackError as exc:
-        log.warning("brief job %s failed: %s", job_id, exc)
-        return _fail_or_leave(store, owned, str(exc))
-    except Exception as exc:  # noqa: BLE001 - a job must end with a state, not vanish
-        log.exception("brief job %s failed", job_id)
-        return _fail_or_leave(store, owned, f"Internal error: {type(exc).__name__}")
-    try:
-        finished = _store_brief(store, owned, brief)
-    except Exception as exc:  # noqa: BLE001
-        log.exception("brief job %s: storing the brief failed", job_id)
-        return _fail_or_leave(store, owned, f"Internal error: {type(exc).__name__}")
-    return "done" if finished else "skipped"
-
-
-def _store_brief(store: Store, owned: BriefClaim, brief: Any) -> bool:
-    # Two generations for one account may race for the next version number (unique
-    # per account); a new transaction takes the next free one.
-    for _ in range(2):
-        try:
-            return _db_retry("finish", finish, store, owned, brief)
-        except IntegrityError as exc:
-            log.warning("brief job %s: version taken, storing again: %s", owned.job_id, exc)
-    return _db_retry("finish", finish, store, owned, brief)
-
-
-def _fail_or_leave(store: Store, owned: BriefClaim, reason: str) -> str:
-    try:
-        _db_retry("fail", fail, store, owned, reason)
-    except _TRANSIENT_DB_ERRORS:
-        # The row still says "running" under this attempt; once its heartbeat is
-        # older than job_stale_s the recovery sweep hands it to the next worker.
-        log.error("brief job %s: database unreachable, left to the recovery sweep", owned.job_id)
-    return "failed"
+    return runner.run(settings, BRIEF, job_id, clock)
 
 
 def _generate(store: Store, settings: Settings, owned: BriefClaim) -> Any:
@@ -512,7 +476,9 @@ def _index(store: Store, settings: Settings, tenant_id: int) -> Any:
 # --- recovery -------------------------------------------------------------------
 
 
-def jobs_to_requeue(store: Store, queued: set[tuple[str, str]], *, stale_s: float) -> list[str]:
+def jobs_to_requeue(
+    store: Store, queued: set[tuple[str, str]], *, stale_s: float, now: datetime | None = None
+) -> list[str]:
     """Ids of unfinished jobs whose message is lost and that must be enqueued again.
 
     Only the head of each user's lane is expected to have a message (the
@@ -523,7 +489,7 @@ def jobs_to_requeue(store: Store, queued: set[tuple[str, str]], *, stale_s: floa
     message for it waits in ``queued`` (the queue's and schedule's
     ``(task name, argument)`` pairs).
     """
-    now = now_utc()
+    now = now or now_utc()
     with store.session() as session:
         rows = session.scalars(
             select(BriefJob)
@@ -540,21 +506,3 @@ def jobs_to_requeue(store: Store, queued: set[tuple[str, str]], *, stale_s: floa
         if (TASK_NAME, job.id) not in queued and _looks_lost(job, stale_s, now):
             lost.append(job.id)
     return lost
-
-
-def recover_brief_jobs(settings: Settings, queued: set[tuple[str, str]] | None = None) -> int:
-    """Enqueue again every brief job whose message was lost; return how many.
-
-    ``queued`` is what :func:`agent.calls.queue.queued_work` returned, when
-    the caller (the pipeline's sweep) has it already.
-    """
-    if queued is None:
-        from agent.calls.queue import queued_work
-
-        queued = queued_work(settings)
-    store = open_store(settings.db_url)
-    lost = jobs_to_requeue(store, queued, stale_s=settings.job_stale_s)
-    for job_id in lost:
-        log.info("re-enqueueing brief job %s", job_id)
-        enqueue_brief_job(settings, job_id)
-    return len(lost)

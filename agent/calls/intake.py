@@ -230,9 +230,9 @@ def upload_recording(
         try:
             audio.commit(stored.key)  # the row knows the key now: the file may take it
             if enqueue:
-                from agent.calls.queue import enqueue_step
+                from agent.calls import pipeline
 
-                enqueue_step(settings, STEPS[0], recording_id)
+                pipeline.enqueue_step(settings, STEPS[0], recording_id)
         except BaseException:
             _undo(store, recording_id)
             audio.discard(stored.key)

@@ -1,13 +1,18 @@
 """Job state in ``pipeline_jobs``: claim, heartbeat, finish, fail, retry, recover.
 
-Each (recording, step) has one row, created pending at upload. A worker
-*claims* a row with a compare-and-set on ``(status, attempts)`` so two
-workers that got the same message (a duplicate after recovery, say) never
-run a step twice at once; the loser simply returns. While a step runs a
+Each (recording, step) has one row, created pending at upload. These are
+the recording steps' side of :class:`agent.jobs.kind.JobKind`; the runner
+(:mod:`agent.jobs.runner`) calls them. A worker *claims* a row with a
+compare-and-set on ``(status, attempts)`` so two workers that got the
+same message (a duplicate after recovery, say) never run a step twice at
+once; the loser simply returns. While a step runs a
 heartbeat thread stamps ``details.heartbeat_at``; a ``running`` row whose
 heartbeat is older than ``job_stale_s`` belongs to a dead worker and may be
 claimed again. Results are written in the same transaction that marks the
 row done, and only if the row is still owned by this attempt.
+
+Rows of steps that are not in :data:`STEPS` (an ``index`` step that an
+earlier version created and always skipped) are ignored everywhere.
 """
 
 from __future__ import annotations
@@ -25,12 +30,11 @@ from sqlalchemy.orm import Session
 
 from agent.crm.db import Store
 from agent.crm.models import CallRecording, JobStatus, PipelineJob, RecordingStatus
-from agent.heartbeat import Heartbeat
 
 log = logging.getLogger(__name__)
 
 #: The pipeline, in order. Each step is a separate queue task.
-STEPS: tuple[str, ...] = ("decode", "transcribe", "store", "index", "analyze")
+STEPS: tuple[str, ...] = ("decode", "transcribe", "store", "analyze")
 
 
 def now_utc() -> datetime:
@@ -86,7 +90,13 @@ ALREADY_DONE = "done"
 
 
 def claim(
-    store: Store, recording_id: str, step: str, *, stale_s: float, max_attempts: int
+    store: Store,
+    recording_id: str,
+    step: str,
+    *,
+    stale_s: float,
+    max_attempts: int,
+    now: datetime | None = None,
 ) -> JobClaim | str | None:
     """Take ownership of ``(recording_id, step)`` if nobody else holds it.
 
@@ -94,6 +104,7 @@ def claim(
     nothing to do (recording deleted, step failed, running elsewhere, or the
     previous step is not done yet).
     """
+    now = now or now_utc()
     with store.session() as session:
         job = session.scalar(
             select(PipelineJob).where(
@@ -106,7 +117,7 @@ def claim(
             return ALREADY_DONE
         if job.status == JobStatus.failed:
             return None
-        if job.status == JobStatus.running and not is_stale(job, stale_s):
+        if job.status == JobStatus.running and not is_stale(job, stale_s, now):
             return None
         before = previous_step(step)
         if before is not None:
@@ -127,9 +138,9 @@ def claim(
                 job,
                 recording,
                 f"worker died {job.attempts} times during this step",
+                now,
             )
             return None
-        now = now_utc()
         details = dict(job.details or {})
         if job.status == JobStatus.running:
             details["reclaimed_from"] = details.get("worker")
@@ -173,6 +184,7 @@ def finish(
     duration_s: float,
     details: dict[str, Any],
     apply: Callable[[Session, CallRecording], None] | None = None,
+    now: datetime | None = None,
 ) -> bool:
     """Mark the step done and run ``apply`` in the same transaction.
 
@@ -195,35 +207,42 @@ def finish(
         job.status = JobStatus.done
         job.progress = 1.0
         job.error = None
-        job.finished_at = now_utc()
+        job.finished_at = now or now_utc()
         job.duration_s = round(duration_s, 3)
     return True
 
 
 def _mark_failed(
-    session: Session, job: PipelineJob, recording: CallRecording | None, reason: str
+    session: Session,
+    job: PipelineJob,
+    recording: CallRecording | None,
+    reason: str,
+    now: datetime | None = None,
 ) -> None:
     job.status = JobStatus.failed
     job.error = reason
-    job.finished_at = now_utc()
+    job.finished_at = now or now_utc()
     if recording is not None:
         recording.status = RecordingStatus.failed
         recording.error = f"{job.step}: {reason}"
 
 
-def fail(store: Store, owned: JobClaim, reason: str, *, duration_s: float) -> bool:
+def fail(
+    store: Store, owned: JobClaim, reason: str, *, duration_s: float, now: datetime | None = None
+) -> bool:
     """End the step (and the recording) as ``failed`` with ``reason``; no retry."""
     with store.session() as session:
         job = _owned(session, owned)
         if job is None:
             return False
-        _mark_failed(session, job, session.get(CallRecording, owned.recording_id), reason)
+        recording = session.get(CallRecording, owned.recording_id)
+        _mark_failed(session, job, recording, reason, now)
         job.duration_s = round(duration_s, 3)
         job.details = {**(job.details or {}), "error_kind": "permanent"}
     return True
 
 
-def release_for_retry(store: Store, owned: JobClaim, reason: str, *, delay_s: float) -> bool:
+def release_for_retry(store: Store, owned: JobClaim, reason: str, *, retry_at: datetime) -> bool:
     """Put the step back to ``pending`` after a transient error; the caller schedules it."""
     with store.session() as session:
         job = _owned(session, owned)
@@ -234,7 +253,7 @@ def release_for_retry(store: Store, owned: JobClaim, reason: str, *, delay_s: fl
         job.details = {
             **(job.details or {}),
             "error_kind": "transient",
-            "retry_at": (now_utc() + timedelta(seconds=delay_s)).isoformat(),
+            "retry_at": retry_at.isoformat(),
         }
     return True
 
@@ -257,22 +276,23 @@ def note_details(store: Store, owned: JobClaim, **values: Any) -> None:
         job.details = {**(job.details or {}), **values}
 
 
-def heartbeat(store: Store, owned: JobClaim, interval_s: float) -> Heartbeat:
-    """A heartbeat that stamps ``details.heartbeat_at`` of the owned job while it runs."""
-
-    def beat() -> bool:
-        with store.session() as session:
-            job = _owned(session, owned)
-            if job is None:
-                return False
-            job.details = {**(job.details or {}), "heartbeat_at": now_utc().isoformat()}
-        return True
-
-    return Heartbeat(beat, interval_s, f"heartbeat-{owned.recording_id[:8]}")
+def beat(store: Store, owned: JobClaim, now: datetime | None = None) -> bool:
+    """Stamp ``details.heartbeat_at`` of the owned job; ``False`` once it is not ours."""
+    with store.session() as session:
+        job = _owned(session, owned)
+        if job is None:
+            return False
+        job.details = {**(job.details or {}), "heartbeat_at": (now or now_utc()).isoformat()}
+    return True
 
 
 def work_to_requeue(
-    store: Store, queued: set[tuple[str, str]], *, stale_s: float, task_name: Callable[[str], str]
+    store: Store,
+    queued: set[tuple[str, str]],
+    *,
+    stale_s: float,
+    task_name: Callable[[str], str],
+    now: datetime | None = None,
 ) -> list[tuple[str, str]]:
     """``(step, recording id)`` pairs whose message is lost and must be enqueued again.
 
@@ -284,7 +304,7 @@ def work_to_requeue(
     which a worker has taken a message but not yet claimed the row.
     """
     active = (RecordingStatus.queued, RecordingStatus.processing, RecordingStatus.transcribed)
-    now = now_utc()
+    now = now or now_utc()
     grace = timedelta(seconds=stale_s)
     with store.session() as session:
         rows = session.execute(

@@ -1,19 +1,25 @@
-"""The recording pipeline: one queue task per step, each idempotent per recording.
+"""The recording pipeline: one job kind per step, each idempotent per recording.
 
 ``decode`` (check and normalise to 16 kHz WAV) → ``transcribe`` (the
 configured transcriber, resolved through :mod:`agent.transcription.registry`
-when the step runs) → ``store`` (transcript and segments rows) → ``index``
-(history indexers registered with :func:`register_index_hook`; none yet)
-→ ``analyze`` (hooks registered with :func:`register_analysis_hook`).
+when the step runs) → ``store`` (transcript and segments rows) →
+``analyze`` (the draft call note, :mod:`agent.analysis.draft`).
 
-Every step goes through :func:`run_step`: claim the job row, run with a
-heartbeat, then record outcome, duration and attempts. Permanent errors
-(bad media, missing audio, wrong configuration) end the job ``failed``
-with the reason at once; any other error is retried with exponential
-backoff up to ``job_retries`` times. A finished step enqueues the next.
-The job-state transactions (claim, finish, fail, release) are tried again
-on a fresh connection when the database dropped theirs, so a restarted
-server or a terminated connection costs a moment, not the step's work.
+Each step is a :class:`StepKind`, a :class:`agent.jobs.kind.JobKind` over
+the step's rows in ``pipeline_jobs`` (:mod:`agent.calls.jobs`), so the job
+layer's runner (:mod:`agent.jobs.runner`) claims, heartbeats, finishes,
+retries and recovers it like any other job. Permanent errors (bad media,
+missing audio, wrong configuration) end the job ``failed`` with the reason
+at once; any other error is retried with exponential backoff up to
+``job_retries`` times. A finished step enqueues the next.
+
+A step's work returns a :class:`StepResult`: details to record, and
+optionally a writer run in the transaction that marks the step done (so
+its writes and the ``done`` commit together or not at all) and a clean-up
+run after that commit. Slow work (a model call) belongs in the step
+function itself, which runs under the heartbeat with no transaction open;
+the writer should only write. ``docs/development.md`` tells how to add a
+step.
 """
 
 from __future__ import annotations
@@ -22,18 +28,20 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
-from huey.api import Huey, TaskWrapper
 from sqlalchemy import select
-from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
+from agent.analysis.draft import prepare_draft
 from agent.audio import normalise_audio
 from agent.audio_store import get_audio_store
 from agent.calls import jobs
 from agent.calls.jobs import STEPS, JobClaim
-from agent.crm.db import Store, open_store
+from agent.clock import SYSTEM, Clock
+from agent.crm.db import Store
 from agent.crm.models import (
     CallRecording,
     PipelineJob,
@@ -49,9 +57,11 @@ from agent.errors import (
     NotFoundError,
     ValidationError,
 )
-from agent.logs import bind, log_context
-from agent.metrics import observe_job, observe_transcription
-from agent.settings import Settings, get_settings
+from agent.jobs import runner
+from agent.jobs.kind import ALREADY_DONE, AlreadyDone
+from agent.jobs.runner import db_retry
+from agent.metrics import observe_transcription
+from agent.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -65,100 +75,24 @@ PERMANENT_ERRORS: tuple[type[BaseException], ...] = (
     ModelIntegrityError,
 )
 
-#: Database errors a new try on a fresh connection may not meet again: a
-#: connection the server terminated or dropped, a restarting server, a busy
-#: SQLite file. Job-state writes are retried after them (see :func:`_db_retry`).
-TRANSIENT_DB_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
-#: Pauses between the tries of one job-state transaction.
-DB_RETRY_DELAYS_S: tuple[float, ...] = (0.1, 0.5, 2.0)
 
-#: What opening and claiming raise while the database is unreachable.
-_UNREACHABLE_DB: tuple[type[BaseException], ...] = (*TRANSIENT_DB_ERRORS, ConfigError)
+@dataclass
+class StepResult:
+    """What a step's work produced.
 
-T = TypeVar("T")
-
-#: A hook gets the settings, the session of the step's final transaction, the
-#: recording and its transcript; it returns details to record (or None).
-Hook = Callable[[Settings, Session, CallRecording, Transcript], "dict[str, Any] | None"]
-
-
-@runtime_checkable
-class StagedHook(Protocol):
-    """A hook whose slow part (a model call) must not run inside the final transaction.
-
-    The step calls ``prepare`` first, while its heartbeat keeps the job alive
-    and with no transaction open, and runs the :data:`Hook` it returns in the
-    step's final transaction (which should then only write). A plain hook does
-    all its work in that transaction, with the job row locked and no
-    heartbeat, so it must be quick.
+    ``details`` are merged into the job row's details; ``apply`` runs in the
+    transaction that marks the step done; ``after`` runs once that committed
+    (a clean-up whose failure must not undo the step).
     """
 
-    def __call__(
-        self, settings: Settings, session: Session, recording: CallRecording, transcript: Transcript
-    ) -> dict[str, Any] | None: ...
-
-    def prepare(self, settings: Settings, store: Store, recording_id: str) -> Hook: ...
-
-
-_index_hooks: list[Hook] = []
-_analysis_hooks: list[Hook] = []
-
-
-def register_index_hook(hook: Hook) -> None:
-    """Add a history indexer run by the ``index`` step (e.g. #4's transcript index)."""
-    if hook not in _index_hooks:
-        _index_hooks.append(hook)
-
-
-def register_analysis_hook(hook: Hook) -> None:
-    """Add an analysis run by the ``analyze`` step (e.g. #6's call analysis)."""
-    if hook not in _analysis_hooks:
-        _analysis_hooks.append(hook)
-
-
-def clear_hooks() -> None:
-    """Remove all registered hooks (tests)."""
-    _index_hooks.clear()
-    _analysis_hooks.clear()
-
-
-# --- task registration ------------------------------------------------------
+    details: dict[str, Any] = field(default_factory=dict)
+    apply: Callable[[Session, CallRecording], None] | None = None
+    after: Callable[[], None] | None = None
 
 
 def task_name(step: str) -> str:
     """The Huey task name of ``step`` (stable: producers and workers must agree)."""
     return f"winback_calls_{step}"
-
-
-def _make_task(step: str) -> Callable[[str], None]:
-    def task(recording_id: str) -> None:
-        run_step(get_settings(), recording_id, step)
-
-    task.__name__ = task_name(step)
-    task.__doc__ = f"Run the {step!r} step of a recording."
-    return task
-
-
-def ping(sent_at: float) -> float:
-    """A no-op task: returns the seconds between enqueue and execution (benchmarks)."""
-    return time.time() - sent_at
-
-
-def register_tasks(huey: Huey) -> None:
-    """Register every step (and ``ping``) as a task on ``huey``."""
-    tasks: dict[str, TaskWrapper] = {}
-    for step in STEPS:
-        tasks[step] = huey.task(name=task_name(step))(_make_task(step))
-    tasks["ping"] = huey.task(name="winback_ping")(ping)
-    huey.winback_tasks = tasks  # type: ignore[attr-defined]
-
-
-def task_for(huey: Huey, step: str) -> TaskWrapper:
-    """The registered task of ``step`` (or ``"ping"``) on ``huey``."""
-    return huey.winback_tasks[step]  # type: ignore[attr-defined,no-any-return]
-
-
-# --- running a step ---------------------------------------------------------
 
 
 def _job_details(store: Store, recording_id: str, step: str) -> dict[str, Any]:
@@ -171,156 +105,7 @@ def _job_details(store: Store, recording_id: str, step: str) -> dict[str, Any]:
     return dict(details or {})
 
 
-def run_step(settings: Settings, recording_id: str, step: str) -> str:
-    """Run ``step`` for ``recording_id`` if it is this worker's to run; return the outcome.
-
-    Outcomes: ``done``, ``skipped`` (done already, or owned elsewhere),
-    ``retry`` (transient error, rescheduled) or ``failed``. Log lines written
-    meanwhile carry the recording and job id; every run that was not skipped
-    is observed in ``winback_job_duration_seconds`` (:mod:`agent.metrics`).
-    """
-    with log_context(recording_id=recording_id, step=step):
-        started = time.monotonic()
-        outcome = _run_step(settings, recording_id, step)
-        if outcome != "skipped":
-            elapsed = time.monotonic() - started
-            observe_job(step, outcome, elapsed)
-            log.info("step %s %s in %.2f s", step, outcome, elapsed)
-        return outcome
-
-
-def _db_retry(what: str, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run one job-state transaction, trying again after a dropped database connection.
-
-    Every try is a new transaction on a connection the pool checks before use
-    (``pool_pre_ping``), so a connection the server terminated costs one try.
-    The error of the last try is raised.
-    """
-    for delay in DB_RETRY_DELAYS_S:
-        try:
-            return call(*args, **kwargs)
-        except TRANSIENT_DB_ERRORS as exc:
-            log.warning("%s: database error, trying again in %.1f s: %s", what, delay, exc)
-            time.sleep(delay)
-    return call(*args, **kwargs)
-
-
-def _run_step(settings: Settings, recording_id: str, step: str) -> str:
-    from agent.calls.queue import enqueue_step
-
-    try:
-        # open_store() reports a database it cannot reach (or migrate) as ConfigError;
-        # the worker started with this database, so here that is an outage.
-        store = open_store(settings.db_url)
-        owned = _db_retry(
-            "claim",
-            jobs.claim,
-            store,
-            recording_id,
-            step,
-            stale_s=settings.job_stale_s,
-            max_attempts=settings.job_retries + 1,
-        )
-    except _UNREACHABLE_DB as exc:
-        # Nothing was claimed, and this message is used up: send another one
-        # (if even that fails, recover() finds the step pending and requeues it).
-        log.warning("step %s of %s: cannot claim (%s); trying again later", step, recording_id, exc)
-        with contextlib.suppress(Exception):
-            enqueue_step(settings, step, recording_id, delay=settings.job_retry_delay_s)
-        return "retry"
-    if owned == jobs.ALREADY_DONE:
-        # A duplicate message: make sure the chain continues (the next step's
-        # claim is idempotent too), then stop.
-        following = jobs.next_step(step)
-        if following:
-            with contextlib.suppress(Exception):
-                enqueue_step(settings, following, recording_id)
-        return "skipped"
-    if not isinstance(owned, JobClaim):
-        return "skipped"
-    bind(job_id=owned.job_id, attempt=owned.attempt)
-    started = time.monotonic()
-    try:
-        with jobs.heartbeat(store, owned, settings.job_heartbeat_s):
-            details, apply, after = STEP_RUNNERS[step](settings, store, owned)
-    except PERMANENT_ERRORS as exc:
-        log.warning("step %s of %s failed: %s", step, recording_id, exc)
-        elapsed = time.monotonic() - started
-        try:
-            _db_retry("fail", jobs.fail, store, owned, str(exc), duration_s=elapsed)
-        except TRANSIENT_DB_ERRORS:
-            _left_to_recovery(owned)
-        return "failed"
-    except Exception as exc:  # noqa: BLE001 - anything else may be transient: retry
-        return _retry_later(settings, store, owned, exc, time.monotonic() - started)
-    try:
-        # The step's work is in memory: a dropped connection costs a new
-        # transaction, not a new run of the step.
-        finished = _db_retry(
-            "finish",
-            jobs.finish,
-            store,
-            owned,
-            duration_s=time.monotonic() - started,
-            details=details,
-            apply=apply,
-        )
-    except TRANSIENT_DB_ERRORS as exc:
-        return _retry_later(settings, store, owned, exc, time.monotonic() - started)
-    if not finished:
-        return "skipped"
-    if after is not None:
-        try:
-            after()
-        except Exception:  # noqa: BLE001 - clean-up problems must not undo a finished step
-            log.warning("after-step clean-up of %s/%s failed", recording_id, step, exc_info=True)
-    following = jobs.next_step(step)
-    if following:
-        with contextlib.suppress(Exception):  # recover() re-enqueues if the queue is down
-            enqueue_step(settings, following, recording_id)
-    return "done"
-
-
-def _retry_later(
-    settings: Settings, store: Store, owned: JobClaim, exc: BaseException, elapsed: float
-) -> str:
-    """Release a step that hit a transient error for a delayed retry, or fail it for good."""
-    from agent.calls.queue import enqueue_step
-
-    step, recording_id = owned.step, owned.recording_id
-    reason = f"{type(exc).__name__}: {exc}"
-    try:
-        if owned.attempt > settings.job_retries:
-            reason = f"gave up after {owned.attempt} attempts: {reason}"
-            _db_retry("fail", jobs.fail, store, owned, reason, duration_s=elapsed)
-            return "failed"
-        delay = settings.job_retry_delay_s * 2 ** (owned.attempt - 1)
-        log.warning("step %s of %s: %s; retry in %.1f s", step, recording_id, reason, delay)
-        if _db_retry("release", jobs.release_for_retry, store, owned, reason, delay_s=delay):
-            # If scheduling fails the job stays pending and recover() re-enqueues it.
-            with contextlib.suppress(Exception):
-                enqueue_step(settings, step, recording_id, delay=delay)
-    except TRANSIENT_DB_ERRORS:
-        _left_to_recovery(owned)
-    return "retry"
-
-
-def _left_to_recovery(owned: JobClaim) -> None:
-    # The row still says "running" under this attempt; once its heartbeat is
-    # older than job_stale_s, recover() hands the step to the next worker.
-    log.error(
-        "step %s of %s: the database is unreachable, its outcome is not recorded; "
-        "the recovery sweep will retry it",
-        owned.step,
-        owned.recording_id,
-    )
-
-
-StepResult = tuple[
-    dict[str, Any],
-    "Callable[[Session, CallRecording], None] | None",
-    "Callable[[], None] | None",
-]
+# --- the steps ----------------------------------------------------------------
 
 
 def _recording(store: Store, recording_id: str) -> CallRecording:
@@ -349,7 +134,7 @@ def _decode(settings: Settings, store: Store, owned: JobClaim) -> StepResult:
     layout = details.get("channels", "mono")
     # The name is recorded before the file exists, so a crash leaves no unknown audio.
     key = audio.new_key()
-    _db_retry("note", jobs.note_details, store, owned, normalised_key=key)
+    db_retry("note", lambda: jobs.note_details(store, owned, normalised_key=key))
     # The work dir holds the WAV only while it is copied into the store; the sweep of
     # crash leftovers empties it (agent/leftovers.py).
     tmp = settings.work_path / f"{owned.recording_id}.{owned.attempt}.wav"
@@ -360,10 +145,8 @@ def _decode(settings: Settings, store: Store, owned: JobClaim) -> StepResult:
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
-    return (
-        {"normalised_key": stored.key, "normalised_s": round(duration, 3), "channels": layout},
-        None,
-        None,
+    return StepResult(
+        {"normalised_key": stored.key, "normalised_s": round(duration, 3), "channels": layout}
     )
 
 
@@ -386,10 +169,8 @@ def _transcribe(settings: Settings, store: Store, owned: JobClaim) -> StepResult
     data["segments"] = [
         {k: v for k, v in seg.items() if k != "words"} for seg in data.get("segments", [])
     ]
-    return (
-        {"transcript": data, "segments": len(data["segments"]), "model": transcript.model},
-        None,
-        None,
+    return StepResult(
+        {"transcript": data, "segments": len(data["segments"]), "model": transcript.model}
     )
 
 
@@ -433,21 +214,15 @@ def _store(settings: Settings, store: Store, owned: JobClaim) -> StepResult:
 
         after_transcription(store, settings, owned.recording_id)
 
-    return {"segments": len(data.get("segments", []))}, apply, after
+    return StepResult({"segments": len(data.get("segments", []))}, apply, after)
 
 
-def _run_hooks(
-    name: str, hooks: list[Hook], settings: Settings, store: Store, owned: JobClaim
-) -> StepResult:
-    if not hooks:
-        return {"skipped": f"no {name} hook registered"}, None, None
-    results: dict[str, Any] = {}
-    names = [getattr(h, "__name__", repr(h)) for h in hooks]
-    # Slow parts first: here the step's heartbeat runs and no transaction is open.
-    ready = [
-        h.prepare(settings, store, owned.recording_id) if isinstance(h, StagedHook) else h
-        for h in hooks
-    ]
+def _analyze(settings: Settings, store: Store, owned: JobClaim) -> StepResult:
+    if not settings.analyze_after_transcription:
+        return StepResult({"skipped": "analysis switched off (analyze_after_transcription)"})
+    # The slow part first: here the step's heartbeat runs and no transaction is open.
+    write = prepare_draft(settings, store, owned.recording_id)
+    details: dict[str, Any] = {}
 
     def apply(session: Session, recording: CallRecording) -> None:
         transcript = session.scalar(
@@ -455,45 +230,123 @@ def _run_hooks(
         )
         if transcript is None:
             raise NotFoundError(f"Recording {recording.id} has no stored transcript.")
-        for hook_name, hook in zip(names, ready, strict=True):
-            results[hook_name] = hook(settings, session, recording, transcript)
-        if name == "analysis":
-            recording.status = RecordingStatus.analyzed
+        details["analysis"] = write(session, recording, transcript)
+        recording.status = RecordingStatus.analyzed
 
-    # Hooks write inside the step's final transaction, so their writes and the
-    # job's "done" commit together or not at all.
-    return {"hooks": names}, apply, None
+    return StepResult(details, apply)
 
 
-def _index(settings: Settings, store: Store, owned: JobClaim) -> StepResult:
-    return _run_hooks("index", list(_index_hooks), settings, store, owned)
-
-
-def _analyze(settings: Settings, store: Store, owned: JobClaim) -> StepResult:
-    return _run_hooks("analysis", list(_analysis_hooks), settings, store, owned)
-
-
-STEP_RUNNERS: dict[str, Callable[[Settings, Store, JobClaim], StepResult]] = {
+#: The work of each step, in the order of :data:`agent.calls.jobs.STEPS`.
+STEP_WORK: dict[str, Callable[[Settings, Store, JobClaim], StepResult]] = {
     "decode": _decode,
     "transcribe": _transcribe,
     "store": _store,
-    "index": _index,
     "analyze": _analyze,
 }
 
 
-def recover(settings: Settings) -> int:
-    """Re-enqueue steps and brief jobs whose message was lost (see :mod:`agent.calls.queue`).
+# --- the steps as job kinds -----------------------------------------------------
 
-    Returns how many steps and brief jobs were enqueued again.
+
+class StepKind:
+    """One pipeline step as a :class:`agent.jobs.kind.JobKind`; the argument is a recording id."""
+
+    def __init__(self, step: str) -> None:
+        self.step = step
+        self.task_name = task_name(step)
+        self.label = step
+        self.title = f"step {step}"
+        self.log = log
+
+    def context(self, argument: str) -> dict[str, Any]:
+        return {"recording_id": argument, "step": self.step}
+
+    def claimed_context(self, claim: JobClaim) -> dict[str, Any]:
+        return {"job_id": claim.job_id, "attempt": claim.attempt}
+
+    def claim(
+        self, store: Store, argument: str, *, stale_s: float, max_attempts: int, now: datetime
+    ) -> JobClaim | AlreadyDone | None:
+        owned = jobs.claim(
+            store, argument, self.step, stale_s=stale_s, max_attempts=max_attempts, now=now
+        )
+        if owned == jobs.ALREADY_DONE:
+            return ALREADY_DONE
+        return owned if isinstance(owned, JobClaim) else None
+
+    def beat(self, store: Store, claim: JobClaim, now: datetime) -> bool:
+        return jobs.beat(store, claim, now)
+
+    def work(self, settings: Settings, store: Store, claim: JobClaim) -> StepResult:
+        return STEP_WORK[self.step](settings, store, claim)
+
+    def finish(
+        self, store: Store, claim: JobClaim, result: StepResult, *, duration_s: float, now: datetime
+    ) -> bool:
+        return jobs.finish(
+            store, claim, duration_s=duration_s, details=result.details, apply=result.apply,
+            now=now,
+        )  # fmt: skip
+
+    def fail(
+        self, store: Store, claim: JobClaim, reason: str, *, duration_s: float, now: datetime
+    ) -> bool:
+        return jobs.fail(store, claim, reason, duration_s=duration_s, now=now)
+
+    def release(self, store: Store, claim: JobClaim, reason: str, *, retry_at: datetime) -> bool:
+        return jobs.release_for_retry(store, claim, reason, retry_at=retry_at)
+
+    def permanent(self, exc: BaseException) -> str | None:
+        return str(exc) if isinstance(exc, PERMANENT_ERRORS) else None
+
+    def done(self, settings: Settings, store: Store, claim: JobClaim, result: StepResult) -> None:
+        if result.after is not None:
+            try:
+                result.after()
+            except Exception:  # noqa: BLE001 - clean-up problems must not undo a finished step
+                log.warning(
+                    "after-step clean-up of %s/%s failed", claim.recording_id, self.step,
+                    exc_info=True,
+                )  # fmt: skip
+        self.duplicate(settings, claim.recording_id)
+
+    def duplicate(self, settings: Settings, argument: str) -> None:
+        # Make sure the chain continues (the next step's claim is idempotent too).
+        following = jobs.next_step(self.step)
+        if following:
+            runner.send_quietly(settings, KINDS[following], argument)
+
+    def ended(self, settings: Settings, store: Store, claim: JobClaim) -> None:
+        return None  # a step's follow-up depends on its outcome: see done()
+
+    def lost(
+        self, store: Store, queued: set[tuple[str, str]], *, stale_s: float, now: datetime
+    ) -> list[str]:
+        lost = jobs.work_to_requeue(store, queued, stale_s=stale_s, task_name=task_name, now=now)
+        return [recording_id for step, recording_id in lost if step == self.step]
+
+
+#: The job kind of every step.
+KINDS: dict[str, StepKind] = {step: StepKind(step) for step in STEPS}
+for _kind in KINDS.values():
+    runner.register(_kind)
+
+
+def run_step(settings: Settings, recording_id: str, step: str, clock: Clock = SYSTEM) -> str:
+    """Run ``step`` for ``recording_id`` if it is this worker's to run; return the outcome.
+
+    Outcomes: ``done``, ``skipped`` (done already, or owned elsewhere),
+    ``retry`` (transient error, rescheduled) or ``failed``; see
+    :func:`agent.jobs.runner.run`.
     """
-    from agent.brief.jobs import recover_brief_jobs
-    from agent.calls.queue import enqueue_step, queued_work
+    return runner.run(settings, KINDS[step], recording_id, clock)
 
-    store = open_store(settings.db_url)
-    queued = queued_work(settings)
-    lost = jobs.work_to_requeue(store, queued, stale_s=settings.job_stale_s, task_name=task_name)
-    for step, recording_id in lost:
-        log.info("re-enqueueing %s of %s", step, recording_id)
-        enqueue_step(settings, step, recording_id)
-    return len(lost) + recover_brief_jobs(settings, queued)
+
+def enqueue_step(settings: Settings, step: str, recording_id: str, delay: float = 0) -> None:
+    """Put the task of ``step`` for ``recording_id`` on the queue (after ``delay`` seconds).
+
+    Raises :class:`agent.errors.StorageError` when the queue backend cannot be
+    reached, so callers can undo what they did or leave the work to the
+    recovery sweep.
+    """
+    runner.enqueue(settings, KINDS[step], recording_id, delay)

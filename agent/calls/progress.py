@@ -8,7 +8,7 @@ How the estimate works: each step's expected run time for this recording
 comes from the tenant's own finished steps. Decoding and transcription
 scale with the audio, so their speed is the median of ``run time ÷ audio
 length`` over the last :data:`SAMPLE` finished runs (real-time factor);
-storing, indexing and the analysis take about the same time whatever the
+storing and the analysis take about the same time whatever the
 length, so theirs is the median run time in seconds. Without measurements
 the defaults below are used (figures seen on a 2-core CPU). A running step
 has used up ``elapsed`` of its expected time (or the share it reports in
@@ -45,7 +45,6 @@ DEFAULT_SPEED: dict[str, float] = {
     "decode": 0.02,
     "transcribe": 0.35,
     "store": 1.0,
-    "index": 2.0,
     "analyze": 20.0,
 }
 #: How many recent finished runs of a step the speed is measured on.

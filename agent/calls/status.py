@@ -69,7 +69,7 @@ class Recording:
 def _progress(jobs: list[JobView]) -> float:
     # Transcription dominates the run time, so a plain step count is a poor
     # clock; weights reflect typical shares of the turnaround.
-    weights = {"decode": 0.1, "transcribe": 0.75, "store": 0.05, "index": 0.05, "analyze": 0.05}
+    weights = {"decode": 0.1, "transcribe": 0.75, "store": 0.05, "analyze": 0.1}
     total = 0.0
     for job in jobs:
         share = weights.get(job.step, 0.0)
@@ -97,7 +97,8 @@ def _view(session: Session, recording: CallRecording, duplicate: bool = False) -
             started_at=j.started_at,
             finished_at=j.finished_at,
         )
-        for j in sorted(rows, key=lambda j: order.get(j.step, 99))
+        # Rows of a step the pipeline no longer has (an old "index" row) are not shown.
+        for j in sorted((j for j in rows if j.step in order), key=lambda j: order[j.step])
     ]
     return Recording(
         id=recording.id,

@@ -123,10 +123,8 @@ def upload(
             filename=file.name,
         )
     if wait and not _finished(recording):
-        from agent.analysis.hook import install
-        from agent.calls.queue import embedded_worker
+        from agent.jobs.worker import embedded_worker
 
-        install(settings)
         deadline = time.monotonic() + timeout
         with embedded_worker(settings):
             while time.monotonic() < deadline:

@@ -64,10 +64,8 @@ def serve(
         app, url = _prepare_processes(settings, db, tenant)
     stack = contextlib.ExitStack()
     if worker:
-        from agent.analysis.hook import install
-        from agent.calls.queue import embedded_worker
+        from agent.jobs.worker import embedded_worker
 
-        install(settings)
         stack.enter_context(embedded_worker(settings, workers=queue_threads, sweep=True))
         console.print(
             f"Queue worker: {queue_threads} thread(s) on the {settings.queue_backend} queue"

@@ -3,20 +3,18 @@
 Besides Huey's consumer, the worker runs a small maintenance thread: at
 start and every ``recover_interval_s`` it clears the files a killed process
 left behind (:mod:`agent.leftovers`), re-enqueues steps whose message was
-lost with a killed worker (see :func:`agent.calls.pipeline.recover`),
-applies the audio retention policy and purges expired login sessions.
+lost with a killed worker (see :func:`agent.jobs.runner.recover`),
+applies the audio retention policy and purges expired login sessions; the
+lifecycle is :func:`agent.jobs.worker.run_worker`.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from typing import Annotated
 
 import typer
 
-from agent.calls.queue import maintenance_loop
 from agent.cli.common import DbOption, console, settings_for
 from agent.errors import ConfigError, ValidationError
 from agent.logs import configure_logging
@@ -48,10 +46,8 @@ def worker(
     ] = None,
 ) -> None:
     """Process queued recordings until stopped (Ctrl-C or SIGTERM)."""
-    from huey.consumer import ConsumerStopped
-
-    from agent.calls.queue import consumer_options, get_queue
-    from agent.crm.db import close_all, open_store
+    from agent.crm.db import open_store
+    from agent.jobs.worker import run_worker
 
     if queue not in (None, "sqlite", "redis"):
         raise ValidationError(f"--queue {queue!r}: use sqlite or redis.")
@@ -70,9 +66,6 @@ def worker(
         logging.getLogger("huey").setLevel(logging.INFO)
         logging.getLogger("agent").setLevel(logging.DEBUG)
     open_store(settings.db_url)  # migrate once, before workers start
-    from agent.analysis.hook import install
-
-    install(settings)  # transcripts become draft call notes
     metrics_server = None
     if settings.metrics_enabled and settings.metrics_port:
         from agent.metrics import bind_metrics_server
@@ -83,48 +76,26 @@ def worker(
             raise ConfigError(
                 f"Cannot serve metrics on {settings.metrics_host}:{settings.metrics_port}: {exc}"
             ) from exc
-    huey = get_queue(settings)
-    consumer = huey.create_consumer(
-        **consumer_options(settings, settings.worker_count, settings.worker_type)
-    )
     console.print(
         f"Worker: {settings.worker_count} {settings.worker_type}(s) on the "
         f"{settings.queue_backend} queue; Ctrl-C to stop.",
         highlight=False,
     )
-    # Huey's Consumer.run(), with the sweeper thread started only after the
-    # workers were forked (forking a process with running threads is unsafe).
-    # Forked workers must not inherit open database connections: drop them
-    # all now; every process (and the sweeper) opens its own on first use.
-    close_all()
-    consumer.start()
-    if metrics_server is not None:  # bound above; its thread only after the fork
+
+    def started() -> None:
+        if metrics_server is None:
+            return
         from agent.metrics import start_metrics_server
 
-        start_metrics_server(metrics_server)
+        start_metrics_server(metrics_server)  # bound above; its thread only after the fork
         console.print(
             f"Metrics on http://{settings.metrics_host}:{settings.metrics_port}/metrics",
             highlight=False,
         )
-    stop = threading.Event()
-    sweeper = threading.Thread(
-        target=maintenance_loop, args=(stop, settings.recover_interval_s), daemon=True
-    )
-    sweeper.start()
-    if settings.worker_type == "thread":  # forked workers would each load their own model
-        from agent.brief.generator import start_warm_up
 
-        start_warm_up(settings)
-    health = time.monotonic()
     try:
-        while True:
-            try:
-                health = consumer.loop(health)
-            except ConsumerStopped:
-                break
+        run_worker(settings, started=started)
     finally:
-        stop.set()
-        huey.notify_interrupted_tasks()
         if metrics_server is not None:
             metrics_server.shutdown()
             metrics_server.server_close()

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from agent.calls.queue import forget_queues
 from agent.crm.db import open_store
+from agent.jobs.queue import forget_queues
 from agent.settings import Settings, configure
 from api.app import create_app
 from api.deps import forget_principals

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from agent.calls.queue import embedded_worker
 from agent.crm.db import open_store
 from agent.crm.models import Account, AccountStatus, Brief
+from agent.jobs.worker import embedded_worker
 from agent.settings import Settings
 from api.app import create_app
 from tests.api.conftest import bearer, login

@@ -130,7 +130,7 @@ def test_the_stage_runs_from_uploaded_to_draft_ready_with_an_estimate(
     # The steps before the analysis now have measured speeds for this tenant.
     with open_store(api_settings.db_url).session() as session:
         speeds = measure_speeds(session, world.tenants["acme"])
-    assert {"decode", "transcribe", "store", "index"} <= speeds.measured
+    assert {"decode", "transcribe", "store"} <= speeds.measured
 
 
 def test_a_recording_with_its_draft_is_ready_and_links_the_note(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from agent.calls.queue import embedded_worker
+from agent.jobs.worker import embedded_worker
 from agent.settings import Settings
 from tests.api.conftest import bearer
 from tests.api.world import World

@@ -18,11 +18,13 @@ from sqlalchemy import func, select, update
 
 from agent.brief import jobs
 from agent.brief.jobs import TASK_NAME, run_brief_job, start_brief_job
-from agent.calls import pipeline
-from agent.calls.queue import embedded_worker, forget_queues, get_queue, queued_work
+from agent.clock import ManualClock
 from agent.crm.db import Store
 from agent.crm.models import Brief, BriefJob, BriefJobStatus, User
 from agent.errors import StorageError
+from agent.jobs import runner
+from agent.jobs.queue import forget_queues, get_queue, queued_work
+from agent.jobs.worker import embedded_worker
 from agent.llm import chat
 from agent.settings import Settings, configure
 from agent.testing import FakeChatModel
@@ -241,14 +243,14 @@ def test_stale_running_job_is_recovered_and_finishes_exactly_once(
     get_queue(settings).flush()
     dead = jobs.claim(store, job.id, stale_s=5, max_attempts=3)
     assert dead is not None and dead.attempt == 1
-    assert pipeline.recover(settings) == 0  # heartbeat still fresh: the worker may live
+    assert runner.recover(settings) == 0  # heartbeat still fresh: the worker may live
     age(store, job.id, 60)
     try:
-        # The worker's start-up sweep (pipeline.recover) re-enqueues the job.
+        # The worker's start-up sweep (runner.recover) re-enqueues the job.
         with embedded_worker(settings):
             done = wait_for(store, job.id, "done", "failed")
             assert done.status == BriefJobStatus.done, done.error
-            assert pipeline.recover(settings) == 0  # nothing left to recover
+            assert runner.recover(settings) == 0  # nothing left to recover
     finally:
         forget_queues()
     assert done.attempts == 2
@@ -268,12 +270,13 @@ def test_lost_message_of_a_queued_job_is_sent_again(
     store: Store, crm: Crm, settings: Settings, scripted: list[GatedChat]
 ) -> None:
     job = start(store, settings, crm)
-    assert jobs.recover_brief_jobs(settings) == 0  # its message is still queued
+    clock = ManualClock(start=datetime.now(UTC))
+    assert runner.recover(settings, clock) == 0  # its message is still queued
     get_queue(settings).flush()
-    assert jobs.recover_brief_jobs(settings) == 0  # within the grace period
-    age(store, job.id, settings.job_stale_s + 5)
-    assert jobs.recover_brief_jobs(settings) == 1
-    assert jobs.recover_brief_jobs(settings) == 0  # the new message is queued now
+    assert runner.recover(settings, clock) == 0  # within the grace period
+    clock.advance(settings.job_stale_s + 5)
+    assert runner.recover(settings, clock) == 1
+    assert runner.recover(settings, clock) == 0  # the new message is queued now
     with embedded_worker(settings):
         done = wait_for(store, job.id, "done", "failed")
     assert done.status == BriefJobStatus.done and done.attempts == 1
@@ -308,7 +311,7 @@ def test_a_live_running_job_is_left_alone(store: Store, crm: Crm, settings: Sett
     assert jobs.claim(store, job.id, stale_s=60, max_attempts=3) is not None
     assert jobs.claim(store, job.id, stale_s=60, max_attempts=3) is None  # owned, alive
     assert run_brief_job(settings, job.id) == "skipped"
-    assert jobs.recover_brief_jobs(settings) == 0
+    assert runner.recover(settings) == 0
     assert row(store, job.id).attempts == 1
 
 

@@ -66,9 +66,7 @@ def gate(server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:  # noq
     from agent.calls import pipeline
 
     held = Gate()
-    monkeypatch.setattr(
-        pipeline, "_analysis_hooks", [held.wrap(h) for h in pipeline._analysis_hooks]
-    )
+    monkeypatch.setattr(pipeline, "prepare_draft", held.wrap(pipeline.prepare_draft))
     yield held
     held.open()  # never leave a worker thread waiting
 

@@ -122,8 +122,8 @@ def time_now() -> Any:
 def review_server(tmp_path: Path) -> Iterator[tuple[str, int, int]]:
 
     from agent.auth import set_demo_passwords
-    from agent.calls.queue import forget_queues
     from agent.demo import seed
+    from agent.jobs.queue import forget_queues
     from api.app import create_app
 
     settings = configure(

@@ -109,7 +109,7 @@ def _playwright() -> Any:
 
 
 def _fake_models(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Scripted chat replies for briefs, and a call analysis on the pipeline's hook."""
+    """Scripted chat replies for briefs, and the analyze step's analysis with scripted replies."""
     from agent.calls import pipeline
     from agent.llm import chat
     from agent.testing import FakeChatModel
@@ -140,18 +140,22 @@ def _fake_models(monkeypatch: pytest.MonkeyPatch) -> None:
         )
         return {"note_id": note.id}
 
-    # The worker registers the real analysis on this hook (agent/analysis/hook.py); when it
-    # is absent in this process, the test provides the same composition with a fake model.
-    if not pipeline._analysis_hooks:
-        monkeypatch.setattr(pipeline, "_analysis_hooks", [analyse])
+    # The analyze step's own composition (agent/analysis/draft.py) with a scripted model.
+    def prepare(settings: Settings, store: Any, recording_id: str) -> Any:
+        return lambda session, recording, transcript: analyse(
+            settings, session, recording, transcript
+        )
+
+    monkeypatch.setattr(pipeline, "prepare_draft", prepare)
 
 
 @pytest.fixture
 def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
     from agent.auth import set_demo_passwords
-    from agent.calls.queue import embedded_worker, forget_queues
     from agent.demo import seed
+    from agent.jobs.queue import forget_queues
+    from agent.jobs.worker import embedded_worker
     from api.app import create_app
 
     settings = configure(
@@ -159,6 +163,7 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         chat_backend="fake",
         # the scripted chat replies answer the decomposed design's questions
         analysis_design="decomposed",
+        analyze_after_transcription=True,
         embeddings_backend="fake",
         transcriber_backend="fake",
         # the fake transcriber labels its one segment with the first channel's speaker

@@ -23,10 +23,10 @@ import pytest
 from sqlalchemy import func, select
 
 from agent.calls.intake import upload_recording
-from agent.calls.queue import embedded_worker
 from agent.calls.status import Recording, get_recording, get_transcript
 from agent.crm.db import Store, get_or_create_tenant, open_store
 from agent.crm.models import Account, PipelineJob, Transcript
+from agent.jobs.worker import embedded_worker
 from agent.settings import Settings, configure
 from tests.calls import media
 from tests.calls.conftest import stored_files

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from agent import audio_store as audio_store_module
 from agent.calls.intake import upload_recording
-from agent.calls.queue import get_queue
+from agent.calls.jobs import STEPS
 from agent.crm.db import Store
 from agent.crm.models import CallRecording, ConsentRecord, PipelineJob
 from agent.errors import (
@@ -25,6 +25,7 @@ from agent.errors import (
     StorageError,
     ValidationError,
 )
+from agent.jobs.queue import get_queue
 from agent.settings import Settings, configure
 from tests.calls import media
 from tests.calls.conftest import stored_files
@@ -57,9 +58,9 @@ def test_upload_stores_row_consent_jobs_and_queues_the_first_step(
     assert recording.status == "queued" and not recording.duplicate
     assert (recording.container, recording.channels) == ("wav", 2)
     assert recording.duration_s == pytest.approx(3.0, abs=0.01)
-    assert [j.step for j in recording.jobs] == ["decode", "transcribe", "store", "index", "analyze"]
+    assert [j.step for j in recording.jobs] == ["decode", "transcribe", "store", "analyze"]
     assert all(j.status == "pending" for j in recording.jobs)
-    assert counts(store) == (1, 1, 5)
+    assert counts(store) == (1, 1, len(STEPS))
     assert len(stored_files(settings)) == 1
     with store.session() as session:
         row = session.get(CallRecording, recording.id)
@@ -85,7 +86,7 @@ def test_same_upload_twice_returns_the_same_recording(
     first = upload(store, settings, path, consent)
     again = upload(store, settings, path, consent)
     assert again.id == first.id and again.duplicate
-    assert counts(store) == (1, 1, 5)
+    assert counts(store) == (1, 1, len(STEPS))
     assert len(stored_files(settings)) == 1  # the second copy was removed again
 
 
@@ -97,7 +98,7 @@ def test_idempotency_key_returns_the_existing_recording_without_storing_again(
     files = stored_files(settings)
     again = upload(store, settings, path, consent, idempotency_key="upload-42")
     assert again.id == first.id and again.duplicate
-    assert counts(store) == (1, 1, 5)
+    assert counts(store) == (1, 1, len(STEPS))
     assert stored_files(settings) == files  # hashed to compare, never written
 
 
@@ -110,7 +111,7 @@ def test_idempotency_key_with_other_content_is_a_conflict(
     with pytest.raises(ConflictError, match="new key"):
         upload(store, settings, media.tone_wav(tmp_path / "b.wav", 3.0), consent,
                idempotency_key="upload-42")  # fmt: skip
-    assert counts(store) == (1, 1, 5) and stored_files(settings) == files
+    assert counts(store) == (1, 1, len(STEPS)) and stored_files(settings) == files
     with store.session() as session:
         row = session.get(CallRecording, first.id)
         # The key is stored per uploader and as a digest, never as the client's text.

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from agent.calls.queue import embedded_worker
 from agent.calls.status import get_transcript
 from agent.crm.db import Store
 from agent.crm.models import PipelineJob
+from agent.jobs.worker import embedded_worker
 from tests.calls.test_end_to_end import prepare, upload, wait_done, whisper_or_skip
 
 pytestmark = [pytest.mark.local_model, pytest.mark.slow]

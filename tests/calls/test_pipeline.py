@@ -18,12 +18,15 @@ from sqlalchemy import func, select
 from agent.calls import pipeline
 from agent.calls.intake import upload_recording
 from agent.calls.jobs import STEPS
-from agent.calls.queue import embedded_worker, get_queue
 from agent.calls.retention import purge_expired_audio
 from agent.calls.status import get_recording, get_transcript
+from agent.clock import ManualClock
 from agent.crm.db import Store
 from agent.crm.models import CallRecording, PipelineJob, Transcript
 from agent.errors import ModelError
+from agent.jobs import runner
+from agent.jobs.queue import get_queue
+from agent.jobs.worker import embedded_worker
 from agent.settings import Settings, configure
 from agent.testing import FakeTranscriber
 from agent.transcription import registry
@@ -92,7 +95,7 @@ def test_steps_store_one_transcript_and_delete_the_audio(
         )
     )
     recording = upload(store, fake_settings, tmp_path, consent)
-    assert run_all(fake_settings, recording.id) == ["done"] * 5
+    assert run_all(fake_settings, recording.id) == ["done"] * len(STEPS)
     assert scripted.calls[0]["channels"] == "rep,customer"
     data = get_transcript(store, "default", recording.id)
     assert [s["speaker"] for s in data["segments"]] == ["rep", "customer"]
@@ -101,10 +104,12 @@ def test_steps_store_one_transcript_and_delete_the_audio(
     assert view.status == "transcribed" and view.progress == 1.0 and view.audio_deleted
     assert all(j.status == "done" and j.attempts == 1 for j in view.jobs)
     assert all(j.duration_s is not None for j in view.jobs)
-    assert job(store, recording.id, "index").details["skipped"].startswith("no index hook")
+    assert (
+        job(store, recording.id, "analyze").details["skipped"].startswith("analysis switched off")
+    )
     assert stored_files(fake_settings) == []  # original and normalised audio are gone
     # Every step is idempotent: running them all again changes nothing.
-    assert run_all(fake_settings, recording.id) == ["skipped"] * 5
+    assert run_all(fake_settings, recording.id) == ["skipped"] * len(STEPS)
     assert transcripts(store) == 1 and len(scripted.calls) == 1
 
 
@@ -205,12 +210,13 @@ def test_recover_requeues_lost_and_stale_steps_only(
     fake_settings = configure(**{**fake_settings.model_dump(), "job_stale_s": 1.0})
     recording = upload(store, fake_settings, tmp_path, consent)
     huey = get_queue(fake_settings)
-    assert pipeline.recover(fake_settings) == 0  # its message is in the queue
+    clock = ManualClock(start=datetime.now(UTC))
+    assert runner.recover(fake_settings, clock) == 0  # its message is in the queue
     huey.flush()  # the message is lost (e.g. taken by a worker that was killed)
-    assert pipeline.recover(fake_settings) == 0  # a worker may be about to claim it
-    time.sleep(1.1)
-    assert pipeline.recover(fake_settings) == 1  # missing for longer than job_stale_s
-    assert pipeline.recover(fake_settings) == 0  # and not twice
+    assert runner.recover(fake_settings, clock) == 0  # a worker may be about to claim it
+    clock.advance(1.1)
+    assert runner.recover(fake_settings, clock) == 1  # missing for longer than job_stale_s
+    assert runner.recover(fake_settings, clock) == 0  # and not twice
     huey.flush()
     pipeline.run_step(fake_settings, recording.id, "decode")
     huey.flush()
@@ -225,14 +231,14 @@ def test_recover_requeues_lost_and_stale_steps_only(
         row.status = row.status.__class__("running")
         row.attempts = 1
         row.details = {"heartbeat_at": datetime.now(UTC).isoformat()}
-    assert pipeline.recover(fake_settings) == 0
+    assert runner.recover(fake_settings) == 0
     assert pipeline.run_step(fake_settings, recording.id, "transcribe") == "skipped"
     with store.session() as session:
         row = session.get(PipelineJob, job(store, recording.id, "transcribe").id)
         assert row is not None
         old = datetime.now(UTC) - timedelta(seconds=fake_settings.job_stale_s + 5)
         row.details = {"heartbeat_at": old.isoformat()}
-    assert pipeline.recover(fake_settings) == 1
+    assert runner.recover(fake_settings) == 1
     assert pipeline.run_step(fake_settings, recording.id, "transcribe") == "done"
     assert job(store, recording.id, "transcribe").attempts == 2
 
@@ -248,7 +254,7 @@ def test_embedded_worker_runs_the_chain_through_the_queue(
             if all(j.status == "done" for j in view.jobs):
                 break
             time.sleep(0.1)
-    assert [j.status for j in view.jobs] == ["done"] * 5
+    assert [j.status for j in view.jobs] == ["done"] * len(STEPS)
     assert transcripts(store) == 1
 
 
@@ -276,30 +282,6 @@ def test_serve_s_embedded_worker_sweeps_for_lost_work_while_it_runs(
             time.sleep(0.1)
     assert all(j.status == "done" for j in view.jobs) is sweep
     assert transcripts(store) == (1 if sweep else 0)
-
-
-def test_hooks_run_in_the_step_transaction(
-    store: Store, fake_settings: Settings, consent: dict, tmp_path: Path, scripted: FakeTranscriber
-) -> None:
-    seen: list[tuple[str, str]] = []
-
-    def indexer(settings, session, recording, transcript):  # type: ignore[no-untyped-def]
-        seen.append(("index", transcript.text))
-        return {"indexed": 1}
-
-    def analyst(settings, session, recording, transcript):  # type: ignore[no-untyped-def]
-        seen.append(("analyze", recording.id))
-        return None
-
-    pipeline.register_index_hook(indexer)
-    pipeline.register_analysis_hook(analyst)
-    try:
-        recording = upload(store, fake_settings, tmp_path, consent)
-        assert run_all(fake_settings, recording.id) == ["done"] * 5
-    finally:
-        pipeline.clear_hooks()
-    assert seen == [("index", scripted.text), ("analyze", recording.id)]
-    assert get_recording(store, "default", recording.id).status == "analyzed"
 
 
 def test_retention_days_keeps_audio_until_it_expires(
@@ -332,9 +314,33 @@ def test_purge_catches_up_on_audio_a_crash_did_not_delete(
     original = retention.after_transcription
     monkeypatch.setattr(retention, "after_transcription", crash)
     recording = upload(store, fake_settings, tmp_path, consent)
-    assert run_all(fake_settings, recording.id) == ["done"] * 5  # clean-up errors do not fail
+    # Clean-up errors do not fail the step.
+    assert run_all(fake_settings, recording.id) == ["done"] * len(STEPS)
     assert len(stored_files(fake_settings)) == 2  # original + normalised copy still there
     monkeypatch.setattr(retention, "after_transcription", original)
     assert purge_expired_audio(store, fake_settings) == 1
     assert stored_files(fake_settings) == []
     assert get_recording(store, "default", recording.id).audio_deleted
+
+
+def test_an_index_row_of_an_earlier_version_stops_nothing(
+    store: Store, fake_settings: Settings, consent: dict, tmp_path: Path, scripted: FakeTranscriber
+) -> None:
+    # Earlier versions created a pending "index" step at upload; a recording in flight
+    # across the upgrade still has that row.
+    recording = upload(store, fake_settings, tmp_path, consent)
+    with store.session() as session:
+        session.add(PipelineJob(recording_id=recording.id, step="index", details={}))
+    get_queue(fake_settings).flush()
+    for step in STEPS[:3]:
+        assert pipeline.run_step(fake_settings, recording.id, step) == "done"
+    get_queue(fake_settings).flush()  # the analyze message is lost: recovery must find it
+    clock = ManualClock(start=datetime.now(UTC))
+    clock.advance(fake_settings.job_stale_s + 1)
+    assert runner.recover(fake_settings, clock) == 1
+    assert [(type(t).__name__, t.args) for t in get_queue(fake_settings).pending()] == [
+        ("winback_calls_analyze", (recording.id,))
+    ]
+    assert pipeline.run_step(fake_settings, recording.id, "analyze") == "done"
+    view = get_recording(store, "default", recording.id)
+    assert [j.step for j in view.jobs] == list(STEPS) and view.progress == 1.0

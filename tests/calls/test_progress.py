@@ -49,7 +49,8 @@ def test_the_bar_moves_through_the_analysis_and_stops_short_of_the_end() -> None
     rec = call()
     rec.status = RecordingStatus.transcribed  # the pipeline's word; the rep reads "analysing"
     shares = [
-        progress_of(rec, jobs(4, running_for_s=s), False, DEFAULTS, NOW) for s in (1, 10, 19, 600)
+        progress_of(rec, jobs(len(STEPS) - 1, running_for_s=s), False, DEFAULTS, NOW)
+        for s in (1, 10, 19, 600)
     ]
     assert {s.stage for s in shares} == {"analysing"}
     percents = [s.percent for s in shares]
@@ -58,7 +59,7 @@ def test_the_bar_moves_through_the_analysis_and_stops_short_of_the_end() -> None
 
 
 def test_the_draft_and_a_failure_end_the_estimate() -> None:
-    ready = progress_of(call(), jobs(5), True, DEFAULTS, NOW)
+    ready = progress_of(call(), jobs(len(STEPS)), True, DEFAULTS, NOW)
     assert (ready.stage, ready.percent, ready.remaining_s) == ("draft_ready", 100, None)
     broken = jobs(1)
     broken[1].status = JobStatus.failed

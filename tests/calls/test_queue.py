@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from agent.brief.jobs import PRIORITY, TASK_NAME, enqueue_brief_job
-from agent.calls.queue import enqueue_step, forget_queues, get_queue
+from agent.calls.pipeline import enqueue_step
+from agent.jobs.queue import forget_queues, get_queue
 from agent.settings import Settings, configure
 from tests.calls.conftest import redis_queue  # noqa: F401 - fixture
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.calls.jobs import STEPS
 from agent.cli import main
 from agent.crm.db import get_or_create_tenant, open_store
 from agent.crm.models import Account
@@ -63,7 +64,7 @@ def test_upload_wait_then_status_and_transcript(cli_db: str, tmp_path: Path, cap
 
     code, out, err = run(["calls", "status", rid, "--json", "--db", cli_db], capsys)
     assert code == 0, err
-    assert [j["status"] for j in json.loads(out)["jobs"]] == ["done"] * 5
+    assert [j["status"] for j in json.loads(out)["jobs"]] == ["done"] * len(STEPS)
     code, out, err = run(["calls", "status", "--db", cli_db], capsys)
     assert code == 0 and rid in out  # the table never cuts the id
     code, out, err = run(["calls", "status", "--json", "--db", cli_db], capsys)

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.calls import pipeline
-from agent.calls.queue import forget_queues
 from agent.crm import db as crm_db
+from agent.jobs.queue import forget_queues
 from tests.conftest import drop_pg_database, make_pg_database
 from tests.faults.openai_stub import OpenAIStub
 from tests.faults.redis_server import RedisServer
@@ -46,7 +45,6 @@ def pg_url(pg_admin: str) -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def _clean_pipeline() -> Iterator[None]:
-    """No analysis hook or cached queue leaks from one fault test into the next."""
+    """No cached queue leaks from one fault test into the next."""
     yield
-    pipeline.clear_hooks()
     forget_queues()

@@ -23,11 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.analysis import hook
 from agent.calls import pipeline
 from agent.calls.jobs import STEPS
-from agent.calls.queue import embedded_worker
 from agent.crm.db import Store, open_store
+from agent.jobs.worker import embedded_worker
 from agent.settings import Settings, configure
 from tests.faults import openai_stub as replies
 from tests.faults.harness import (
@@ -84,7 +83,6 @@ def harness(stub: OpenAIStub, sqlite_url: str, tmp_path: Path) -> Harness:
     )
     store = open_store(sqlite_url)
     seed_account(store)
-    hook.install(settings)
     return Harness(settings, store, stub, tmp_path / "calls")
 
 

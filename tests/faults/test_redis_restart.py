@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from agent.calls.jobs import STEPS
-from agent.calls.queue import queued_work
 from agent.crm.db import open_store
+from agent.jobs.queue import queued_work
 from agent.settings import configure
 from tests.faults import openai_stub as replies
 from tests.faults.harness import (

@@ -25,10 +25,10 @@ from sqlalchemy import func, select
 from agent import audio_store
 from agent.calls import intake, jobs, pipeline
 from agent.calls.jobs import STEPS
-from agent.calls.queue import forget_queues
 from agent.crm import db as crm_db
 from agent.crm.db import Store, open_store
 from agent.crm.models import CallRecording, PipelineJob
+from agent.jobs.queue import forget_queues
 from agent.leftovers import sweep_leftovers
 from agent.settings import Settings, configure
 from api.routes import recordings as recordings_route
@@ -84,9 +84,7 @@ def kill_after_the_row(settings: Settings, store: Store, source: Path) -> None:
 
 
 def kill_before_the_queue(settings: Settings, store: Store, source: Path) -> None:
-    from agent.calls import queue
-
-    queue.enqueue_step = _die  # type: ignore[assignment]
+    pipeline.enqueue_step = _die  # type: ignore[assignment]
     _upload(settings, store, source)
 
 

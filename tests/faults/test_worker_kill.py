@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.analysis import hook
 from agent.calls import pipeline
 from agent.calls.jobs import STEPS
 from agent.crm.db import open_store
+from agent.jobs.runner import recover
 from agent.settings import configure
 from tests.faults import openai_stub as replies
 from tests.faults.harness import (
@@ -115,7 +115,6 @@ def test_a_slow_analysis_keeps_its_heartbeat(db_url: str, stub: OpenAIStub, tmp_
     )
     store = open_store(db_url)
     seed_account(store)
-    hook.install(settings)
     recording_id = upload_tone(store, settings, tmp_path / "calls", 0)
     for step in STEPS[:-1]:
         assert pipeline.run_step(settings, recording_id, step) == "done"
@@ -130,7 +129,7 @@ def test_a_slow_analysis_keeps_its_heartbeat(db_url: str, stub: OpenAIStub, tmp_
         assert stub.wait_for_requests(1, timeout=10)
         time.sleep(2 * settings.job_stale_s)
         # A sweep now must see a live job, not a dead worker's.
-        assert pipeline.recover(settings) == 0
+        assert recover(settings) == 0
     finally:
         runner.join(timeout=30)
     assert outcome == ["done"]

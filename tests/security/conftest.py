@@ -14,8 +14,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from agent.calls.queue import forget_queues
 from agent.crm.db import open_store
+from agent.jobs.queue import forget_queues
 from agent.settings import Settings
 from api.app import create_app
 from api.deps import forget_principals

@@ -18,9 +18,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from agent.calls.queue import embedded_worker, queued_work
 from agent.crm.db import open_store
 from agent.crm.models import Account, AccountStatus, BriefJob, CallRecording, PipelineJob
+from agent.jobs.queue import queued_work
+from agent.jobs.worker import embedded_worker
 from agent.settings import Settings, configure
 from api.app import create_app
 from tests.api.conftest import bearer, make_settings

@@ -21,9 +21,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from agent.calls.queue import forget_queues
 from agent.crm.db import open_store
 from agent.crm.models import CallRecording
+from agent.jobs.queue import forget_queues
 from agent.settings import Settings
 from api.app import create_app
 from api.deps import forget_principals

@@ -1,4 +1,4 @@
-"""The pipeline hook: a stored transcript becomes one draft note, once."""
+"""The analyze step: a stored transcript becomes one draft note, once, in the step's transaction."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 import agent.llm
-from agent.analysis import hook
+from agent.analysis import draft
 from agent.calls import pipeline
+from agent.calls.jobs import STEPS
 from agent.crm.db import Store, get_or_create_tenant
 from agent.crm.models import (
     Account,
@@ -18,12 +19,15 @@ from agent.crm.models import (
     CallRecording,
     ConsentMethod,
     ConsentRecord,
+    JobStatus,
     Note,
     NoteStatus,
+    PipelineJob,
+    RecordingStatus,
     Transcript,
     TranscriptSegment,
 )
-from agent.settings import Settings
+from agent.settings import Settings, configure
 from agent.testing import FakeChatModel
 
 
@@ -71,12 +75,19 @@ def stored(store: Store) -> dict[str, object]:
             ),  # fmt: skip
         ]
         s.add(tr)
+        # The pipeline stands before its last step: the transcript is stored.
+        for step in STEPS:
+            done = step != "analyze"
+            s.add(PipelineJob(recording_id=rec.id, step=step, details={},
+                              status=JobStatus.done if done else JobStatus.pending))  # fmt: skip
+        rec.status = RecordingStatus.transcribed
         s.flush()
         return {"recording": rec.id, "transcript": tr.id}
 
 
-def test_hook_stores_one_draft(store: Store, stored, monkeypatch: pytest.MonkeyPatch) -> None:
-    model = FakeChatModel().enqueue(
+def scripted_model() -> FakeChatModel:
+    """Replies of the decomposed design's four questions about the stored call."""
+    return FakeChatModel().enqueue(
         json.dumps({"outcome": "follow_up", "sentiment": "neutral", "expectations": ""}),
         json.dumps({"reasons": [{"code": "product_quality", "turn": 2}]}),
         json.dumps(
@@ -84,13 +95,17 @@ def test_hook_stores_one_draft(store: Store, stored, monkeypatch: pytest.MonkeyP
         ),  # fmt: skip
         json.dumps({"summary": "Mehl verklumpt; Muster morgen."}),
     )
+
+
+def test_hook_stores_one_draft(store: Store, stored, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = scripted_model()
     monkeypatch.setattr(agent.llm, "get_chat_model", lambda *a, **k: model)
     settings = Settings(chat_backend="fake", analysis_design="decomposed")
     for _ in range(2):  # a retried step must not create a second note
         with store.session() as s:
             rec = s.get(CallRecording, stored["recording"])
             tr = s.get(Transcript, stored["transcript"])
-            out = hook.analysis_hook(settings, s, rec, tr)
+            out = draft.draft_note(settings, s, rec, tr)
     assert out["skipped"] == "note exists"
     # the two customer segments became one turn; the CRM note was context
     assert "[2] KUNDE: Das Mehl war zweimal verklumpt. Schicken Sie" in model.history[0].prompt
@@ -103,23 +118,53 @@ def test_hook_stores_one_draft(store: Store, stored, monkeypatch: pytest.MonkeyP
         assert steps[0]["due_date"] == "2026-03-03"
 
 
-def test_register_adds_the_hook_once() -> None:
-    try:
-        hook.register()
-        hook.register()
-        assert pipeline._analysis_hooks.count(hook.analysis_hook) == 1
-    finally:
-        pipeline.clear_hooks()
+def step_settings(store: Store, analyse: bool) -> Settings:
+    return configure(
+        database_url=store.engine.url.render_as_string(hide_password=False),
+        chat_backend="fake",
+        analysis_design="decomposed",
+        analyze_after_transcription=analyse,
+    )
 
 
-def test_install_follows_the_setting() -> None:
-    try:
-        hook.install(Settings(analyze_after_transcription=False))
-        assert hook.analysis_hook not in pipeline._analysis_hooks
-        hook.install(Settings(analyze_after_transcription=True))
-        assert pipeline._analysis_hooks.count(hook.analysis_hook) == 1
-    finally:
-        pipeline.clear_hooks()
+def step_details(store: Store, recording_id: object) -> dict:
+    with store.session() as s:
+        row = s.scalar(
+            select(PipelineJob).where(
+                PipelineJob.recording_id == recording_id, PipelineJob.step == "analyze"
+            )
+        )
+        assert row is not None and row.status == JobStatus.done
+        return dict(row.details)
+
+
+def test_analyze_step_stores_the_draft_with_its_done_status(
+    store: Store, stored, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = scripted_model()
+    monkeypatch.setattr(agent.llm, "get_chat_model", lambda *a, **k: model)
+    settings = step_settings(store, analyse=True)
+    assert pipeline.run_step(settings, stored["recording"], "analyze") == "done"
+    assert pipeline.run_step(settings, stored["recording"], "analyze") == "skipped"
+    with store.session() as s:
+        note = s.scalar(select(CallNote))
+        assert note is not None and note.recording_id == stored["recording"]
+        recording = s.get(CallRecording, stored["recording"])
+        assert recording is not None and recording.status == RecordingStatus.analyzed
+    assert step_details(store, stored["recording"])["analysis"]["note_id"] == note.id
+
+
+def test_analyze_step_follows_the_setting(
+    store: Store, stored, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(agent.llm, "get_chat_model", lambda *a, **k: pytest.fail("no chat"))
+    settings = step_settings(store, analyse=False)
+    assert pipeline.run_step(settings, stored["recording"], "analyze") == "done"
+    assert step_details(store, stored["recording"])["skipped"].startswith("analysis switched off")
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(CallNote)) == 0
+        recording = s.get(CallRecording, stored["recording"])
+        assert recording is not None and recording.status == RecordingStatus.transcribed
 
 
 def test_hook_with_the_learned_design_needs_no_chat_model(
@@ -133,7 +178,7 @@ def test_hook_with_the_learned_design_needs_no_chat_model(
     with store.session() as s:
         rec = s.get(CallRecording, stored["recording"])
         tr = s.get(Transcript, stored["transcript"])
-        out = hook.analysis_hook(settings, s, rec, tr)
+        out = draft.draft_note(settings, s, rec, tr)
     assert out["analysis"] == "ok"
     with store.session() as s:
         note = s.scalar(select(CallNote))
