@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agent.brief.generator import RULES_MODEL
-from agent.crm.models import Account, Brief, CallNote, CallRecording, NoteStatus, Role
+from agent.crm.models import Account, CallNote, CallRecording, NoteStatus, Role, StoredBrief
 from api.access import get_account, get_owned, scoped
 from api.call_page import (
     SHOWN_SOURCES,
@@ -59,7 +59,7 @@ def today(
 MODEL_PARTS = ("situation", "opening_question", "talking_points")
 
 
-def ai_parts(brief_row: Brief | None) -> set[str]:
+def ai_parts(brief_row: StoredBrief | None) -> set[str]:
     """The parts of the brief to mark as AI-generated: those a model wrote.
 
     Briefs by code alone (written-off accounts, no history) have none; with the
@@ -93,10 +93,13 @@ def account_page(
     )
 
 
-def latest_brief(session: Session, account: Account) -> Brief | None:
+def latest_brief(session: Session, account: Account) -> StoredBrief | None:
     """The newest stored brief of ``account``."""
     return session.scalar(
-        select(Brief).where(Brief.account_id == account.id).order_by(Brief.version.desc()).limit(1)
+        select(StoredBrief)
+        .where(StoredBrief.account_id == account.id)
+        .order_by(StoredBrief.version.desc())
+        .limit(1)
     )
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from agent.brief.generator import RULES_MODEL
 from agent.brief.jobs import job_out, start_brief_job
-from agent.crm.models import Account, Brief, BriefJob
+from agent.crm.models import Account, BriefJob, StoredBrief
 from agent.errors import NotFoundError
 from api.access import get_account, get_owned
 from api.deps import CurrentUser, IdPath, SessionDep, SettingsDep, StoreDep
@@ -49,7 +49,7 @@ class BriefJobOut(BaseModel):
     }
 
 
-def brief_out(row: Brief) -> dict[str, Any]:
+def brief_out(row: StoredBrief) -> dict[str, Any]:
     """A stored brief version as JSON; ``ai_generated`` marks model-written parts."""
     return {
         "id": row.id,
@@ -126,7 +126,9 @@ def list_account_briefs(
     """Every stored brief version of the account, newest first (without content)."""
     account = get_account(session, user, account_id)
     rows = session.scalars(
-        select(Brief).where(Brief.account_id == account.id).order_by(Brief.version.desc())
+        select(StoredBrief)
+        .where(StoredBrief.account_id == account.id)
+        .order_by(StoredBrief.version.desc())
     ).all()
     return [
         {
@@ -143,4 +145,4 @@ def list_account_briefs(
 @router.get("/briefs/{brief_id}", summary="A stored brief")
 def get_brief(brief_id: IdPath, session: SessionDep, user: CurrentUser) -> JSONResponse:
     """One stored brief version with its full content and Markdown."""
-    return JSONResponse(brief_out(get_owned(session, user, Brief, brief_id)))
+    return JSONResponse(brief_out(get_owned(session, user, StoredBrief, brief_id)))

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from agent.brief.schema import RULES_MODEL
 from agent.crm.db import open_store
-from agent.crm.models import Brief
+from agent.crm.models import StoredBrief
 from agent.settings import Settings
 from api.pages.rep import ai_parts
 from tests.api.conftest import login
@@ -135,7 +135,7 @@ def test_brief_marks_only_the_parts_a_model_wrote(
 ) -> None:
     store = open_store(api_settings.db_url)
     with store.session() as s:
-        row = s.get(Brief, world.objects["rep1"].brief)
+        row = s.get(StoredBrief, world.objects["rep1"].brief)
         assert row is not None
         row.model = "qwen2.5-coder-1.5b"
         row.content = {
@@ -158,9 +158,9 @@ def test_brief_marks_only_the_parts_a_model_wrote(
 
 
 def test_briefs_by_rules_alone_are_not_marked() -> None:
-    row = Brief(model=RULES_MODEL, content={"authored": {}})
+    row = StoredBrief(model=RULES_MODEL, content={"authored": {}})
     assert ai_parts(row) == set() and ai_parts(None) == set()
-    row = Brief(model="m", content={"authored": {"situation": "code"}})
+    row = StoredBrief(model="m", content={"authored": {"situation": "code"}})
     assert ai_parts(row) == {"opening_question", "talking_points"}
 
 
