@@ -28,10 +28,20 @@ from typing import Any, Literal
 
 from agent.catalogue.vocabulary import LANGUAGES, SIGNALS
 from agent.codes import REASON_CODES, STEP_TYPES
-from agent.errors import ConfigError
+from agent.errors import ConfigError, ValidationError
 
 Task = Literal["reason", "signal", "step"]
 TASKS: tuple[Task, ...] = ("reason", "signal", "step")
+
+
+def parse_task(value: str) -> Task:
+    """``value`` (a stored example's task) as a :data:`Task`; a ValidationError names the tasks."""
+    for task in TASKS:
+        if value == task:
+            return task
+    raise ValidationError(f"Unknown example task {value!r}; expected one of: {', '.join(TASKS)}.")
+
+
 NONE = "none"
 CATALOGUE_DIR = Path(__file__).resolve().parents[1] / "catalogue"
 EXAMPLES_DIR = CATALOGUE_DIR / "examples"

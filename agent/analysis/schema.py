@@ -15,14 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 # The label sets are the domain contract's, shared with the brief and the database.
 from agent.codes import (
+    Language,
     OutcomeCode,
+    Owner,
     ReasonCode,
     StepType,
 )
 
-Owner = Literal["rep", "customer"]
 Sentiment = Literal["positive", "neutral", "negative", "mixed"]
-Language = Literal["de", "en"]
 SpeakerRole = Literal["rep", "customer"]
 
 

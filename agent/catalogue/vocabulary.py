@@ -12,12 +12,21 @@ without a name or a name without a code fails at load, not in a page.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard, TypeVar
 
-from agent.codes import OUTCOME_CODES, REASON_CODES, STEP_TYPES
+from agent.codes import (
+    OUTCOME_CODES,
+    REASON_CODES,
+    STEP_TYPES,
+    ReasonGroup,
+    SituationCode,
+    is_reason_group,
+    is_situation_code,
+)
 from agent.errors import ConfigError
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -33,7 +42,7 @@ CLAIMS: tuple[str, ...] = ("order", "discount")
 class Play:
     """What a customer who left for one reason is likely to say, and how to answer it."""
 
-    situation: str
+    situation: SituationCode
     objection: dict[str, str]
     answer: dict[str, str]
     avoid: dict[str, str]
@@ -44,7 +53,7 @@ class Reason:
     """One churn-reason code with its words in every language."""
 
     code: str
-    group: str
+    group: ReasonGroup
     name: dict[str, str]
     definition: dict[str, str]
     question: dict[str, str]
@@ -126,6 +135,16 @@ def _need(table: dict[str, Any], keys: tuple[str, ...], where: str) -> None:
         raise ConfigError(f"{where}: missing {missing or '-'}, unknown {extra or '-'}")
 
 
+_Code = TypeVar("_Code", bound=str)
+
+
+def _code(value: object, ok: Callable[[object], TypeGuard[_Code]], where: str) -> _Code:
+    """``value`` as the closed code type ``ok`` checks, so a typo fails at load."""
+    if not ok(value):
+        raise ConfigError(f"{where}: unknown value {value!r}")
+    return value
+
+
 @cache
 def vocabulary() -> Vocabulary:
     """The catalogue, read and checked once per process."""
@@ -146,19 +165,22 @@ def vocabulary() -> Vocabulary:
     def per(section: str, code: str, key: str) -> dict[str, Any]:
         return {lang: per_lang[lang][section][code][key] for lang in LANGUAGES}
 
-    reasons = {}
+    reasons: dict[str, Reason] = {}
     for code in REASON_CODES:
         plays = {lang: per_lang[lang]["reasons"][code]["playbook"] for lang in LANGUAGES}
+        where = f"codes.toml [reasons.{code}]"
         reasons[code] = Reason(
             code=code,
-            group=codes["reasons"][code]["group"],
+            group=_code(codes["reasons"][code]["group"], is_reason_group, where + ".group"),
             name=per("reasons", code, "name"),
             definition=per("reasons", code, "definition"),
             question=per("reasons", code, "question"),
             point=per("reasons", code, "point"),
             cues={lang: tuple(v) for lang, v in per("reasons", code, "cues").items()},
             play=Play(
-                situation=codes["reasons"][code]["situation"],
+                situation=_code(
+                    codes["reasons"][code]["situation"], is_situation_code, where + ".situation"
+                ),
                 objection={lang: p["objection"] for lang, p in plays.items()},
                 answer={lang: p["answer"] for lang, p in plays.items()},
                 avoid={lang: p["avoid"] for lang, p in plays.items()},
