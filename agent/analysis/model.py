@@ -26,7 +26,7 @@ trained with.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -509,11 +509,6 @@ def train(
         },
     }
     return AnalysisModel(final, reason_cal, step_cal, signal_cals, outcome_cal, thresholds, meta)
-
-
-def training_calls(calls: Iterable[dict[str, Any]], leave_out: set[str]) -> list[dict[str, Any]]:
-    """The labelled calls of every group but ``leave_out``."""
-    return [c for c in calls if str(c["group"]) not in leave_out]
 
 
 __all__ = [

@@ -166,11 +166,6 @@ def reason_matcher(language: str) -> CueMatcher:
     return matcher("reason", language)
 
 
-def signal_matcher(language: str) -> CueMatcher:
-    """Cues of the outcome signals (absent, cannot_buy, order, ...) in ``language``."""
-    return matcher("signal", language)
-
-
 def step_matcher(language: str) -> CueMatcher:
     """Cues of the next-step types in ``language``."""
     return matcher("step", language)
