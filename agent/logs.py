@@ -136,7 +136,7 @@ class TextFormatter(logging.Formatter):
 # --- configuration ----------------------------------------------------------------
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _StderrHandler(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is at the moment of writing.
 
     Like :data:`logging.lastResort`: a handler that kept the stream of the
@@ -147,7 +147,7 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def __init__(self) -> None:
         super().__init__(sys.stderr)
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> IO[str]:
         return sys.stderr
 
@@ -178,7 +178,7 @@ def configure_logging(
     replaces the handler installed before. Returns the handler (tests).
     """
     fmt = settings.log_format if settings is not None else "text"
-    handler: logging.StreamHandler = (  # type: ignore[type-arg]
+    handler: logging.StreamHandler = (
         logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     )
     handler.set_name(_HANDLER_NAME)

@@ -211,7 +211,7 @@ def registry() -> CollectorRegistry:
     from prometheus_client import multiprocess
 
     merged = CollectorRegistry()
-    multiprocess.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
+    multiprocess.MultiProcessCollector(merged)
     if _queue_collector is not None:
         merged.register(_queue_collector)
     return merged
@@ -277,7 +277,7 @@ def bind_metrics_server(
     watch_queue(settings)
     base: Any = MetricsHandler.factory(registry())
 
-    class Handler(base):  # type: ignore[misc,valid-type]
+    class Handler(base):
         def do_GET(self) -> None:  # noqa: N802 - http.server API
             relayed = any(self.headers.get(name) for name in FORWARDING_HEADERS)
             local = is_loopback(self.client_address[0]) and not relayed

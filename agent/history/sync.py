@@ -62,7 +62,7 @@ def chunks_for_source(session: Session, tenant_id: int, source: str) -> list[His
     if kind == "call_note":
         call_note = session.get(CallNote, key)
         ok = call_note is not None and call_note.tenant_id == tenant_id
-        return call_note_chunks(call_note) if ok else None  # type: ignore[arg-type]
+        return call_note_chunks(call_note) if call_note and ok else None
     transcript = session.get(Transcript, key)
     if transcript is None or transcript.tenant_id != tenant_id:
         return None
