@@ -57,14 +57,14 @@ SituationCode = Literal[
 #: Who does a next step.
 Owner = Literal["rep", "customer"]
 #: The languages Winback writes and analyses in.
-Language = Literal["de", "en"]
+LanguageCode = Literal["de", "en"]
 
 REASON_CODES: tuple[ReasonCode, ...] = get_args(ReasonCode)
 OUTCOME_CODES: tuple[OutcomeCode, ...] = get_args(OutcomeCode)
 STEP_TYPES: tuple[StepType, ...] = get_args(StepType)
 REASON_GROUPS: tuple[ReasonGroup, ...] = get_args(ReasonGroup)
 SITUATION_CODES: tuple[SituationCode, ...] = get_args(SituationCode)
-LANGUAGES: tuple[Language, ...] = get_args(Language)
+LANGUAGE_CODES: tuple[LanguageCode, ...] = get_args(LanguageCode)
 
 
 def is_reason_code(value: object) -> TypeGuard[ReasonCode]:
@@ -92,9 +92,9 @@ def is_situation_code(value: object) -> TypeGuard[SituationCode]:
     return value in SITUATION_CODES
 
 
-def is_language_code(value: object) -> TypeGuard[Language]:
+def is_language_code(value: object) -> TypeGuard[LanguageCode]:
     """Whether ``value`` is a language Winback supports."""
-    return value in LANGUAGES
+    return value in LANGUAGE_CODES
 
 
 def _unknown(what: str, value: object, choices: tuple[str, ...]) -> ValidationError:
@@ -122,8 +122,8 @@ def parse_step(value: str) -> StepType:
     raise _unknown("next-step type", value, STEP_TYPES)
 
 
-def parse_language_code(value: str) -> Language:
+def parse_language_code(value: str) -> LanguageCode:
     """``value`` as a supported language; a ValidationError names the choices."""
     if is_language_code(value):
         return value
-    raise _unknown("language", value, LANGUAGES)
+    raise _unknown("language", value, LANGUAGE_CODES)

@@ -19,7 +19,7 @@ from agent.analysis.bank import Example
 from agent.analysis.design import AnalysisResult
 from agent.analysis.designs import ANALYSIS_DESIGNS, CHAT_DESIGNS, DESIGNS
 from agent.analysis.redaction import needs_redaction
-from agent.analysis.schema import CallInput, Language, Turn, no_analysis
+from agent.analysis.schema import CallInput, LanguageCode, Turn, no_analysis
 from agent.language import language_scores
 from agent.settings import Settings, get_settings
 
@@ -85,7 +85,7 @@ def _text(turns: Sequence[dict[str, Any]] | Sequence[Turn]) -> str:
     )
 
 
-def transcript_language(turns: list[dict[str, Any]] | list[Turn]) -> Language:
+def transcript_language(turns: list[dict[str, Any]] | list[Turn]) -> LanguageCode:
     """A transcript's language, German or English, by stop-word count; ties: German.
 
     Unlike :func:`agent.language.guess_language` it always answers: a transcript

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from agent.codes import Language, ReasonCode, ReasonGroup, SituationCode
+from agent.codes import LanguageCode, ReasonCode, ReasonGroup, SituationCode
 
 ChurnCode = ReasonCode
 
@@ -104,7 +104,7 @@ class Brief(BaseModel):
     account_id: int
     account_external_id: str
     account_name: str
-    language: Language
+    language: LanguageCode
     as_of: date
     should_call: bool
     call_reason: str

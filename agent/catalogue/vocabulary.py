@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeGuard, TypeVar
 
 from agent.codes import (
+    LANGUAGE_CODES,
     OUTCOME_CODES,
     REASON_CODES,
     STEP_TYPES,
@@ -30,7 +31,7 @@ from agent.codes import (
 from agent.errors import ConfigError
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-LANGUAGES: tuple[str, ...] = ("de", "en")
+LANGUAGES = LANGUAGE_CODES
 #: Outcome signals in the order of docs/labelling-guidelines.md §2; each decides the outcome
 #: named in codes.toml.
 SIGNALS: tuple[str, ...] = ("absent", "cannot_buy", "order", "refusal", "step", "later")
@@ -63,7 +64,7 @@ class Reason:
 
 
 @dataclass(frozen=True)
-class Language:
+class LanguageWords:
     """The words of one language that are not tied to a code (negations, clause breaks)."""
 
     negations: tuple[str, ...]
@@ -87,7 +88,7 @@ class Vocabulary:
     business_steps: frozenset[str]
     #: Working days until a step is due when no date was said in the call.
     step_due_days: dict[str, int]
-    languages: dict[str, Language]
+    languages: dict[str, LanguageWords]
     #: Words that address the AI or the CRM system rather than a person, per language.
     instruction_cues: dict[str, tuple[str, ...]]
     #: Reviewed sentence templates of the code-written summary, per language.
@@ -209,7 +210,7 @@ def vocabulary() -> Vocabulary:
         business_steps=frozenset(s for s in real_steps if codes["steps"][s]["business"]),
         step_due_days={s: int(codes["steps"][s]["due_days"]) for s in real_steps},
         languages={
-            lang: Language(
+            lang: LanguageWords(
                 negations=tuple(data["negations"]),
                 not_negations=tuple(data["not_negations"]),
                 clause_breaks=tuple(data["clause_breaks"]),
