@@ -30,7 +30,8 @@ from typing import IO, Any, Literal
 
 from agent.settings import Settings
 
-Role = Literal["cli", "service"]
+#: Which kind of process logs: a CLI command or a long-running service (serve, worker).
+ProcessRole = Literal["cli", "service"]
 
 _context: ContextVar[Mapping[str, Any]] = ContextVar(
     "winback_log_context", default=MappingProxyType({})
@@ -156,7 +157,7 @@ class _StderrHandler(logging.StreamHandler):
         pass
 
 
-def level_for(settings: Settings | None, role: Role) -> int:
+def level_for(settings: Settings | None, role: ProcessRole) -> int:
     """The log level in effect: the setting, else WARNING for the CLI, INFO for services."""
     name = settings.log_level if settings is not None else None
     if name is None:
@@ -166,7 +167,7 @@ def level_for(settings: Settings | None, role: Role) -> int:
 
 def configure_logging(
     settings: Settings | None,
-    role: Role = "cli",
+    role: ProcessRole = "cli",
     *,
     stream: IO[str] | None = None,
 ) -> logging.Handler:
