@@ -166,11 +166,6 @@ def reason_matcher(language: str) -> CueMatcher:
     return matcher("reason", language)
 
 
-def step_matcher(language: str) -> CueMatcher:
-    """Cues of the next-step types in ``language``."""
-    return matcher("step", language)
-
-
 def claim_matcher(language: str) -> CueMatcher:
     """Words that state an order or a discount (what a summary may only say when true)."""
     return matcher("claim", language)
