@@ -101,7 +101,7 @@ def iter_chunks(source: BinaryIO | Iterable[bytes], size: int = CHUNK_SIZE) -> I
                 return
             yield chunk
     else:
-        for chunk in source:  # type: ignore[union-attr]
+        for chunk in source:
             if chunk:
                 yield bytes(chunk)
 

@@ -30,7 +30,8 @@ from typing import IO, Any, Literal
 
 from agent.settings import Settings
 
-Role = Literal["cli", "service"]
+#: Which kind of process logs: a CLI command or a long-running service (serve, worker).
+ProcessRole = Literal["cli", "service"]
 
 _context: ContextVar[Mapping[str, Any]] = ContextVar(
     "winback_log_context", default=MappingProxyType({})
@@ -136,7 +137,7 @@ class TextFormatter(logging.Formatter):
 # --- configuration ----------------------------------------------------------------
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _StderrHandler(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is at the moment of writing.
 
     Like :data:`logging.lastResort`: a handler that kept the stream of the
@@ -147,7 +148,7 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def __init__(self) -> None:
         super().__init__(sys.stderr)
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> IO[str]:
         return sys.stderr
 
@@ -156,7 +157,7 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
-def level_for(settings: Settings | None, role: Role) -> int:
+def level_for(settings: Settings | None, role: ProcessRole) -> int:
     """The log level in effect: the setting, else WARNING for the CLI, INFO for services."""
     name = settings.log_level if settings is not None else None
     if name is None:
@@ -166,7 +167,7 @@ def level_for(settings: Settings | None, role: Role) -> int:
 
 def configure_logging(
     settings: Settings | None,
-    role: Role = "cli",
+    role: ProcessRole = "cli",
     *,
     stream: IO[str] | None = None,
 ) -> logging.Handler:
@@ -178,7 +179,7 @@ def configure_logging(
     replaces the handler installed before. Returns the handler (tests).
     """
     fmt = settings.log_format if settings is not None else "text"
-    handler: logging.StreamHandler = (  # type: ignore[type-arg]
+    handler: logging.StreamHandler = (
         logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     )
     handler.set_name(_HANDLER_NAME)

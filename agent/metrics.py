@@ -17,7 +17,8 @@ Metrics live in prometheus_client's default registry, one set per process:
   step).
 
 ``GET /metrics`` of the app serves them; ``winback worker --metrics-port N``
-serves a worker's with :func:`serve_metrics`. Both refuse requests without
+serves a worker's with :func:`bind_metrics_server` and
+:func:`start_metrics_server`. Both refuse requests without
 ``Authorization: Bearer <metrics_token>`` when that setting is set.
 """
 
@@ -211,7 +212,7 @@ def registry() -> CollectorRegistry:
     from prometheus_client import multiprocess
 
     merged = CollectorRegistry()
-    multiprocess.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
+    multiprocess.MultiProcessCollector(merged)
     if _queue_collector is not None:
         merged.register(_queue_collector)
     return merged
@@ -277,7 +278,7 @@ def bind_metrics_server(
     watch_queue(settings)
     base: Any = MetricsHandler.factory(registry())
 
-    class Handler(base):  # type: ignore[misc,valid-type]
+    class Handler(base):
         def do_GET(self) -> None:  # noqa: N802 - http.server API
             relayed = any(self.headers.get(name) for name in FORWARDING_HEADERS)
             local = is_loopback(self.client_address[0]) and not relayed
@@ -308,10 +309,3 @@ def start_metrics_server(server: ThreadingHTTPServer) -> threading.Thread:
     thread = threading.Thread(target=server.serve_forever, name="metrics", daemon=True)
     thread.start()
     return thread
-
-
-def serve_metrics(settings: Settings, port: int, host: str | None = None) -> ThreadingHTTPServer:
-    """Bind and start serving ``/metrics`` of this process on ``host:port``."""
-    server = bind_metrics_server(settings, port, host)
-    start_metrics_server(server)
-    return server

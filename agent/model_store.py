@@ -32,7 +32,8 @@ from agent.errors import ModelIntegrityError
 from agent.settings import Settings, get_settings
 
 CHUNK = 4 * 1024 * 1024
-Role = Literal["speech", "chat", "embeddings"]
+#: What a local model does (the user roles are agent.crm.models.Role).
+ModelRole = Literal["speech", "chat", "embeddings"]
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class ModelSpec:
     """A bundled local model: its files and where they come from."""
 
     name: str
-    role: Role
+    role: ModelRole
     description: str
     files: tuple[ModelFile, ...]
     main: str  # the file (or "." for the directory) a backend loads
@@ -168,7 +169,7 @@ class ModelStatus:
     """What ``winback models list/verify`` reports about one model."""
 
     name: str
-    role: Role
+    role: ModelRole
     description: str
     packages_installed: bool
     path: Path

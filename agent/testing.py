@@ -31,7 +31,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field, PrivateAttr
 
 from agent.errors import ModelError
-from agent.transcription.types import ChannelLayout, Segment, TranscriptionResult
+from agent.transcription.types import ChannelLayout, Segment, TranscriptionResult, channel_speakers
 
 
 @dataclass
@@ -166,6 +166,5 @@ class FakeTranscriber:
         )
         if self.queue:
             return self.queue.pop(0)
-        speaker = "unknown" if channels == "mono" else channels.split(",")[0]
-        segment = Segment(0.0, 2.0, self.text, speaker=speaker)  # type: ignore[arg-type]
+        segment = Segment(0.0, 2.0, self.text, speaker=channel_speakers(channels)[0])
         return TranscriptionResult(language or "de", 2.0, [segment], model="fake")

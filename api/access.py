@@ -21,12 +21,12 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from agent.auth import Principal
-from agent.crm.models import Account, Brief, CallNote, CallRecording, Task
+from agent.crm.models import Account, CallNote, CallRecording, StoredBrief, Task
 from agent.errors import NotFoundError, PermissionDeniedError
 
-T = TypeVar("T", Account, Brief, CallNote, CallRecording, Task)
-_WHAT = {Account: "Account", Brief: "Brief", CallNote: "Call note", CallRecording: "Recording",
-         Task: "Task"}  # fmt: skip
+T = TypeVar("T", Account, StoredBrief, CallNote, CallRecording, Task)
+_WHAT = {Account: "Account", StoredBrief: "Brief", CallNote: "Call note",
+         CallRecording: "Recording", Task: "Task"}  # fmt: skip
 
 
 def check_account(user: Principal, tenant_id: int | None, owner_id: int | None) -> None:
@@ -60,7 +60,7 @@ def get_owned(session: Session, user: Principal, model: type[T], object_id: Any)
     if row is None or row.tenant_id != user.tenant_id:
         raise NotFoundError(f"{what} {object_id} not found.")
     if not user.sees_team:
-        account = session.get(Account, row.account_id)  # type: ignore[union-attr,attr-defined]
+        account = session.get(Account, row.account_id)  # type: ignore[attr-defined]
         if account is None or account.owner_id != user.user_id:
             raise PermissionDeniedError(f"{what} {object_id} belongs to another rep's account.")
     return row

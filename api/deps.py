@@ -36,12 +36,12 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 async def get_settings_dep(request: Request) -> Settings:
     """The settings the app was created with."""
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 async def get_store(request: Request) -> Store:
     """The app's opened, migrated store."""
-    return request.app.state.store  # type: ignore[no-any-return]
+    return request.app.state.store
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -69,7 +69,7 @@ def resolve_principal(request: Request) -> Principal | None:
     tells whether the cookie was used (then CSRF rules apply).
     """
     if hasattr(request.state, "principal"):
-        return request.state.principal  # type: ignore[no-any-return]
+        return request.state.principal
     key = _cache_key(request)
     started = _recent.clock.monotonic()
     hit = _recent.get(key) if key else None

@@ -37,10 +37,10 @@ def page_language(request: Request) -> str:
     """The UI language of this request."""
     chosen = request.cookies.get(LANG_COOKIE)
     if chosen in LANGUAGES:
-        return chosen  # type: ignore[return-value]
+        return chosen
     principal = getattr(request.state, "principal", None)
     if principal is not None and principal.language in LANGUAGES:
-        return principal.language  # type: ignore[no-any-return]
+        return principal.language
     return DEFAULT_LANGUAGE
 
 

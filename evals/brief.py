@@ -118,7 +118,7 @@ def grade(run: BriefRun, main_complaint: str | None, cause: str | None) -> dict[
     }
 
 
-def percentile(values: Sequence[float], q: float) -> float | None:
+def nearest_rank_percentile(values: Sequence[float], q: float) -> float | None:
     """Nearest-rank percentile (``q`` in 0..100); ``None`` for no values."""
     if not values:
         return None
@@ -158,10 +158,10 @@ def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "language_checked": len(checked),
         "flags_per_brief": round(sum(r["flags"] for r in rows) / len(rows), 2) if rows else None,
         "latency_s": {
-            "p50": percentile(latencies, 50),
-            "p95": percentile(latencies, 95),
-            "model_p50": percentile(model_latencies, 50),
-            "model_p95": percentile(model_latencies, 95),
+            "p50": nearest_rank_percentile(latencies, 50),
+            "p95": nearest_rank_percentile(latencies, 95),
+            "model_p50": nearest_rank_percentile(model_latencies, 50),
+            "model_p95": nearest_rank_percentile(model_latencies, 95),
         },
         "tokens_per_brief": {
             "prompt": round(sum(r["prompt_tokens"] for r in called) / len(called)) if called else 0,

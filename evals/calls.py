@@ -39,7 +39,7 @@ def load_spec(name: str) -> dict[str, Any]:
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in SPECS_DIR.glob("*.json")))
         raise NotFoundError(f"No eval spec {name!r}; known specs: {known}")
-    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def load_calls(path: Path, limit: int | None = None) -> list[dict[str, Any]]:

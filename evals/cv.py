@@ -151,7 +151,7 @@ def mean_metrics(folds: Sequence[dict[str, Any]]) -> dict[str, Any]:
         values = [float(i) for i in items if isinstance(i, int | float)]
         return round(sum(values) / len(values), 4) if values else None
 
-    return walk(list(folds))  # type: ignore[no-any-return]
+    return walk(list(folds))
 
 
 def _curve(

@@ -173,8 +173,12 @@ def fact_recall(facts: Sequence[str], summary: str) -> float:
     return sum(fact_covered(f, summary) for f in facts) / len(facts)
 
 
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """The ``q``-quantile (0..1) by linear interpolation; None for no values."""
+def quantile(values: Sequence[float], q: float) -> float | None:
+    """The ``q``-quantile (0..1) by linear interpolation; None for no values.
+
+    Not a percentile on 0..100: the brief eval's nearest-rank percentile
+    (evals/brief.py) is a different statistic and keeps its own name.
+    """
     if not values:
         return None
     ordered = sorted(values)
@@ -244,7 +248,7 @@ def summarise(
             "fact_recall": round(_safe_div(sum(recalls), len(recalls)), 4),
             "method": FACT_METHOD,
         },
-        "latency_s": {"p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95)},
+        "latency_s": {"p50": quantile(latencies, 0.5), "p95": quantile(latencies, 0.95)},
         "prompt_tokens_per_call": round(sum(prompt_tokens) / len(prompt_tokens), 1)
         if prompt_tokens
         else 0.0,

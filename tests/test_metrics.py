@@ -23,7 +23,7 @@ from agent.crm.db import Store, open_store
 from agent.crm.models import CallRecording
 from agent.jobs.queue import forget_queues
 from agent.llm.usage import Usage, UsageLog, usage_log
-from agent.metrics import serve_metrics
+from agent.metrics import bind_metrics_server, start_metrics_server
 from agent.settings import Settings, configure
 from api.app import create_app
 from api.deps import forget_principals
@@ -199,7 +199,8 @@ def test_recorded_chat_usage_feeds_latency_and_token_metrics() -> None:
 def test_worker_metrics_server_refuses_without_the_token(sqlite_url: str) -> None:
     settings = configure(database_url=sqlite_url, metrics_token="worker-token")
     open_store(settings.db_url)
-    server = serve_metrics(settings, free_port(), host="127.0.0.1")
+    server = bind_metrics_server(settings, free_port(), host="127.0.0.1")
+    start_metrics_server(server)
     url = f"http://127.0.0.1:{server.server_address[1]}/metrics"
     try:
         with pytest.raises(urllib.error.HTTPError) as refused:

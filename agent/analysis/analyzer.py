@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
@@ -19,13 +19,11 @@ from agent.analysis.bank import Example
 from agent.analysis.design import AnalysisResult
 from agent.analysis.designs import ANALYSIS_DESIGNS, CHAT_DESIGNS, DESIGNS
 from agent.analysis.redaction import needs_redaction
-from agent.analysis.schema import CallInput, Turn, no_analysis
+from agent.analysis.schema import CallInput, LanguageCode, Turn, no_analysis
 from agent.language import language_scores
 from agent.settings import Settings, get_settings
 
 __all__ = ["DESIGNS", "AnalysisResult", "Analyzer", "analyzer_for", "transcript_language"]
-
-Design = Literal["learned", "decomposed"]
 
 
 class Analyzer:
@@ -35,7 +33,7 @@ class Analyzer:
         self,
         model: BaseChatModel | None = None,
         *,
-        design: Design | None = None,
+        design: str | None = None,
         settings: Settings | None = None,
         redact: bool | None = None,
         examples: Sequence[Example] = (),
@@ -77,7 +75,7 @@ def analyzer_for(
         from agent.llm import get_chat_model
 
         model = get_chat_model(settings)
-    return Analyzer(model, design=design, settings=settings, examples=examples)  # type: ignore[arg-type]
+    return Analyzer(model, design=design, settings=settings, examples=examples)
 
 
 def _text(turns: Sequence[dict[str, Any]] | Sequence[Turn]) -> str:
@@ -87,7 +85,7 @@ def _text(turns: Sequence[dict[str, Any]] | Sequence[Turn]) -> str:
     )
 
 
-def transcript_language(turns: list[dict[str, Any]] | list[Turn]) -> Literal["de", "en"]:
+def transcript_language(turns: list[dict[str, Any]] | list[Turn]) -> LanguageCode:
     """A transcript's language, German or English, by stop-word count; ties: German.
 
     Unlike :func:`agent.language.guess_language` it always answers: a transcript

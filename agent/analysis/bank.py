@@ -28,10 +28,22 @@ from typing import Any, Literal
 
 from agent.catalogue.vocabulary import LANGUAGES, SIGNALS
 from agent.codes import REASON_CODES, STEP_TYPES
-from agent.errors import ConfigError
+from agent.errors import ConfigError, ValidationError
 
-Task = Literal["reason", "signal", "step"]
-TASKS: tuple[Task, ...] = ("reason", "signal", "step")
+#: What a labelled sentence teaches: a churn reason, an outcome signal or a next step
+#: (the CRM follow-up task is agent.crm.models.Task).
+LabelTask = Literal["reason", "signal", "step"]
+TASKS: tuple[LabelTask, ...] = ("reason", "signal", "step")
+
+
+def parse_task(value: str) -> LabelTask:
+    """A stored example's task as a :data:`LabelTask`; a ValidationError names the tasks."""
+    for task in TASKS:
+        if value == task:
+            return task
+    raise ValidationError(f"Unknown example task {value!r}; expected one of: {', '.join(TASKS)}.")
+
+
 NONE = "none"
 CATALOGUE_DIR = Path(__file__).resolve().parents[1] / "catalogue"
 EXAMPLES_DIR = CATALOGUE_DIR / "examples"
@@ -44,7 +56,7 @@ HARD_NEGATIVE_WEIGHT = 2.0
 STEP_LABELS: tuple[str, ...] = tuple(s for s in STEP_TYPES if s != "none")
 
 
-def labels(task: Task) -> tuple[str, ...]:
+def labels(task: LabelTask) -> tuple[str, ...]:
     """The classes of ``task``, ``none`` first."""
     if task == "reason":
         return (NONE, *REASON_CODES)
@@ -57,7 +69,7 @@ def labels(task: Task) -> tuple[str, ...]:
 class Example:
     """One labelled sentence."""
 
-    task: Task
+    task: LabelTask
     label: str
     text: str
     language: str
@@ -80,7 +92,7 @@ def _lines(path: Path) -> Iterator[str]:
             yield line
 
 
-def _catalogue_file(task: Task, language: str, path: Path) -> Iterator[Example]:
+def _catalogue_file(task: LabelTask, language: str, path: Path) -> Iterator[Example]:
     stem = path.name.removesuffix(".txt")
     negative = stem.endswith(".not")
     code = stem.removesuffix(".not")
@@ -100,7 +112,7 @@ def _catalogue_file(task: Task, language: str, path: Path) -> Iterator[Example]:
                       owner=owner)  # fmt: skip
 
 
-_TASK_DIRS: dict[Task, str] = {"reason": "reasons", "signal": "signals", "step": "steps"}
+_TASK_DIRS: dict[LabelTask, str] = {"reason": "reasons", "signal": "signals", "step": "steps"}
 
 
 def catalogue_examples(root: Path = EXAMPLES_DIR) -> list[Example]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -89,9 +90,9 @@ CARDINALS: dict[str, int] = {
 }  # fmt: skip
 
 
-def _alt(words: object) -> str:
+def _alt(words: Iterable[str]) -> str:
     # Longest first so that "einundzwanzigsten" wins over "ein...".
-    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))  # type: ignore[attr-defined]
+    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
 
 
 _WD = _alt(WEEKDAYS)

@@ -215,7 +215,7 @@ class DecomposedDesign(AnalysisDesign):
 # --- code does what code does well ---------------------------------------------
 
 
-def _step(type_: str, owner: str, when: str, call: CallInput, turn: int | None) -> NextStep:
+def _step(type_: StepType, owner: Owner, when: str, call: CallInput, turn: int | None) -> NextStep:
     due = resolve_due_date(when, call.call_date) if when else None
     # The time expression must have been said in the call: a small model invents
     # "bis Freitag" otherwise. Only the expression itself ("zwölften Februar") is
@@ -227,8 +227,8 @@ def _step(type_: str, owner: str, when: str, call: CallInput, turn: int | None) 
     if turn and 0 < turn <= len(call.turns):
         description = evidence.quote_from_turn(call.turns[turn - 1].text, limit=200)
     return NextStep(
-        type=type_,  # type: ignore[arg-type]
-        owner=owner,  # type: ignore[arg-type]
+        type=type_,
+        owner=owner,
         description=description,
         # labelling-guidelines.md §3: an incentive granted in the call has no due date.
         due_date=None if type_ == "offer_incentive" or due is None else due.date,
@@ -240,9 +240,9 @@ def _finish(
     call: CallInput,
     summary: str,
     labels: list[ReasonLabel],
-    outcome: str,
+    outcome: OutcomeCode,
     steps: list[NextStep],
-    sentiment: str,
+    sentiment: Sentiment,
     expectations: str,
     warnings: list[str],
 ) -> CallAnalysis:
@@ -265,7 +265,7 @@ def _finish(
     draft = CallAnalysis(
         language=call.language,
         churn_reasons=kept,
-        outcome=outcome,  # type: ignore[arg-type]
+        outcome=outcome,
         next_steps=steps[:8],
     )
     summary, unsupported = supported_text(summary.strip(), call.language, draft, call.turns)
@@ -274,9 +274,9 @@ def _finish(
         language=call.language,
         summary=summary.strip()[:1500],
         churn_reasons=kept,
-        outcome=outcome,  # type: ignore[arg-type]
+        outcome=outcome,
         next_steps=steps[:8],
         expectations=expectations.strip() or None,
-        sentiment=sentiment,  # type: ignore[arg-type]
+        sentiment=sentiment,
         warnings=warnings[:20],
     )

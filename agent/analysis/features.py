@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agent.analysis.bank import Task
+from agent.analysis.bank import LabelTask
 from agent.catalogue.cues import matcher
 from agent.catalogue.vocabulary import SIGNALS, vocabulary
 from agent.codes import REASON_CODES
@@ -37,7 +37,7 @@ class Item:
     context: str = ""
 
 
-def _cue_codes(task: Task) -> tuple[str, ...]:
+def _cue_codes(task: LabelTask) -> tuple[str, ...]:
     if task == "reason":
         return REASON_CODES
     if task == "signal":
@@ -45,7 +45,7 @@ def _cue_codes(task: Task) -> tuple[str, ...]:
     return tuple(vocabulary().step_cues)
 
 
-def cue_features(task: Task, items: Sequence[Item]) -> np.ndarray:
+def cue_features(task: LabelTask, items: Sequence[Item]) -> np.ndarray:
     """Per item and code of the task: [plain hit, negated hit] as 0/1."""
     codes = _cue_codes(task)
     index = {code: i for i, code in enumerate(codes)}
@@ -84,7 +84,7 @@ class Featurizer:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)
         return np.stack([self._cache[t] for t in texts])
 
-    def matrix(self, task: Task, items: Sequence[Item]) -> np.ndarray:
+    def matrix(self, task: LabelTask, items: Sequence[Item]) -> np.ndarray:
         """``[sentence embedding | cue hits | speaker | turn embedding]`` for every item."""
         return np.hstack(
             [

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agent.analysis.bank import labels
-from agent.analysis.dates import resolve_due_date
+from agent.analysis.dates import DueDate, resolve_due_date
 from agent.analysis.features import Featurizer
 from agent.analysis.model import AnalysisModel, CallScores, CallView, view
 from agent.analysis.schema import (
@@ -39,7 +39,7 @@ from agent.analysis.schema import (
     Uncertain,
 )
 from agent.analysis.summary import compose
-from agent.codes import REASON_CODES
+from agent.codes import REASON_CODES, OutcomeCode, Owner, StepType, parse_outcome, parse_step
 
 #: Evidence quotes are cut to this many characters (whole words, verbatim prefix).
 QUOTE_CHARS = 300
@@ -118,7 +118,7 @@ class LearnedAnalysis:
         analysis = CallAnalysis(
             language=call.language,
             churn_reasons=reasons,
-            outcome=outcome,  # type: ignore[arg-type]
+            outcome=outcome,
             outcome_confidence=round(outcome_p, 4),
             outcome_evidence=outcome_ev,
             outcome_turn=outcome_turn,
@@ -164,7 +164,7 @@ class LearnedAnalysis:
             quote, turn = self._evidence(v, best.index)
             if p >= th.reason_assert:
                 labels_.append(ReasonLabel(code=code, evidence=quote, confidence=round(p, 4),
-                                           turn=turn))  # type: ignore[arg-type]  # fmt: skip
+                                           turn=turn))  # fmt: skip
             else:
                 candidates.append(Candidate(code=code, probability=round(p, 4), evidence=quote,
                                             turn=turn))  # fmt: skip
@@ -174,7 +174,7 @@ class LearnedAnalysis:
 
     def _outcome(
         self, v: CallView, scores: CallScores
-    ) -> tuple[str | None, float, str | None, int | None, list[Candidate]]:
+    ) -> tuple[OutcomeCode | None, float, str | None, int | None, list[Candidate]]:
         from agent.catalogue.vocabulary import vocabulary
 
         probs = scores.sentence["signal"]
@@ -192,7 +192,7 @@ class LearnedAnalysis:
         top, p = ranked[0]
         if p >= self.model.thresholds.outcome_decide:
             quote, turn = evidence(top)
-            return top, p, quote, turn, []
+            return parse_outcome(top), p, quote, turn, []
         candidates = []
         for outcome, prob in ranked[:3]:
             if prob < 0.1:
@@ -225,14 +225,14 @@ class LearnedAnalysis:
                 candidates.append(Candidate(code=step_type, probability=round(p, 4),
                                             evidence=quote, turn=turn))  # fmt: skip
                 continue
-            steps.append(self._step(call, v, step_type, best.index, p))
+            steps.append(self._step(call, v, parse_step(step_type), best.index, p))
         candidates.sort(key=lambda c: -c.probability)
         return steps, candidates[:6]
 
-    def _step(self, call: CallInput, v: CallView, step_type: str, index: int,
+    def _step(self, call: CallInput, v: CallView, step_type: StepType, index: int,
               p: float) -> NextStep:  # fmt: skip
         sentence = v.sentences[index]
-        owner = "rep"
+        owner: Owner = "rep"
         if (step_type == "schedule_call" and sentence.speaker == "customer"
                 and _FIRST_PERSON.search(sentence.text)):  # fmt: skip
             owner = "customer"  # "ich rufe Sie am Montag zurück"
@@ -240,8 +240,8 @@ class LearnedAnalysis:
         if step_type != "offer_incentive":  # an incentive granted in the call has no due date
             due = _due(call, v, index)
         return NextStep(
-            type=step_type,  # type: ignore[arg-type]
-            owner=owner,  # type: ignore[arg-type]
+            type=step_type,
+            owner=owner,
             description=_quote(sentence.text, 200),
             due_date=due.date if due else None,
             due_phrase=due.phrase[:80] if due else None,
@@ -250,7 +250,7 @@ class LearnedAnalysis:
         )
 
 
-def _due(call: CallInput, v: CallView, index: int):  # type: ignore[no-untyped-def]
+def _due(call: CallInput, v: CallView, index: int) -> DueDate | None:
     """The due date said with a step: in its sentence, else its turn, else the next turn."""
     sentence = v.sentences[index]
     texts: Sequence[str] = (

@@ -26,7 +26,7 @@ trained with.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from agent.analysis.bank import (
     NONE,
     TASKS,
     Example,
-    Task,
+    LabelTask,
     fingerprint,
     labels,
 )
@@ -61,7 +61,7 @@ from agent.errors import ModelError
 SENTENCE_C = 1.0
 #: Weight of a labelled call's plain "none" sentence per task. Outcome and step sentences
 #: are annotated once per call, so many of their look-alikes are "none" by omission.
-CALL_NONE_WEIGHT: dict[Task, float] = {"reason": 1.0, "signal": 0.1, "step": 0.3}
+CALL_NONE_WEIGHT: dict[LabelTask, float] = {"reason": 1.0, "signal": 0.1, "step": 0.3}
 #: The signals that decide the outcome, in the order of docs/labelling-guidelines.md §2;
 #: "not_now" is the rest.
 CHAIN: tuple[str, ...] = ("absent", "cannot_buy", "order", "refusal", "step")
@@ -340,7 +340,7 @@ def fit_sentence_models(
 ) -> dict[str, SentenceModel]:
     """One :class:`SentenceModel` per task on ``examples``."""
     models: dict[str, SentenceModel] = {}
-    task: Task
+    task: LabelTask
     for task in TASKS:
         rows = [e for e in examples if e.task == task]
         if not rows:
@@ -509,11 +509,6 @@ def train(
         },
     }
     return AnalysisModel(final, reason_cal, step_cal, signal_cals, outcome_cal, thresholds, meta)
-
-
-def training_calls(calls: Iterable[dict[str, Any]], leave_out: set[str]) -> list[dict[str, Any]]:
-    """The labelled calls of every group but ``leave_out``."""
-    return [c for c in calls if str(c["group"]) not in leave_out]
 
 
 __all__ = [

@@ -15,14 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 # The label sets are the domain contract's, shared with the brief and the database.
 from agent.codes import (
+    LanguageCode,
     OutcomeCode,
+    Owner,
     ReasonCode,
     StepType,
 )
 
-Owner = Literal["rep", "customer"]
 Sentiment = Literal["positive", "neutral", "negative", "mixed"]
-Language = Literal["de", "en"]
 SpeakerRole = Literal["rep", "customer"]
 
 
@@ -62,7 +62,7 @@ class CallInput(BaseModel):
 
     turns: list[Turn] = Field(max_length=MAX_TURNS)
     call_date: date
-    language: Language = "de"
+    language: LanguageCode = "de"
     account: AccountContext = Field(default_factory=AccountContext)
 
     @property
@@ -124,7 +124,7 @@ class CallAnalysis(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    language: Language = "de"
+    language: LanguageCode = "de"
     summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1500)] = ""
     churn_reasons: list[ReasonLabel] = Field(default_factory=list, max_length=6)
     #: None when the analysis was not sure enough: the reviewer chooses (see ``uncertain``).
@@ -174,7 +174,7 @@ class CallAnalysis(BaseModel):
         return self.model_dump(mode="json")
 
 
-def no_analysis(language: Language, reason: str) -> CallAnalysis:
+def no_analysis(language: LanguageCode, reason: str) -> CallAnalysis:
     """The honest result for a call without a customer side: not reached, nothing invented."""
     summary = (
         "Kein Gespräch mit dem Kunden: keine Analyse möglich."

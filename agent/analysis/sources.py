@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from agent.analysis.analyzer import transcript_language
 from agent.analysis.schema import AccountContext, CallInput, Turn
+from agent.codes import is_language_code, parse_language_code
 from agent.crm.models import Account, Note, Order, Transcript
 from agent.errors import NotFoundError, ValidationError
 
@@ -128,10 +129,11 @@ def input_from_transcript(
     turns = turns_from_segments(
         [{"speaker": s.speaker, "text": s.text} for s in transcript.segments]
     )
-    language = transcript.language if transcript.language in ("de", "en") else None
+    language = transcript.language if is_language_code(transcript.language) else None
     return CallInput(
         turns=turns,
         call_date=call_date or transcript.created_at.date(),
-        language=language or (transcript_language(turns) if turns else account.language.value),  # type: ignore[arg-type]
+        language=language
+        or (transcript_language(turns) if turns else parse_language_code(account.language.value)),
         account=account_context(session, account, call_date),
     )

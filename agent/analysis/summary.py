@@ -13,6 +13,7 @@ named as uncertain rather than guessed.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from agent.analysis.schema import CallAnalysis, Turn
 from agent.analysis.support import problems
@@ -33,9 +34,9 @@ def _quoted(text: str | None, language: str) -> str | None:
     return f"{_OPEN[language]}{text}{_CLOSE[language]}"
 
 
-def _date(value: object, language: str) -> str:
+def _date(value: date, language: str) -> str:
     fmt = vocabulary().summary[language]["date_format"]
-    return value.strftime(fmt)  # type: ignore[attr-defined,no-any-return]
+    return value.strftime(fmt)
 
 
 def compose(

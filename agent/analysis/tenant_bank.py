@@ -19,7 +19,14 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent.analysis.bank import HARD_NEGATIVE_WEIGHT, NONE, Example, base_bank, fingerprint
+from agent.analysis.bank import (
+    HARD_NEGATIVE_WEIGHT,
+    NONE,
+    Example,
+    base_bank,
+    fingerprint,
+    parse_task,
+)
 from agent.analysis.features import Featurizer
 from agent.analysis.model import AnalysisModel, fit_sentence_models
 from agent.analysis.schema import CallAnalysis
@@ -105,7 +112,7 @@ def tenant_examples(session: Session, tenant_id: int) -> list[Example]:
     )
     return [
         Example(
-            r.task,  # type: ignore[arg-type]
+            parse_task(r.task),
             r.label,
             r.text,
             r.language,

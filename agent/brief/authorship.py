@@ -11,13 +11,13 @@ the brief's ``authored`` (``"situation" -> "code" | "model"``).
 from __future__ import annotations
 
 from agent.brief.schema import RULES_MODEL
-from agent.crm.models import Brief
+from agent.crm.models import StoredBrief
 
 #: The parts of a brief a language model can write, in the order the brief shows them.
 MODEL_PARTS = ("situation", "opening_question", "talking_points")
 
 
-def ai_parts(row: Brief | None) -> set[str]:
+def ai_parts(row: StoredBrief | None) -> set[str]:
     """The parts of the stored brief ``row`` that a language model wrote.
 
     A brief written by code alone (a written-off account, no history) has

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from agent.brief.facts import fmt_date, fmt_money
+from agent.brief.facts import fmt_date, fmt_money, money_field
 from agent.brief.schema import ChurnHypothesis, Claim
 from agent.catalogue.vocabulary import vocabulary
 from agent.history.retrieval import AccountHistory, YearRevenue
@@ -182,7 +182,7 @@ def situation(history: AccountHistory, hyps: list[ChurnHypothesis], lang: str) -
                     gap=gap,
                     day=fmt_date(last.day, lang),
                     ext=last.fields["external_id"],
-                    amount=fmt_money(last.fields["total_amount"], currency, lang),  # type: ignore[arg-type]
+                    amount=fmt_money(money_field(last.fields["total_amount"]), currency, lang),
                 ),
                 [*acc, last.source_id],
             )

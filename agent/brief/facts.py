@@ -13,6 +13,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from agent.brief.schema import KeyFact
+from agent.errors import ValidationError
+from agent.history.records import FieldValue
 from agent.history.retrieval import AccountHistory
 
 #: Labels per language. Kept here, next to the sentences that use them.
@@ -63,6 +65,18 @@ L: dict[str, dict[str, str]] = {
 def fmt_date(day: date, language: str) -> str:
     """A date as a rep reads it: ``14.08.2025`` in German, ``2025-08-14`` in English."""
     return day.strftime("%d.%m.%Y") if language == "de" else day.isoformat()
+
+
+def money_field(value: FieldValue) -> Decimal | float:
+    """A record's money field (an order's ``total_amount``) as a number to format.
+
+    Records hold every field as a :data:`FieldValue`; an amount that is not a
+    number means the record book read the wrong column, so it is refused here
+    rather than printed.
+    """
+    if isinstance(value, Decimal | int | float):
+        return value
+    raise ValidationError(f"Not an amount of money: {value!r}")
 
 
 def fmt_money(amount: Decimal | float, currency: str, language: str) -> str:
@@ -144,7 +158,7 @@ def build_facts(history: AccountHistory, language: str, max_years: int = 3) -> l
             t["last_order"].format(
                 day=fmt_date(last.day, language),
                 ext=last.fields["external_id"],
-                amount=fmt_money(last.fields["total_amount"], str(currency), language),  # type: ignore[arg-type]
+                amount=fmt_money(money_field(last.fields["total_amount"]), str(currency), language),
             ),
             [last.source_id],
         )

@@ -35,6 +35,7 @@ from agent.brief.facts import build_facts
 from agent.brief.grounding import check_claim
 from agent.brief.reasons import call_decision, hypotheses, incentive
 from agent.brief.schema import RULES_MODEL, Brief, Claim, Flag, QuestionDraft
+from agent.codes import parse_language_code
 from agent.crm.db import get_tenant
 from agent.errors import ModelError, StructuredOutputError
 from agent.history.index import HistoryIndex
@@ -314,7 +315,7 @@ def generate_brief(
         k=settings.brief_semantic_hits,
         book=book,
     )
-    lang = history.account.language.value
+    lang = parse_language_code(history.account.language.value)
     hyps = hypotheses(history)
     should_call, reason = call_decision(history, hyps, lang, settings.inactive_months)
     brief = Brief(
@@ -322,7 +323,7 @@ def generate_brief(
         account_id=history.account.id,
         account_external_id=history.account.external_id,
         account_name=history.account.name,
-        language=lang,  # type: ignore[arg-type]
+        language=lang,
         as_of=as_of,
         should_call=should_call,
         call_reason=reason,

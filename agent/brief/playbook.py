@@ -30,7 +30,7 @@ def objections(hyps: list[ChurnHypothesis], language: str) -> list[Objection]:
     """Likely objections with answers that follow the situation's strategy."""
     return [
         Objection(
-            situation=play.situation,  # type: ignore[arg-type]
+            situation=play.situation,
             strategy=STRATEGIES[play.situation][language],
             objection=play.objection[language],
             answer=play.answer[language],

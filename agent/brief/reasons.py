@@ -23,13 +23,14 @@ from agent.brief.facts import fmt_date
 from agent.brief.schema import ChurnHypothesis, Claim, Evidence
 from agent.catalogue.cues import CueHit, reason_matcher
 from agent.catalogue.vocabulary import LANGUAGES, vocabulary
+from agent.codes import ReasonCode, ReasonGroup, parse_reason
 from agent.history.retrieval import AccountHistory
 
 HESITANT_REASONS = {"price_terms", "competitor_offer"}
 WRITTEN_OFF_OUTCOMES = {"lost", "disqualified"}
 
 
-def _group(code: str) -> str:
+def _group(code: ReasonCode) -> ReasonGroup:
     return vocabulary().reasons[code].group
 
 
@@ -78,7 +79,7 @@ def hypotheses(history: AccountHistory, max_items: int = 3) -> list[ChurnHypothe
         for code in call.reasons:
             hyp = found.setdefault(
                 code,
-                ChurnHypothesis(code=code, group=_group(code), confidence=0.0, basis=""),  # type: ignore[arg-type]
+                ChurnHypothesis(code=code, group=_group(code), confidence=0.0, basis=""),
             )
             hyp.confidence = max(hyp.confidence, 0.8 if call.status == "approved" else 0.6)
             hyp.basis = "call_label"
@@ -99,10 +100,11 @@ def hypotheses(history: AccountHistory, max_items: int = 3) -> list[ChurnHypothe
                 )
             ],
         )
-    matches: dict[str, list[tuple[str, date | None, str, bool]]] = {}
+    matches: dict[ReasonCode, list[tuple[str, date | None, str, bool]]] = {}
     for source, day, text, complaint in _texts(history):
-        for code, hit in _cues(text).items():
-            matches.setdefault(code, []).append((source, day, _quote(text, hit), complaint))
+        for cue_code, hit in _cues(text).items():
+            entry = (source, day, _quote(text, hit), complaint)
+            matches.setdefault(parse_reason(cue_code), []).append(entry)
     for code, items in matches.items():
         confidence = 0.3 + 0.15 * min(len(items), 3) + (0.1 if any(c for *_, c in items) else 0)
         known_hyp = found.get(code)
@@ -111,7 +113,7 @@ def hypotheses(history: AccountHistory, max_items: int = 3) -> list[ChurnHypothe
                 code=code,
                 group=_group(code),
                 confidence=0.0,
-                basis="keywords",  # type: ignore[arg-type]
+                basis="keywords",
             )
         hyp = known_hyp
         hyp.confidence = round(max(hyp.confidence, min(confidence, 0.85)), 2)

@@ -17,20 +17,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from agent.codes import ReasonCode
+from agent.codes import LanguageCode, ReasonCode, ReasonGroup, SituationCode
 
 ChurnCode = ReasonCode
-
-#: The situations of DESIGN.md's situation -> strategy table.
-SituationCode = Literal[
-    "uncertain_status",
-    "unexpected_reaction",
-    "status_quo",
-    "inefficiency",
-    "disinterest",
-    "hesitant",
-    "right_tone",
-]
 
 #: The strategy for each situation, per language (DESIGN.md, "Situation -> strategy").
 STRATEGIES: dict[str, dict[str, str]] = {
@@ -49,7 +38,6 @@ STRATEGIES: dict[str, dict[str, str]] = {
     },
 }
 
-Language = Literal["de", "en"]
 #: ``Brief.model`` of a brief written without a language model.
 RULES_MODEL = "rules (no language model)"
 FactId = Annotated[str, Field(pattern=r"^F[0-9]{1,2}$")]
@@ -84,7 +72,7 @@ class ChurnHypothesis(BaseModel):
     """A likely churn reason (a code of DESIGN.md) with evidence and a confidence."""
 
     code: ChurnCode
-    group: Literal["internal", "external", "other"]
+    group: ReasonGroup
     confidence: float = Field(ge=0, le=1)
     basis: str
     evidence: list[Evidence] = Field(default_factory=list)
@@ -116,7 +104,7 @@ class Brief(BaseModel):
     account_id: int
     account_external_id: str
     account_name: str
-    language: Language
+    language: LanguageCode
     as_of: date
     should_call: bool
     call_reason: str

@@ -66,11 +66,9 @@ from agent.crm.models import (
 from agent.errors import ConsentError, NotFoundError, PayloadTooLargeError, ValidationError
 from agent.quotas import check_audio_minutes
 from agent.settings import Settings
-from agent.transcription.types import ChannelLayout
+from agent.transcription.types import CHANNEL_LAYOUTS, ChannelLayout, is_channel_layout
 
 log = logging.getLogger(__name__)
-
-CHANNEL_LAYOUTS: tuple[str, ...] = ("mono", "rep,customer", "customer,rep")
 
 
 def _consent(consent: Consent | dict[str, Any] | None) -> Consent:
@@ -131,18 +129,22 @@ def _hash(source: BinaryIO | Iterable[bytes], max_bytes: int) -> str:
 
 
 def _layout(info: AudioInfo, requested: str | None, settings: Settings) -> ChannelLayout:
-    if requested is not None and requested not in CHANNEL_LAYOUTS:
+    if requested is None:
+        layout = None
+    elif is_channel_layout(requested):
+        layout = requested
+    else:
         raise ValidationError(
             f"Unknown channel layout {requested!r}: use one of {', '.join(CHANNEL_LAYOUTS)}."
         )
     if info.channels < 2:
-        if requested not in (None, "mono"):
+        if layout not in (None, "mono"):
             raise ValidationError(
-                f"The recording has one channel, so it cannot be split as {requested!r}; "
+                f"The recording has one channel, so it cannot be split as {layout!r}; "
                 "use --channels mono."
             )
         return "mono"
-    return requested or settings.transcription_channels  # type: ignore[return-value]
+    return layout or settings.transcription_channels
 
 
 def upload_recording(

@@ -34,8 +34,6 @@ from agent.calls.jobs import STEPS
 from agent.crm.models import CallRecording, JobStatus, PipelineJob, RecordingStatus
 
 Stage = Literal["uploaded", "transcribing", "analysing", "draft_ready", "failed"]
-#: Every stage in pipeline order (the UI has a name for each).
-STAGES: tuple[Stage, ...] = ("uploaded", "transcribing", "analysing", "draft_ready", "failed")
 
 #: Steps whose run time grows with the audio length (their speed is seconds per audio second).
 PER_AUDIO_SECOND = ("decode", "transcribe")

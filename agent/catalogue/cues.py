@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from agent.catalogue.vocabulary import SIGNALS, Language, vocabulary
+from agent.catalogue.vocabulary import SIGNALS, LanguageWords, vocabulary
 
 _TOKEN = re.compile(r"\w+(?:'\w+)*|%|[,;:.!?\u2013\u2014]")
 _PUNCT = frozenset(",;:.!?\u2013\u2014")
@@ -79,7 +79,7 @@ def _token_pattern(cue_token: str) -> re.Pattern[str]:
 class CueMatcher:
     """Finds the cues of several codes in texts of one language."""
 
-    def __init__(self, cues: Mapping[str, Sequence[str]], language: Language) -> None:
+    def __init__(self, cues: Mapping[str, Sequence[str]], language: LanguageWords) -> None:
         self._cues: list[tuple[str, str, list[re.Pattern[str]]]] = []
         for code, words in cues.items():
             for cue in words:
@@ -164,16 +164,6 @@ def matcher(family: Family, language: str) -> CueMatcher:
 def reason_matcher(language: str) -> CueMatcher:
     """Cues of the churn-reason codes in ``language``."""
     return matcher("reason", language)
-
-
-def signal_matcher(language: str) -> CueMatcher:
-    """Cues of the outcome signals (absent, cannot_buy, order, ...) in ``language``."""
-    return matcher("signal", language)
-
-
-def step_matcher(language: str) -> CueMatcher:
-    """Cues of the next-step types in ``language``."""
-    return matcher("step", language)
 
 
 def claim_matcher(language: str) -> CueMatcher:

@@ -12,16 +12,26 @@ without a name or a name without a code fails at load, not in a page.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard, TypeVar
 
-from agent.codes import OUTCOME_CODES, REASON_CODES, STEP_TYPES
+from agent.codes import (
+    LANGUAGE_CODES,
+    OUTCOME_CODES,
+    REASON_CODES,
+    STEP_TYPES,
+    ReasonGroup,
+    SituationCode,
+    is_reason_group,
+    is_situation_code,
+)
 from agent.errors import ConfigError
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-LANGUAGES: tuple[str, ...] = ("de", "en")
+LANGUAGES = LANGUAGE_CODES
 #: Outcome signals in the order of docs/labelling-guidelines.md §2; each decides the outcome
 #: named in codes.toml.
 SIGNALS: tuple[str, ...] = ("absent", "cannot_buy", "order", "refusal", "step", "later")
@@ -33,7 +43,7 @@ CLAIMS: tuple[str, ...] = ("order", "discount")
 class Play:
     """What a customer who left for one reason is likely to say, and how to answer it."""
 
-    situation: str
+    situation: SituationCode
     objection: dict[str, str]
     answer: dict[str, str]
     avoid: dict[str, str]
@@ -44,7 +54,7 @@ class Reason:
     """One churn-reason code with its words in every language."""
 
     code: str
-    group: str
+    group: ReasonGroup
     name: dict[str, str]
     definition: dict[str, str]
     question: dict[str, str]
@@ -54,7 +64,7 @@ class Reason:
 
 
 @dataclass(frozen=True)
-class Language:
+class LanguageWords:
     """The words of one language that are not tied to a code (negations, clause breaks)."""
 
     negations: tuple[str, ...]
@@ -78,7 +88,7 @@ class Vocabulary:
     business_steps: frozenset[str]
     #: Working days until a step is due when no date was said in the call.
     step_due_days: dict[str, int]
-    languages: dict[str, Language]
+    languages: dict[str, LanguageWords]
     #: Words that address the AI or the CRM system rather than a person, per language.
     instruction_cues: dict[str, tuple[str, ...]]
     #: Reviewed sentence templates of the code-written summary, per language.
@@ -126,6 +136,16 @@ def _need(table: dict[str, Any], keys: tuple[str, ...], where: str) -> None:
         raise ConfigError(f"{where}: missing {missing or '-'}, unknown {extra or '-'}")
 
 
+_Code = TypeVar("_Code", bound=str)
+
+
+def _code(value: object, ok: Callable[[object], TypeGuard[_Code]], where: str) -> _Code:
+    """``value`` as the closed code type ``ok`` checks, so a typo fails at load."""
+    if not ok(value):
+        raise ConfigError(f"{where}: unknown value {value!r}")
+    return value
+
+
 @cache
 def vocabulary() -> Vocabulary:
     """The catalogue, read and checked once per process."""
@@ -146,19 +166,22 @@ def vocabulary() -> Vocabulary:
     def per(section: str, code: str, key: str) -> dict[str, Any]:
         return {lang: per_lang[lang][section][code][key] for lang in LANGUAGES}
 
-    reasons = {}
+    reasons: dict[str, Reason] = {}
     for code in REASON_CODES:
         plays = {lang: per_lang[lang]["reasons"][code]["playbook"] for lang in LANGUAGES}
+        where = f"codes.toml [reasons.{code}]"
         reasons[code] = Reason(
             code=code,
-            group=codes["reasons"][code]["group"],
+            group=_code(codes["reasons"][code]["group"], is_reason_group, where + ".group"),
             name=per("reasons", code, "name"),
             definition=per("reasons", code, "definition"),
             question=per("reasons", code, "question"),
             point=per("reasons", code, "point"),
             cues={lang: tuple(v) for lang, v in per("reasons", code, "cues").items()},
             play=Play(
-                situation=codes["reasons"][code]["situation"],
+                situation=_code(
+                    codes["reasons"][code]["situation"], is_situation_code, where + ".situation"
+                ),
                 objection={lang: p["objection"] for lang, p in plays.items()},
                 answer={lang: p["answer"] for lang, p in plays.items()},
                 avoid={lang: p["avoid"] for lang, p in plays.items()},
@@ -187,7 +210,7 @@ def vocabulary() -> Vocabulary:
         business_steps=frozenset(s for s in real_steps if codes["steps"][s]["business"]),
         step_due_days={s: int(codes["steps"][s]["due_days"]) for s in real_steps},
         languages={
-            lang: Language(
+            lang: LanguageWords(
                 negations=tuple(data["negations"]),
                 not_negations=tuple(data["not_negations"]),
                 clause_breaks=tuple(data["clause_breaks"]),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -11,6 +11,7 @@ from rich.table import Table
 from agent.cli.common import JsonOption, console, print_json, settings_for
 from agent.errors import ValidationError
 from agent.transcription import get_transcriber
+from agent.transcription.types import ChannelLayout, is_channel_layout
 
 LANGUAGES = ("de", "en", "auto")
 LAYOUTS = ("rep,customer", "customer,rep", "mono")
@@ -42,17 +43,20 @@ def transcribe(
         raise ValidationError(
             f"--language must be one of {', '.join(LANGUAGES)}, not {language!r}."
         )
-    if channels is not None and channels not in LAYOUTS:
+    requested: ChannelLayout | None
+    if channels is None or is_channel_layout(channels):
+        requested = channels
+    else:
         raise ValidationError(f"--channels must be one of {' | '.join(LAYOUTS)}, not {channels!r}.")
     settings = settings_for()
-    layout: Literal["mono", "rep,customer", "customer,rep"]
-    if channels is None:
+    layout: ChannelLayout
+    if requested is None:
         from agent.transcription.audio import probe
 
         stereo = probe(file).channels >= 2
         layout = settings.transcription_channels if stereo else "mono"
     else:
-        layout = channels  # type: ignore[assignment]
+        layout = requested
     words = [v.strip() for v in (vocabulary or "").split(",") if v.strip()] or None
     transcript = get_transcriber(settings).transcribe(
         file,

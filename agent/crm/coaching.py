@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -110,7 +111,7 @@ def coaching(
         )  # fmt: skip
         if in_period(row.call_date, row.created_at.date())
     ]
-    by_rep: dict[int, list] = defaultdict(list)  # type: ignore[type-arg]
+    by_rep: dict[int, list[Any]] = defaultdict(list)
     for row in notes:
         by_rep[row.author_id].append(row)
 

@@ -655,8 +655,12 @@ class Task(Base):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class Brief(Base):
-    """A stored, versioned pre-call brief."""
+class StoredBrief(Base):
+    """A stored, versioned pre-call brief: the JSON of :class:`agent.brief.schema.Brief`.
+
+    Named apart from that pydantic model so that an import says whether it
+    means the brief itself or its database row.
+    """
 
     __tablename__ = "briefs"
     __table_args__ = (UniqueConstraint("account_id", "version"),)

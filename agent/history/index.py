@@ -137,7 +137,7 @@ class HistoryIndex:
                     ids=[chunks[i].id for i in part],
                     embeddings=np.asarray([vectors[i] for i in part], dtype=np.float32),
                     documents=[chunks[i].text for i in part],
-                    metadatas=[chunks[i].metadata() for i in part],  # type: ignore[misc]
+                    metadatas=[chunks[i].metadata() for i in part],
                 )
 
     def upsert(self, chunks: Sequence[HistoryChunk]) -> int:
@@ -158,12 +158,6 @@ class HistoryIndex:
         """Remove all chunks of one record."""
         self.collection(tenant_id).delete(
             where={"$and": [{"tenant_id": tenant_id}, {"source_id": source}]}
-        )
-
-    def delete_account(self, tenant_id: int, account_id: int) -> None:
-        """Remove all chunks of one account (account deleted or erased)."""
-        self.collection(tenant_id).delete(
-            where={"$and": [{"tenant_id": tenant_id}, {"account_id": account_id}]}
         )
 
     def stamps(self, tenant_id: int, account_id: int) -> dict[str, str]:
@@ -276,7 +270,7 @@ class HistoryIndex:
                 kind=str(meta["kind"]),
                 day=date.fromisoformat(str(meta["date"])),
                 text=doc or "",
-                extra=extra,  # type: ignore[arg-type]
+                extra=extra,
             )
             hits.append(HistoryHit(chunk=chunk, distance=float(dist)))
         return hits

@@ -29,17 +29,6 @@ from agent.crm.models import (
     Transcript,
 )
 
-CITABLE_KINDS = (
-    "account",
-    "contact",
-    "order",
-    "order_line",
-    "note",
-    "call_note",
-    "task",
-    "transcript",
-)
-
 FieldValue = str | int | float | Decimal | date | None
 
 

@@ -23,6 +23,7 @@ from decimal import Decimal
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from agent.codes import ReasonCode, parse_reason
 from agent.crm.lookup import find_account
 from agent.crm.models import (
     Account,
@@ -76,7 +77,7 @@ class CallAttempt:
     day: date | None
     outcome: str | None
     summary: str
-    reasons: tuple[str, ...]
+    reasons: tuple[ReasonCode, ...]
     status: str
 
 
@@ -181,7 +182,7 @@ def _notes_and_calls(session: Session, account: Account, as_of: date, h: Account
             day=c.call_date or c.created_at.date(),
             outcome=c.outcome.value if c.outcome else None,
             summary=c.summary or "",
-            reasons=tuple(sorted(lb.code.value for lb in c.labels)),
+            reasons=tuple(sorted(parse_reason(lb.code.value) for lb in c.labels)),
             status=c.status.value,
         )
         for c in calls

@@ -1,32 +1,27 @@
 """Keeping the history index in step with the CRM store.
 
-Three ways in, all built on :func:`sync_source`:
+Three ways in:
 
 * explicit calls after a change (``sync_source(session, index, tenant_id, "note:7")``),
-* :func:`watch`, which hooks into a store's sessions: after each *commit* the
-  notes, call notes and transcripts that were inserted, updated or deleted in
-  that transaction are re-indexed or removed (nothing happens on rollback, so
-  the index never holds text the database does not),
+* :func:`sync_account`, which compares the CRM's change stamps with the
+  index before a brief reads an account's history, so changes made by any
+  process (an import, a review, another worker) are caught up,
 * :func:`rebuild`, the full re-index of a tenant (``winback index rebuild``).
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from agent.crm.db import Store
 from agent.crm.models import (
-    Account,
     CallNote,
     CallRecording,
     Note,
     NoteStatus,
     Transcript,
-    TranscriptSegment,
 )
 from agent.errors import ValidationError
 from agent.history.chunks import (
@@ -38,8 +33,6 @@ from agent.history.chunks import (
     transcript_chunks,
 )
 from agent.history.index import HistoryIndex
-
-log = logging.getLogger(__name__)
 
 INDEXED_KINDS = ("note", "call_note", "transcript")
 
@@ -69,7 +62,7 @@ def chunks_for_source(session: Session, tenant_id: int, source: str) -> list[His
     if kind == "call_note":
         call_note = session.get(CallNote, key)
         ok = call_note is not None and call_note.tenant_id == tenant_id
-        return call_note_chunks(call_note) if ok else None  # type: ignore[arg-type]
+        return call_note_chunks(call_note) if call_note and ok else None
     transcript = session.get(Transcript, key)
     if transcript is None or transcript.tenant_id != tenant_id:
         return None
@@ -90,8 +83,8 @@ def sync_account(session: Session, index: HistoryIndex, tenant_id: int, account_
 
     Compares each note's and call note's change stamp (and each transcript's
     presence) in the CRM with what the index holds, so a brief is current even
-    when another process (an import, a review) changed the CRM without
-    :func:`watch`. Records gone from the CRM are removed from the index.
+    when another process (an import, a review) changed the CRM. Records gone
+    from the CRM are removed from the index.
     """
     wanted: dict[str, str] = {}
     for key, updated in session.execute(
@@ -149,66 +142,3 @@ def rebuild(session: Session, index: HistoryIndex, tenant_id: int) -> int:
     index.reset_tenant(tenant_id)
     index.collection(tenant_id)
     return index.upsert(chunks)
-
-
-# --- automatic sync on commit ---------------------------------------------------
-
-_PENDING = "winback_history_pending"
-
-
-def _changed_sources(session: Session) -> set[tuple[int, str, str]]:
-    """(tenant, source id, op) for every indexed record touched in this flush."""
-    changes: set[tuple[int, str, str]] = set()
-    for op, objects in (("sync", session.new), ("sync", session.dirty), ("del", session.deleted)):
-        for obj in objects:
-            if isinstance(obj, Note):
-                changes.add((obj.tenant_id, source_id("note", obj.id), op))
-            elif isinstance(obj, CallNote):
-                changes.add((obj.tenant_id, source_id("call_note", obj.id), op))
-            elif isinstance(obj, Transcript):
-                changes.add((obj.tenant_id, source_id("transcript", obj.id), op))
-            elif isinstance(obj, TranscriptSegment):
-                # A changed segment changes its transcript's chunks.
-                tenant = session.scalar(
-                    select(Transcript.tenant_id).where(Transcript.id == obj.transcript_id)
-                )
-                if tenant is not None:
-                    changes.add((tenant, source_id("transcript", obj.transcript_id), "sync"))
-            elif isinstance(obj, Account) and op == "del":
-                changes.add((obj.tenant_id, source_id("account", obj.id), "del"))
-    return changes
-
-
-def watch(store: Store, index: HistoryIndex) -> None:
-    """Re-index changed records after every commit of ``store``'s sessions (idempotent)."""
-    if getattr(store.factory, "_winback_history_index", None) is index:
-        return
-    store.factory._winback_history_index = index  # type: ignore[attr-defined]
-
-    def after_flush(session: Session, _context: Any) -> None:
-        session.info.setdefault(_PENDING, set()).update(_changed_sources(session))
-
-    def after_commit(session: Session) -> None:
-        pending = session.info.pop(_PENDING, set())
-        if not pending:
-            return
-        try:
-            with store.session() as fresh:
-                for tenant_id, source, op in sorted(pending):
-                    if source.startswith("account:"):
-                        index.delete_account(tenant_id, int(source.split(":")[1]))
-                    elif op == "del":
-                        index.delete_source(tenant_id, source)
-                    else:
-                        sync_source(fresh, index, tenant_id, source)
-        except Exception:  # noqa: BLE001 - the commit stands; say how to repair the index
-            log.exception(
-                "History index update failed after commit; run 'winback index rebuild' to repair"
-            )
-
-    def after_rollback(session: Session) -> None:
-        session.info.pop(_PENDING, None)
-
-    event.listen(store.factory, "after_flush", after_flush)
-    event.listen(store.factory, "after_commit", after_commit)
-    event.listen(store.factory, "after_soft_rollback", lambda s, _t: after_rollback(s))

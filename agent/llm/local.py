@@ -67,7 +67,7 @@ def make_prompt_cache(capacity_bytes: int) -> Any:
     import numpy as np
     from llama_cpp import LlamaRAMCache
 
-    class PromptStateCache(LlamaRAMCache):  # type: ignore[misc]
+    class PromptStateCache(LlamaRAMCache):
         def __setitem__(self, key: Any, value: Any) -> None:
             value.scores = np.zeros((1, value.scores.shape[1]), dtype=value.scores.dtype)
             super().__setitem__(key, value)

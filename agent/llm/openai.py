@@ -218,7 +218,7 @@ def _guarded_chat_class() -> type[Any]:
     from langchain_openai import ChatOpenAI
     from pydantic import model_validator
 
-    class GuardedChatOpenAI(ChatOpenAI):  # type: ignore[misc]
+    class GuardedChatOpenAI(ChatOpenAI):
         """``ChatOpenAI`` that retries within a deadline and raises our errors.
 
         The synchronous client is built without retries of its own: this class

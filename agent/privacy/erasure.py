@@ -39,7 +39,6 @@ from agent.audio_store import get_audio_store
 from agent.crm.db import Store, get_tenant
 from agent.crm.models import (
     Account,
-    Brief,
     CallNote,
     CallRecording,
     ChurnReasonLabel,
@@ -49,6 +48,7 @@ from agent.crm.models import (
     Order,
     OrderLine,
     PipelineJob,
+    StoredBrief,
     Task,
     TenantExample,
     Transcript,
@@ -202,7 +202,7 @@ def _delete_rows(session: Session, s: Subject) -> dict[str, int]:
     consents = [c for c in s.consent_ids if c not in still_needed]
     done["consent_records"] = _delete_in(session, ConsentRecord, "id", consents)
     done["notes"] = _delete_in(session, Note, "id", s.note_ids)
-    done["briefs"] = _delete_in(session, Brief, "id", s.brief_ids)
+    done["briefs"] = _delete_in(session, StoredBrief, "id", s.brief_ids)
     done["order_lines"] = _delete_in(session, OrderLine, "order_id", s.order_ids)
     done["orders"] = _delete_in(session, Order, "id", s.order_ids)
     done["contacts"] = _delete_in(session, Contact, "id", s.contact_ids)

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from agent.crm.db import Store, get_tenant
 from agent.crm.models import (
     Account,
-    Brief,
     CallNote,
     CallRecording,
     ChurnReasonLabel,
@@ -28,6 +27,7 @@ from agent.crm.models import (
     Contact,
     Note,
     Order,
+    StoredBrief,
     Task,
     TenantExample,
     Transcript,
@@ -172,7 +172,7 @@ def export_subject(
             "transcripts": _transcripts(session, s),
             "call_notes": _call_notes(session, s),
             "tasks": [_row(t) for t in _load(session, Task, s.task_ids)],
-            "briefs": [_row(b) for b in _load(session, Brief, s.brief_ids)],
+            "briefs": [_row(b) for b in _load(session, StoredBrief, s.brief_ids)],
             "audit_events": [
                 audit.event_dict(e) for e in audit.events_about(session, tenant.id, s.audit_refs())
             ],

@@ -27,7 +27,6 @@ from sqlalchemy.orm import Session
 
 from agent.crm.lookup import find_account, find_contact
 from agent.crm.models import (
-    Brief,
     CallNote,
     CallRecording,
     ChurnReasonLabel,
@@ -36,6 +35,7 @@ from agent.crm.models import (
     Note,
     Order,
     PipelineJob,
+    StoredBrief,
     Task,
     Transcript,
 )
@@ -196,7 +196,9 @@ def _collect_derived(session: Session, s: Subject) -> None:
     s.task_ids = _ids(session, select(Task.id).where(Task.call_note_id.in_(notes)))
     if s.kind == "account":
         s.task_ids = _ids(session, select(Task.id).where(Task.account_id == s.account_id))
-    s.brief_ids = _ids(session, select(Brief.id).where(Brief.account_id == s.account_id))
+    s.brief_ids = _ids(
+        session, select(StoredBrief.id).where(StoredBrief.account_id == s.account_id)
+    )
     keys: set[str] = set()
     if s.recording_ids:
         for key in session.scalars(

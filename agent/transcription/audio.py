@@ -26,7 +26,7 @@ _OPEN_OPTIONS = {"protocol_whitelist": "file", "format_whitelist": ALLOWED_FORMA
 
 
 @dataclass(frozen=True)
-class AudioInfo:
+class StreamInfo:
     """What probing a file found."""
 
     channels: int
@@ -40,7 +40,7 @@ def _av_errors() -> tuple[type[BaseException], ...]:
     return (av.error.FFmpegError, OSError, ValueError, IndexError, RuntimeError)
 
 
-def probe(path: Path) -> AudioInfo:
+def probe(path: Path) -> StreamInfo:
     """Open ``path`` and describe its first audio stream, or raise MediaError/NotFoundError."""
     import av
 
@@ -57,7 +57,7 @@ def probe(path: Path) -> AudioInfo:
             ctx = stream.codec_context
             layout = getattr(ctx, "layout", None)
             channels: Any = getattr(layout, "nb_channels", None) or getattr(ctx, "channels", 1)
-            return AudioInfo(int(channels or 1), int(ctx.sample_rate or 0), str(ctx.name))
+            return StreamInfo(int(channels or 1), int(ctx.sample_rate or 0), str(ctx.name))
     except MediaError:
         raise
     except _av_errors() as exc:

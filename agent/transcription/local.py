@@ -55,6 +55,7 @@ from agent.transcription.types import (
     Speaker,
     SpeakerSource,
     TranscriptionResult,
+    channel_speakers,
 )
 
 _MODELS: dict[tuple[str, int, int], Any] = {}
@@ -89,14 +90,6 @@ def load_whisper(model_dir: Path, threads: int, workers: int = 1) -> Any:
             except (RuntimeError, ValueError, OSError) as exc:
                 raise ModelError(f"faster-whisper could not load {model_dir}: {exc}") from exc
         return _MODELS[key]
-
-
-def channel_speakers(channels: ChannelLayout) -> list[Speaker]:
-    """Speakers of the channels in order: ``["unknown"]`` for mono."""
-    if channels == "mono":
-        return ["unknown"]
-    first, second = channels.split(",")
-    return [first, second]  # type: ignore[list-item]
 
 
 class LocalWhisperTranscriber:

@@ -16,8 +16,13 @@ from agent.errors import ModelError
 from agent.settings import Settings, get_settings
 from agent.transcription.audio import SAMPLE_RATE, decode, same_channels, to_wav_bytes
 from agent.transcription.guards import drop_repetitions
-from agent.transcription.local import channel_speakers
-from agent.transcription.types import ChannelLayout, Segment, Speaker, TranscriptionResult
+from agent.transcription.types import (
+    ChannelLayout,
+    Segment,
+    Speaker,
+    TranscriptionResult,
+    channel_speakers,
+)
 
 
 def _get(obj: Any, key: str, default: Any = None) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, TypeGuard, get_args, runtime_checkable
 
 #: How the channels of a recording map to speakers.
 #: ``"mono"``: mix down, speakers unknown; ``"rep,customer"`` / ``"customer,rep"``:
@@ -24,6 +24,21 @@ Speaker = Literal["rep", "customer", "unknown"]
 #: the customer's for certain; the analysis then applies its customer-only
 #: rules to the whole text, with lower confidence.
 SpeakerSource = Literal["channels", "clustered", "unknown"]
+CHANNEL_LAYOUTS: tuple[ChannelLayout, ...] = get_args(ChannelLayout)
+
+
+def is_channel_layout(value: object) -> TypeGuard[ChannelLayout]:
+    """Whether ``value`` (a CLI option, a form field) names a channel layout."""
+    return value in CHANNEL_LAYOUTS
+
+
+def channel_speakers(channels: ChannelLayout) -> list[Speaker]:
+    """Speakers of the channels in order: ``["unknown"]`` for mono."""
+    if channels == "rep,customer":
+        return ["rep", "customer"]
+    if channels == "customer,rep":
+        return ["customer", "rep"]
+    return ["unknown"]
 
 
 @dataclass(frozen=True)

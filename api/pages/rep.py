@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from agent.analysis.notes import list_notes
 from agent.brief.authorship import ai_parts
-from agent.crm.models import Account, Brief, CallNote, CallRecording, NoteStatus, Role
+from agent.crm.models import Account, CallNote, CallRecording, NoteStatus, Role, StoredBrief
 from api.access import get_account, get_owned, scoped
 from api.call_page import (
     SHOWN_SOURCES,
@@ -77,10 +77,13 @@ def account_page(
     )
 
 
-def latest_brief(session: Session, account: Account) -> Brief | None:
+def latest_brief(session: Session, account: Account) -> StoredBrief | None:
     """The newest stored brief of ``account``."""
     return session.scalar(
-        select(Brief).where(Brief.account_id == account.id).order_by(Brief.version.desc()).limit(1)
+        select(StoredBrief)
+        .where(StoredBrief.account_id == account.id)
+        .order_by(StoredBrief.version.desc())
+        .limit(1)
     )
 
 

@@ -19,13 +19,13 @@ from agent.crm.models import (
     Account,
     AccountStatus,
     AuditEvent,
-    Brief,
     CallNote,
     CallRecording,
     ChurnReasonLabel,
     Note,
     Order,
     Role,
+    StoredBrief,
     Task,
     User,
 )
@@ -167,9 +167,9 @@ _REASONS = (
     .limit(50)
 )
 _BRIEFS = (
-    select(Brief.id, Brief.version, Brief.created_at, Brief.model)
-    .where(Brief.account_id == _ID)
-    .order_by(Brief.version.desc())
+    select(StoredBrief.id, StoredBrief.version, StoredBrief.created_at, StoredBrief.model)
+    .where(StoredBrief.account_id == _ID)
+    .order_by(StoredBrief.version.desc())
 )
 
 

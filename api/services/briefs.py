@@ -16,7 +16,7 @@ from agent.auth import Principal
 from agent.brief.authorship import MODEL_PARTS, ai_parts
 from agent.brief.jobs import job_out, start_brief_job
 from agent.crm.db import Store
-from agent.crm.models import Account, Brief, BriefJob
+from agent.crm.models import Account, BriefJob, StoredBrief
 from agent.errors import NotFoundError
 from agent.settings import Settings
 from api.access import get_account, get_owned
@@ -25,7 +25,7 @@ from api.schemas.briefs import BriefJobOut, BriefOut, BriefVersion
 from api.services.plan import plan_day
 
 
-def brief_out(row: Brief) -> BriefOut:
+def brief_out(row: StoredBrief) -> BriefOut:
     """A stored brief version with the parts a model wrote (the page marks the same)."""
     written = ai_parts(row)
     return BriefOut(
@@ -85,7 +85,9 @@ def brief_versions(session: Session, user: Principal, account_id: int) -> list[B
     """Every stored brief version of the account, newest first (without content)."""
     account = get_account(session, user, account_id)
     rows = session.scalars(
-        select(Brief).where(Brief.account_id == account.id).order_by(Brief.version.desc())
+        select(StoredBrief)
+        .where(StoredBrief.account_id == account.id)
+        .order_by(StoredBrief.version.desc())
     ).all()
     return [
         BriefVersion(
@@ -101,4 +103,4 @@ def brief_versions(session: Session, user: Principal, account_id: int) -> list[B
 
 def get_brief(session: Session, user: Principal, brief_id: int) -> BriefOut:
     """One stored brief version the user may see, with its full content and Markdown."""
-    return brief_out(get_owned(session, user, Brief, brief_id))
+    return brief_out(get_owned(session, user, StoredBrief, brief_id))

@@ -1,4 +1,5 @@
-"""The example bank's fingerprint: stale on a changed cue word, not on a changed name."""
+"""The example bank: its fingerprint is stale on a changed cue word, not on a changed name;
+a stored example's task is one of the bank's."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from agent.analysis import bank
 from agent.catalogue import cues
+from agent.errors import ValidationError
 
 # The module, not the function of the same name that agent.catalogue re-exports.
 vocab_module = importlib.import_module("agent.catalogue.vocabulary")
@@ -64,3 +66,9 @@ def test_the_shipped_model_was_trained_on_this_catalogue() -> None:
 
     shipped = AnalysisModel.load(SHIPPED_MODEL)
     assert shipped.meta["bank"] == bank.fingerprint(bank.base_bank())
+
+
+def test_a_stored_example_task_must_be_one_the_bank_knows() -> None:
+    assert [bank.parse_task(t) for t in ("reason", "signal", "step")] == list(bank.TASKS)
+    with pytest.raises(ValidationError, match="Unknown example task 'steps'; expected one of"):
+        bank.parse_task("steps")

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from agent.crm.db import open_store
-from agent.crm.models import Account, AccountStatus, Brief
+from agent.crm.models import Account, AccountStatus, StoredBrief
 from agent.jobs.worker import embedded_worker
 from agent.settings import Settings
 from api.app import create_app
@@ -149,7 +149,7 @@ def test_the_api_marks_only_the_parts_a_model_wrote_as_the_page_does(
     # The compact design: code wrote the situation and talking points, the model only the
     # opening question; objections and "avoid" are always the playbook's (code).
     with open_store(api_settings.db_url).session() as session:
-        row = session.get(Brief, world.objects["rep1"].brief)
+        row = session.get(StoredBrief, world.objects["rep1"].brief)
         assert row is not None
         row.model = "qwen2.5-1.5b-instruct"
         row.content = {

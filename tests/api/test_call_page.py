@@ -8,7 +8,7 @@ from decimal import Decimal
 from fastapi.testclient import TestClient
 
 from agent.crm.db import open_store
-from agent.crm.models import Brief, Contact, Note, NoteKind, Order
+from agent.crm.models import Contact, Note, NoteKind, Order, StoredBrief
 from agent.settings import Settings
 from tests.api.conftest import bearer
 from tests.api.world import World
@@ -46,7 +46,7 @@ def seed_brief(settings: Settings, world: World) -> None:
             "talking_points": [{"text": f"Punkt {i}", "sources": [o]} for i in range(1, 5)],
             "objections": [], "avoid": [], "flags": [],
         }  # fmt: skip
-        session.add(Brief(tenant_id=tenant, account_id=account, version=2, language="de",
+        session.add(StoredBrief(tenant_id=tenant, account_id=account, version=2, language="de",
                           content=content, markdown="", model="fake"))  # fmt: skip
 
 

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from agent.crm.db import open_store
-from agent.crm.models import Brief
+from agent.crm.models import StoredBrief
 from agent.settings import Settings
 from tests.api.conftest import login
 from tests.api.world import World
@@ -133,7 +133,7 @@ def test_brief_marks_only_the_parts_a_model_wrote(
 ) -> None:
     store = open_store(api_settings.db_url)
     with store.session() as s:
-        row = s.get(Brief, world.objects["rep1"].brief)
+        row = s.get(StoredBrief, world.objects["rep1"].brief)
         assert row is not None
         row.model = "qwen2.5-coder-1.5b"
         row.content = {

@@ -17,7 +17,6 @@ from agent.auth import create_token, hash_password
 from agent.crm.db import Store
 from agent.crm.models import (
     Account,
-    Brief,
     CallNote,
     CallOutcome,
     CallRecording,
@@ -27,6 +26,7 @@ from agent.crm.models import (
     NoteStatus,
     Order,
     Role,
+    StoredBrief,
     Task,
     Tenant,
     Transcript,
@@ -104,7 +104,7 @@ def _objects(session, tenant_id: int, rep: User, n: int) -> Objects:  # type: ig
             total_amount=1200,
         )
     )
-    brief = Brief(
+    brief = StoredBrief(
         tenant_id=tenant_id,
         account_id=account.id,
         version=1,

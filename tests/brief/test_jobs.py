@@ -20,7 +20,7 @@ from agent.brief import jobs
 from agent.brief.jobs import TASK_NAME, run_brief_job, start_brief_job
 from agent.clock import ManualClock
 from agent.crm.db import Store
-from agent.crm.models import Brief, BriefJob, BriefJobStatus, User
+from agent.crm.models import BriefJob, BriefJobStatus, StoredBrief, User
 from agent.errors import StorageError
 from agent.jobs import runner
 from agent.jobs.queue import forget_queues, get_queue, queued_work
@@ -123,7 +123,9 @@ def briefs(store: Store, account: int) -> int:
     with store.session() as session:
         return (
             session.scalar(
-                select(func.count()).select_from(Brief).where(Brief.account_id == account)
+                select(func.count())
+                .select_from(StoredBrief)
+                .where(StoredBrief.account_id == account)
             )
             or 0
         )
@@ -157,7 +159,7 @@ def test_job_goes_queued_running_done_through_a_real_worker(
     assert done.status == BriefJobStatus.done, done.error
     assert done.error is None and done.finished_at is not None
     with store.session() as session:
-        brief = session.get(Brief, done.brief_id)
+        brief = session.get(StoredBrief, done.brief_id)
         assert brief is not None and brief.account_id == crm.de_account
         assert brief.created_by_id == rep_id(store) and brief.model == "fake-chat"
         assert brief.content["as_of"] == AS_OF.isoformat()
@@ -199,7 +201,7 @@ def test_rules_only_brief_needs_no_model(store: Store, crm: Crm, settings: Setti
     assert run_brief_job(settings, job.id) == "done"
     done = row(store, job.id)
     with store.session() as session:
-        brief = session.get(Brief, done.brief_id)
+        brief = session.get(StoredBrief, done.brief_id)
         assert brief is not None and brief.content["should_call"] is False
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.catalogue.cues import CueMatcher, claim_matcher, reason_matcher, step_matcher
+from agent.catalogue.cues import CueMatcher, claim_matcher, matcher, reason_matcher
 from agent.catalogue.vocabulary import vocabulary
 
 
@@ -21,7 +21,7 @@ def codes(text: str, language: str = "de") -> set[str]:
     ],
 )
 def test_no_substring_matches(text: str, language: str, absent: str) -> None:
-    found = set(reason_matcher(language).codes(text)) | set(step_matcher(language).codes(text))
+    found = set(reason_matcher(language).codes(text)) | set(matcher("step", language).codes(text))
     assert absent not in found
 
 

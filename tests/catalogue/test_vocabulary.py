@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 import pytest
 
 from agent.catalogue.vocabulary import LANGUAGES, SIGNALS, vocabulary
 from agent.codes import OUTCOME_CODES, REASON_CODES, STEP_TYPES
+from agent.errors import ConfigError
+
+#: The module itself (the package re-exports its ``vocabulary`` function under the same name).
+catalogue = importlib.import_module("agent.catalogue.vocabulary")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -46,3 +53,21 @@ def test_unknown_codes_read_as_themselves() -> None:
     assert vocab.reason_name("nonsense", "de") == "nonsense"
     assert vocab.outcome_name(None, "de") == "–"
     assert vocab.reason_name("price_terms", "fr") == vocab.reason_name("price_terms", "en")
+
+
+@pytest.mark.parametrize(("key", "typo"), [("group", "intern"), ("situation", "status-quo")])
+def test_an_unknown_group_or_situation_in_codes_toml_fails_at_load(
+    monkeypatch: pytest.MonkeyPatch, key: str, typo: str
+) -> None:
+    read = catalogue._read
+
+    def read_with_typo(name: str) -> dict[str, Any]:
+        data = read(name)
+        if name == "codes.toml":
+            data["reasons"]["price_terms"][key] = typo
+        return data
+
+    monkeypatch.setattr(catalogue, "_read", read_with_typo)
+    where = rf"codes\.toml \[reasons\.price_terms\]\.{key}"
+    with pytest.raises(ConfigError, match=rf"{where}: unknown value '{typo}'"):
+        vocabulary.__wrapped__()

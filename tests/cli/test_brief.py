@@ -9,7 +9,7 @@ import pytest
 
 from agent.cli import main
 from agent.crm.db import open_store
-from agent.crm.models import Brief as BriefRow
+from agent.crm.models import StoredBrief
 from tests.history.fixtures import AS_OF, Crm, build_crm
 
 pytestmark = [pytest.mark.local_model]
@@ -52,7 +52,7 @@ def test_brief_json_for_an_excluded_account_and_versions(cli_db, capsys) -> None
     assert code == 0 and out.startswith("# Gesprächsvorbereitung: Pleite KG (K-400)")
     with open_store(url).session() as s:
         assert sorted(
-            r.version for r in s.query(BriefRow).filter_by(account_id=crm.insolvent_account)
+            r.version for r in s.query(StoredBrief).filter_by(account_id=crm.insolvent_account)
         ) == [1, 2]
 
 
@@ -65,7 +65,7 @@ def test_brief_by_database_id_html_and_no_save(cli_db, capsys) -> None:  # type:
     assert code == 0, err
     assert out.startswith('<article class="brief" lang="de">') and "Leer GmbH" in out
     with open_store(url).session() as s:
-        assert s.query(BriefRow).count() == 0
+        assert s.query(StoredBrief).count() == 0
 
 
 def test_bad_input_gives_clear_errors(cli_db, capsys) -> None:  # type: ignore[no-untyped-def]

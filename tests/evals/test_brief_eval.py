@@ -9,7 +9,7 @@ from agent.crm.db import Store, get_tenant
 from agent.crm.models import Note
 from agent.settings import get_settings
 from agent.testing import FakeChatModel
-from evals.brief import demo_truth, percentile, run_eval, summarise
+from evals.brief import demo_truth, nearest_rank_percentile, run_eval, summarise
 from tests.brief.drafts import facts_of, good_draft
 from tests.history import fixtures
 from tests.history.fixtures import AS_OF, Crm
@@ -111,10 +111,10 @@ def test_summarise_counts_failures() -> None:
     assert metrics["tokens_per_brief"] == {"prompt": 900, "completion": 300}
 
 
-def test_percentile() -> None:
-    assert percentile([], 50) is None
-    assert percentile([3.0, 1.0, 2.0], 50) == 2.0
-    assert percentile(list(range(1, 21)), 95) == 19
+def test_nearest_rank_percentile() -> None:
+    assert nearest_rank_percentile([], 50) is None
+    assert nearest_rank_percentile([3.0, 1.0, 2.0], 50) == 2.0
+    assert nearest_rank_percentile(list(range(1, 21)), 95) == 19
 
 
 def test_demo_ground_truth_points_at_real_notes(sqlite_url: str) -> None:

@@ -11,8 +11,8 @@ from evals.graders import (
     fact_recall,
     grade_next_steps,
     grounded,
-    percentile,
     prf_sets,
+    quantile,
     summarise,
 )
 
@@ -76,10 +76,10 @@ def test_fact_coverage_by_key_tokens() -> None:
     assert fact_recall([], "x") == 1.0
 
 
-def test_percentile() -> None:
-    assert percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
-    assert percentile([10.0], 0.95) == 10.0
-    assert percentile([], 0.5) is None
+def test_quantile_interpolates_between_ranks() -> None:
+    assert quantile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
+    assert quantile([10.0], 0.95) == 10.0
+    assert quantile([], 0.5) is None
 
 
 def test_summarise_counts_failures_as_empty_predictions() -> None:

@@ -1,4 +1,4 @@
-"""Keeping the index in step with the CRM store: insert, update, delete, rollback, rebuild."""
+"""Keeping the index in step with the CRM store: sync of one record, of an account, rebuild."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import delete
 
 from agent.crm.db import Store
-from agent.crm.models import Note, NoteKind
+from agent.crm.models import Note
 from agent.errors import ValidationError
 from agent.history.index import HistoryIndex
-from agent.history.sync import rebuild, sync_source, tenant_chunks, watch
+from agent.history.sync import rebuild, sync_source, tenant_chunks
 from tests.history.fixtures import Crm
 
 pytestmark = [pytest.mark.local_model]
@@ -35,52 +35,6 @@ def test_rebuild_indexes_every_note_and_approved_call(
     with store.session() as s:
         assert rebuild(s, index, crm.acme) == count
     assert index.count(crm.acme) == count
-
-
-def test_watch_follows_insert_update_delete_and_ignores_rollback(
-    store: Store, crm: Crm, index: HistoryIndex
-) -> None:
-    watch(store, index)
-    with store.session() as s:
-        note = Note(
-            tenant_id=crm.acme,
-            account_id=crm.de_account,
-            kind=NoteKind.visit,
-            occurred_at=datetime(2025, 7, 1),
-            subject="Besuch",
-            body="Kunde plant eine neue Halle für Laserschneiden.",
-        )
-        s.add(note)
-        s.flush()
-        note_id = note.id
-    assert f"note:{note_id}" in sources(index, crm.acme, "Laserschneiden Halle")
-
-    with store.session() as s:
-        s.get(Note, note_id).body = "Kunde interessiert sich für Kühlschmierstoffe."
-    [hit] = [
-        h
-        for h in index.search(crm.acme, "Kühlschmierstoff", k=20)
-        if h.chunk.source_id == f"note:{note_id}"
-    ]
-    assert "Kühlschmierstoffe" in hit.chunk.text and "Halle" not in hit.chunk.text
-
-    with store.session() as s:
-        s.delete(s.get(Note, note_id))
-    assert f"note:{note_id}" not in sources(index, crm.acme, "Kühlschmierstoff")
-
-    with pytest.raises(RuntimeError), store.session() as s:
-        s.add(
-            Note(
-                tenant_id=crm.acme,
-                account_id=crm.de_account,
-                kind=NoteKind.note,
-                occurred_at=datetime(2025, 7, 2),
-                body="Zurückgerollte Notiz über Drohnen.",
-            )
-        )
-        s.flush()
-        raise RuntimeError("abort")
-    assert not any("Drohnen" in h.chunk.text for h in index.search(crm.acme, "Drohnen", k=20))
 
 
 def test_sync_source_removes_records_deleted_behind_the_orms_back(
@@ -116,7 +70,7 @@ def test_sync_account_catches_up_with_changes_made_elsewhere(
     with store.session() as s:
         rebuild(s, index, crm.acme)
         assert sync_account(s, index, crm.acme, crm.de_account) == 0  # nothing changed
-        # Another process edits one note and deletes another, without watch().
+        # Another process edits one note and deletes another.
         s.execute(
             update(Note)
             .where(Note.id == crm.complaint_note)

@@ -23,7 +23,6 @@ from agent.crm.db import Store, get_or_create_tenant
 from agent.crm.models import (
     Account,
     AuditEvent,
-    Brief,
     CallNote,
     CallOutcome,
     CallRecording,
@@ -39,6 +38,7 @@ from agent.crm.models import (
     OrderLine,
     PipelineJob,
     RecordingStatus,
+    StoredBrief,
     Task,
     TenantExample,
     Transcript,
@@ -279,7 +279,7 @@ def seed(store: Store, settings: Settings) -> Seeded:
             )
         )  # fmt: skip
         s.add(
-            Brief(
+            StoredBrief(
                 tenant_id=tenant.id,
                 account_id=acc.id,
                 version=1,

@@ -123,12 +123,13 @@ def test_worker_metrics_server_follows_the_same_rule(app_settings: Settings) -> 
     import urllib.request
 
     from agent.crm.db import open_store
-    from agent.metrics import serve_metrics
+    from agent.metrics import bind_metrics_server, start_metrics_server
 
     # Migrate first: the scrape reads the queue depth, and a first scrape that creates the
     # schema in a fresh process took longer than the timeout on CI.
     open_store(app_settings.db_url)
-    server = serve_metrics(app_settings, 0, host="127.0.0.1")
+    server = bind_metrics_server(app_settings, 0, host="127.0.0.1")
+    start_metrics_server(server)
     url = f"http://127.0.0.1:{server.server_address[1]}/metrics"
     try:
         with urllib.request.urlopen(url, timeout=30) as local:

@@ -62,7 +62,7 @@ def test_drop_unlikely_speech_uses_both_probabilities() -> None:
 
 
 def test_channel_speakers_follow_layout() -> None:
-    from agent.transcription.local import channel_speakers
+    from agent.transcription.types import channel_speakers
 
     assert channel_speakers("rep,customer") == ["rep", "customer"]
     assert channel_speakers("customer,rep") == ["customer", "rep"]
