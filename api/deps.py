@@ -10,7 +10,6 @@ changes state must also send the session's CSRF token in ``X-CSRF-Token``.
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -19,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from agent.auth import Principal, principal_of, token_principal
+from agent.clock import Clock
 from agent.crm.db import Store
 from agent.crm.models import Role
 from agent.errors import PermissionDeniedError
@@ -37,6 +37,11 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 async def get_settings_dep(request: Request) -> Settings:
     """The settings the app was created with."""
     return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def clock_of(request: Request) -> Clock:
+    """The clock the app was created with (the machine's, unless a test gave another)."""
+    return request.app.state.clock  # type: ignore[no-any-return]
 
 
 async def get_store(request: Request) -> Store:
@@ -71,9 +76,9 @@ def resolve_principal(request: Request) -> Principal | None:
     if hasattr(request.state, "principal"):
         return request.state.principal  # type: ignore[no-any-return]
     key = _cache_key(request)
-    now = time.monotonic()
+    now = clock_of(request).monotonic()
     hit = _recent.get(key) if key else None
-    if hit is not None and now - hit[0] < PRINCIPAL_TTL_S:
+    if hit is not None and _fresh(hit, now):
         _, principal, via_cookie, data = hit
         request.state.via_cookie, request.state.session_data = via_cookie, data
     else:
@@ -97,6 +102,11 @@ def resolve_principal(request: Request) -> Principal | None:
 #: everywhere") is dropped from the cache at once (:func:`forget_principals`).
 PRINCIPAL_TTL_S = 5.0
 _recent: dict[str, tuple[float, Principal | None, bool, object]] = {}
+
+
+def _fresh(hit: tuple[float, Principal | None, bool, object] | None, now: float) -> bool:
+    """Whether a cached user may still be served (an entry from a later clock never is)."""
+    return hit is not None and 0 <= now - hit[0] < PRINCIPAL_TTL_S
 
 
 def forget_principals(user_id: int | None = None) -> None:
@@ -126,7 +136,7 @@ def _lookup(request: Request, session: Session) -> Principal | None:
         if principal is None:
             raise NotAuthenticated("The API token is unknown, expired or revoked.")
     else:
-        found = find_session(session, request.cookies.get(COOKIE_NAME))
+        found = find_session(session, request.cookies.get(COOKIE_NAME), clock_of(request))
         if found is not None:
             user, info = found
             principal = principal_of(session, user)
@@ -162,7 +172,7 @@ async def authenticated_user(request: Request) -> Principal:
     """
     key = _cache_key(request)
     hit = _recent.get(key) if key else None
-    if hit is not None and time.monotonic() - hit[0] < PRINCIPAL_TTL_S:
+    if _fresh(hit, clock_of(request).monotonic()):
         principal = resolve_principal(request)  # served from the cache, no I/O
     else:
         principal = await run_in_threadpool(resolve_principal, request)

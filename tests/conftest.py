@@ -6,6 +6,8 @@
   test, dropped afterwards). PostgreSQL tests skip with a reason when no
   server answers on localhost, except in CI where they must run.
 * ``shared_dir`` points at ../shared; tests needing it skip when it is absent.
+* ``clock`` is a :class:`agent.clock.ManualClock` for components that read
+  the time: a test moves it instead of sleeping.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ import importlib
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from agent.clock import ManualClock
 from agent.crm import db as crm_db
 from agent.crm.db import Store, open_store
 from agent.settings import configure, set_settings
@@ -112,6 +116,17 @@ def store(db_url: str) -> Store:
     """The migrated store at ``db_url`` with settings pointing at it."""
     configure(database_url=db_url)
     return open_store(db_url)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A manual clock at the start of the next full hour of the real one.
+
+    Rate-limit windows (a minute, an hour) then begin with the test, and the
+    expiry times the counters give Redis keys lie in the future, as in production.
+    """
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    return ManualClock(start=hour)
 
 
 @pytest.fixture(scope="session")

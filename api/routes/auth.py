@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from agent.errors import NotFoundError
 from agent.sessions import SessionInfo, end_all_sessions, end_session, list_sessions
-from api.deps import AnyUser, IdPath, SessionDep, forget_principals
+from api.deps import AnyUser, IdPath, SessionDep, clock_of, forget_principals
 from api.security import csrf_token
 
 router = APIRouter(prefix="/api", tags=["auth"])
@@ -65,7 +65,10 @@ def get_me(request: Request, user: AnyUser) -> dict[str, Any]:
 @router.get("/me/sessions", response_model=list[SessionOut], summary="My browser sessions")
 def get_my_sessions(request: Request, session: SessionDep, user: AnyUser) -> list[SessionOut]:
     """The caller's browser sessions that have not expired, the most recently used first."""
-    return [session_out(info, request) for info in list_sessions(session, user.user_id)]
+    return [
+        session_out(info, request)
+        for info in list_sessions(session, user.user_id, clock_of(request))
+    ]
 
 
 @router.delete("/me/sessions", response_model=EndedOut, summary="Sign out everywhere")

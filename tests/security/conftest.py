@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from agent.calls.queue import forget_queues
+from agent.clock import ManualClock
 from agent.crm.db import open_store
 from agent.settings import Settings
 from api.app import create_app
@@ -39,8 +40,9 @@ def world(app_settings: Settings) -> World:
 
 
 @pytest.fixture
-def client(app_settings: Settings, world: World) -> Iterator[TestClient]:
-    with TestClient(create_app(app_settings)) as test_client:
+def client(app_settings: Settings, world: World, clock: ManualClock) -> Iterator[TestClient]:
+    """The app on a manual clock: no login-limit window ends in the middle of a test."""
+    with TestClient(create_app(app_settings, clock)) as test_client:
         yield test_client
     forget_queues()
 

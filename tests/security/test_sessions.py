@@ -15,12 +15,13 @@ from typer.testing import CliRunner
 
 from agent.auth import create_token, set_password
 from agent.cli import app as cli
+from agent.clock import ManualClock
 from agent.crm.db import open_store
 from agent.crm.models import ApiToken, UserSession
 from agent.errors import NotFoundError
 from agent.settings import Settings
 from api.app import create_app
-from api.deps import forget_principals
+from api.deps import PRINCIPAL_TTL_S, forget_principals
 from api.security import COOKIE_NAME
 from tests.api.conftest import bearer, login
 from tests.api.world import World
@@ -143,6 +144,16 @@ def test_sessions_and_revoke_token_on_the_command_line(
     assert client.get("/api/me").status_code == 401
     r = runner.invoke(cli, ["users", "revoke-token", "rep1", "no-such-token", *db])
     assert isinstance(r.exception, NotFoundError)  # exit code 4 through winback's main()
+
+
+def test_a_session_ends_when_its_hours_are_over(
+    client: TestClient, app_settings: Settings, clock: ManualClock
+) -> None:
+    login(client, "rep1")
+    clock.advance(app_settings.session_hours * 3600 - 1)
+    assert client.get("/api/me").status_code == 200
+    clock.advance(PRINCIPAL_TTL_S)  # past the expiry, and past the cache of recently seen users
+    assert client.get("/api/me").status_code == 401
 
 
 def test_api_tokens_expire(client: TestClient, world: World, app_settings: Settings) -> None:
