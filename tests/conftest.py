@@ -6,6 +6,8 @@
   test, dropped afterwards). PostgreSQL tests skip with a reason when no
   server answers on localhost, except in CI where they must run.
 * ``shared_dir`` points at ../shared; tests needing it skip when it is absent.
+* ``cli`` runs the ``winback`` command line in-process, exactly as the
+  console script does (the same error messages and exit codes).
 * ``clock`` is a :class:`agent.clock.ManualClock` for components that read
   the time: a test moves it instead of sleeping.
 """
@@ -13,9 +15,12 @@
 from __future__ import annotations
 
 import importlib
+import io
 import os
+import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -137,6 +142,70 @@ def shared_dir() -> Path:
             pytest.fail(f"../shared is missing at {SHARED_DIR} in CI")
         pytest.skip(f"shared data folder not found at {SHARED_DIR}")
     return SHARED_DIR
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What one ``winback`` command left behind; unpacks as ``code, out, err``.
+
+    ``err`` is a single line: rich wraps long messages at the console width,
+    and no test should depend on where a terminal breaks a sentence.
+    ``exception`` is the error ``main`` turned into the exit code, if any.
+    """
+
+    code: int
+    out: str
+    err: str
+    exception: BaseException | None = None
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.code, self.out, self.err))
+
+    @property
+    def output(self) -> str:
+        """Everything the user saw, standard output first."""
+        return f"{self.out}{self.err}"
+
+
+class Cli:
+    """Runs the command line through ``agent.cli.main``, the console script's entry point.
+
+    Going through ``main`` rather than the Typer app keeps the mapping of our
+    exceptions to messages and exit codes under test, which is what a user meets.
+    """
+
+    def __init__(self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        self._capsys = capsys
+        self._monkeypatch = monkeypatch
+
+    def __call__(
+        self, argv: list[str], *, input: str | None = None, terminal_width: int | None = None
+    ) -> CliResult:
+        """Run ``winback ARGV``; ``input`` is standard input, ``terminal_width`` the help's width.
+
+        Both last until the end of the test, like any monkeypatch.
+        """
+        from agent.cli import main
+
+        self._capsys.readouterr()  # what the test printed before is not the command's
+        if input is not None:
+            self._monkeypatch.setattr(sys, "stdin", io.StringIO(input))
+        if terminal_width is not None:
+            self._monkeypatch.setenv("COLUMNS", str(terminal_width))
+        code, cause = 0, None
+        try:
+            main(argv)
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            cause = exc.__context__  # main exits while handling our exception
+        out, err = self._capsys.readouterr()
+        return CliResult(code, out, " ".join(err.split()), cause)
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """The ``winback`` command line, run in-process with its output captured."""
+    return Cli(capsys, monkeypatch)
 
 
 _MODEL_PATHS = ("/chat/completions", "/completions", "/embeddings", "/audio/", "/responses")

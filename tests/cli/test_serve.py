@@ -13,22 +13,21 @@ from pathlib import Path
 
 import httpx
 import pytest
-from typer.testing import CliRunner
 
 from agent.auth import add_user, create_token
-from agent.cli import app
 from agent.crm.db import get_tenant, open_store
 from agent.crm.models import Account
+from tests.conftest import Cli
 
 JFK = Path(__file__).resolve().parents[1] / "fixtures" / "audio" / "jfk.flac"
 
 
-def test_help_names_processes_and_queue_threads() -> None:
-    r = CliRunner().invoke(app, ["serve", "--help"], terminal_width=200)
-    assert r.exit_code == 0
+def test_help_names_processes_and_queue_threads(cli: Cli) -> None:
+    r = cli(["serve", "--help"], terminal_width=200)
+    assert r.code == 0
     assert "--workers" in r.output and "--queue-threads" in r.output
-    r = CliRunner().invoke(app, ["serve", "--workers", "0"])
-    assert r.exit_code == 2  # a clear usage error, no traceback
+    r = cli(["serve", "--workers", "0"])
+    assert r.code == 2  # a clear usage error, no traceback
 
 
 def _free_port() -> int:
