@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.crm.db import get_or_create_tenant, open_store
-from agent.crm.models import Account
+from agent.crm.db import open_store
+from tests import factories as make
 from tests.calls import media
 from tests.conftest import Cli
 
@@ -18,10 +18,8 @@ from tests.conftest import Cli
 def cli_db(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """A database with account K-1001 and the package's fake transcriber."""
     monkeypatch.setenv("WINBACK_TRANSCRIBER_BACKEND", "fake")
-    store = open_store(sqlite_url)
-    with store.session() as session:
-        tenant = get_or_create_tenant(session, "default")
-        session.add(Account(tenant_id=tenant.id, external_id="K-1001", name="Bäckerei Huber"))
+    with open_store(sqlite_url).session() as session:
+        make.account(session, make.tenant(session), "K-1001", name="Bäckerei Huber")
     return sqlite_url
 
 

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from agent.analysis.analyzer import AnalysisResult
 from agent.analysis.notes import store_draft
 from agent.analysis.schema import CallAnalysis, NextStep, ReasonLabel
-from agent.crm.db import get_or_create_tenant, open_store
-from agent.crm.models import Account, AccountStatus, Role, Task, User
+from agent.crm.db import open_store
+from agent.crm.models import Account, AccountStatus, Role, Task
+from tests import factories as make
 from tests.conftest import Cli
 
 
@@ -28,14 +29,10 @@ def db(sqlite_url: str) -> str:
         sentiment="negative",
     )
     with store.session() as s:
-        t = get_or_create_tenant(s, "default")
-        s.add_all([
-            User(tenant_id=t.id, username="boss", name="Boss", role=Role.manager),
-            User(tenant_id=t.id, username="rita", name="Rita", role=Role.rep),
-        ])  # fmt: skip
-        acc = Account(tenant_id=t.id, external_id="K-1", name="Firma")
-        s.add(acc)
-        s.flush()
+        t = make.tenant(s)
+        make.user(s, t, "boss", Role.manager)
+        make.user(s, t, "rita", Role.rep)
+        acc = make.account(s, t, "K-1", name="Firma")
         for _ in range(2):
             result = AnalysisResult("ok", analysis, "fake", "decomposed", 1.0)
             store_draft(s, t.id, acc, result, call_date=date(2026, 2, 20))
