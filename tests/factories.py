@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -45,13 +45,15 @@ from agent.crm.models import (
     User,
 )
 
+RowT = TypeVar("RowT")
+
 #: One order line: (sku, description, quantity, unit price).
 Line = tuple[str, str, float, str]
 #: One transcript segment: (start_s, end_s, speaker, text).
 Segment = tuple[float, float, str, str]
 
 
-def _added(session: Session, row: Any) -> Any:
+def _added(session: Session, row: RowT) -> RowT:
     session.add(row)
     session.flush()
     return row
@@ -67,24 +69,18 @@ def user(
 ) -> User:
     """A user of ``owner``; the display name defaults to the username in title case."""
     fields.setdefault("name", username.title())
-    return _added(  # type: ignore[no-any-return]
-        session, User(tenant_id=owner.id, username=username, role=role, **fields)
-    )
+    return _added(session, User(tenant_id=owner.id, username=username, role=role, **fields))
 
 
 def account(session: Session, owner: Tenant, external_id: str, **fields: Any) -> Account:
     """A customer account of ``owner``; the name defaults to ``Kunde <external id>``."""
     fields.setdefault("name", f"Kunde {external_id}")
-    return _added(  # type: ignore[no-any-return]
-        session, Account(tenant_id=owner.id, external_id=external_id, **fields)
-    )
+    return _added(session, Account(tenant_id=owner.id, external_id=external_id, **fields))
 
 
 def contact(session: Session, of: Account, name: str, **fields: Any) -> Contact:
     """A contact person at ``of``."""
-    return _added(  # type: ignore[no-any-return]
-        session, Contact(tenant_id=of.tenant_id, account_id=of.id, name=name, **fields)
-    )
+    return _added(session, Contact(tenant_id=of.tenant_id, account_id=of.id, name=name, **fields))
 
 
 def order(
@@ -114,12 +110,12 @@ def order(
                 amount=Decimal(quantity) * Decimal(price),
             )
         )
-    return _added(session, row)  # type: ignore[no-any-return]
+    return _added(session, row)
 
 
 def note(session: Session, of: Account, body: str, occurred_at: datetime, **fields: Any) -> Note:
     """A CRM note (or e-mail, complaint: ``kind=``) about ``of``."""
-    return _added(  # type: ignore[no-any-return]
+    return _added(
         session,
         Note(
             tenant_id=of.tenant_id, account_id=of.id, body=body, occurred_at=occurred_at, **fields
@@ -137,7 +133,7 @@ def consent(
     """A verbal recording consent by ``given_by`` (now, unless ``given_at``)."""
     fields.setdefault("method", ConsentMethod.verbal_at_call_start)
     fields.setdefault("text_version", "de-2025.1")
-    return _added(  # type: ignore[no-any-return]
+    return _added(
         session,
         ConsentRecord(
             tenant_id=of.tenant_id,
@@ -153,7 +149,7 @@ def recording(
     session: Session, of: Account, under: ConsentRecord, sha256: str, size_bytes: int, **fields: Any
 ) -> CallRecording:
     """A call recording of ``of`` made under the consent ``under``."""
-    return _added(  # type: ignore[no-any-return]
+    return _added(
         session,
         CallRecording(
             tenant_id=of.tenant_id,
@@ -191,21 +187,19 @@ def transcript(
         TranscriptSegment(idx=i, start_s=start, end_s=end, speaker=speaker, text=said)
         for i, (start, end, speaker, said) in enumerate(segments)
     ]
-    return _added(session, row)  # type: ignore[no-any-return]
+    return _added(session, row)
 
 
 def call_note(session: Session, of: Account, **fields: Any) -> CallNote:
     """A call note about ``of`` (a draft, unless ``status=``)."""
-    return _added(  # type: ignore[no-any-return]
-        session, CallNote(tenant_id=of.tenant_id, account_id=of.id, **fields)
-    )
+    return _added(session, CallNote(tenant_id=of.tenant_id, account_id=of.id, **fields))
 
 
 def reason(
     session: Session, of: CallNote, code: ChurnReason, evidence: str, **fields: Any
 ) -> ChurnReasonLabel:
     """A churn reason of the call note ``of``, with the customer's words as evidence."""
-    return _added(  # type: ignore[no-any-return]
+    return _added(
         session,
         ChurnReasonLabel(
             tenant_id=of.tenant_id,
@@ -222,7 +216,7 @@ def task(
     session: Session, of: Account, type: NextStepType, description: str, **fields: Any
 ) -> Task:
     """A next step (task) about ``of``."""
-    return _added(  # type: ignore[no-any-return]
+    return _added(
         session,
         Task(
             tenant_id=of.tenant_id,
@@ -238,7 +232,7 @@ def brief(session: Session, of: Account, content: dict[str, Any], **fields: Any)
     """A stored pre-call brief of ``of`` (version 1 in German, unless told otherwise)."""
     fields.setdefault("version", 1)
     fields.setdefault("language", "de")
-    return _added(  # type: ignore[no-any-return]
+    return _added(
         session, Brief(tenant_id=of.tenant_id, account_id=of.id, content=content, **fields)
     )
 
@@ -249,7 +243,7 @@ def audit_event(
     """An audit-trail entry of ``owner``: ``action`` on the account or call note ``about``."""
     kind = "account" if isinstance(about, Account) else "call_note"
     fields.setdefault("actor_label", "manager")
-    return _added(  # type: ignore[no-any-return]
+    return _added(
         session,
         AuditEvent(
             tenant_id=owner.id, action=action, object_type=kind, object_id=str(about.id), **fields
