@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -11,67 +11,33 @@ from sqlalchemy import func, select
 import agent.llm
 from agent.analysis import hook
 from agent.calls import pipeline
-from agent.crm.db import Store, get_or_create_tenant
+from agent.crm.db import Store
 from agent.crm.models import (
-    Account,
     CallNote,
     CallRecording,
-    ConsentMethod,
-    ConsentRecord,
-    Note,
     NoteStatus,
     Transcript,
-    TranscriptSegment,
 )
 from agent.settings import Settings
 from agent.testing import FakeChatModel
+from tests import factories as make
 
 
 @pytest.fixture
 def stored(store: Store) -> dict[str, object]:
     with store.session() as s:
-        t = get_or_create_tenant(s, "default")
-        acc = Account(tenant_id=t.id, external_id="K-9", name="Bäckerei Korn", industry="Bäckerei")
-        s.add(acc)
-        s.flush()
-        s.add(Note(tenant_id=t.id, account_id=acc.id, occurred_at=datetime(2025, 5, 1),
-                   body="Reklamation wegen Mehlqualität"))  # fmt: skip
-        consent = ConsentRecord(tenant_id=t.id, account_id=acc.id, given_by="Herr Korn",
-                                method=ConsentMethod.verbal_at_call_start,
-                                given_at=datetime.now(UTC), text_version="v1")  # fmt: skip
-        s.add(consent)
-        s.flush()
-        rec = CallRecording(
-            tenant_id=t.id,
-            account_id=acc.id,
-            consent_id=consent.id,
-            content_sha256="0" * 64,
-            size_bytes=10,
-            call_date=date(2026, 3, 2),
-        )
-        s.add(rec)
-        s.flush()
-        tr = Transcript(tenant_id=t.id, account_id=acc.id, recording_id=rec.id, language="de",
-                        text="...")  # fmt: skip
-        tr.segments = [
-            TranscriptSegment(idx=0, start_s=0, end_s=2, speaker="rep", text="Woran lag es?"),
-            TranscriptSegment(
-                idx=1,
-                start_s=2,
-                end_s=4,
-                speaker="customer",
-                text="Das Mehl war zweimal verklumpt.",
-            ),  # fmt: skip
-            TranscriptSegment(
-                idx=2,
-                start_s=4,
-                end_s=5,
-                speaker="customer",
-                text="Schicken Sie mir morgen ein Muster.",
-            ),  # fmt: skip
-        ]
-        s.add(tr)
-        s.flush()
+        t = make.tenant(s)
+        acc = make.account(s, t, "K-9", name="Bäckerei Korn", industry="Bäckerei")
+        make.note(s, acc, "Reklamation wegen Mehlqualität", datetime(2025, 5, 1))
+        consent = make.consent(s, acc, "Herr Korn", text_version="v1")
+        rec = make.recording(s, acc, consent, "0" * 64, 10, call_date=date(2026, 3, 2))
+        tr = make.transcript(
+            s, rec,
+            [(0, 2, "rep", "Woran lag es?"),
+             (2, 4, "customer", "Das Mehl war zweimal verklumpt."),
+             (4, 5, "customer", "Schicken Sie mir morgen ein Muster.")],
+            text="...",
+        )  # fmt: skip
         return {"recording": rec.id, "transcript": tr.id}
 
 

@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 import agent.llm
 from agent.crm.db import get_or_create_tenant, open_store
-from agent.crm.models import Account, CallNote, NoteStatus
+from agent.crm.models import CallNote, NoteStatus
 from agent.testing import FakeChatModel
+from tests import factories as make
 from tests.conftest import Cli
 
 TRANSCRIPT = {
@@ -63,8 +64,7 @@ def test_analyze_file_prints_json(fake_model, transcript, cli: Cli) -> None:
 def test_analyze_with_account_stores_draft(fake_model, transcript, sqlite_url, cli: Cli) -> None:
     store = open_store(sqlite_url)
     with store.session() as s:
-        t = get_or_create_tenant(s, "default")
-        s.add(Account(tenant_id=t.id, external_id="K-7", name="Weingut"))
+        make.account(s, make.tenant(s), "K-7", name="Weingut")
     fake_model.enqueue(*REPLIES)
     code, out, err = cli(
         ["analyze", str(transcript), "--account", "K-7", "--db", sqlite_url, "--json"]
