@@ -20,6 +20,7 @@ import os
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -95,19 +96,25 @@ def drop_pg_database(admin_url: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@contextmanager
+def pg_database(admin_url: str) -> Iterator[str]:
+    """The URL of a fresh PostgreSQL database, dropped (after closing our engines) on exit."""
+    url, name = make_pg_database(admin_url)
+    try:
+        yield url
+    finally:
+        crm_db.close_all()
+        drop_pg_database(admin_url, name)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL of an empty database: SQLite file, or a fresh PostgreSQL database."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.db'}"
         return
-    admin = request.getfixturevalue("pg_admin")
-    url, name = make_pg_database(admin)
-    try:
+    with pg_database(request.getfixturevalue("pg_admin")) as url:
         yield url
-    finally:
-        crm_db.close_all()
-        drop_pg_database(admin, name)
 
 
 @pytest.fixture
