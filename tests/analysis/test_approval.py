@@ -23,12 +23,12 @@ from agent.crm.models import (
     AccountStatus,
     AuditEvent,
     ChurnReasonLabel,
-    Role,
     Task,
 )
 from agent.errors import FieldErrors
 from agent.history.retrieval import retrieve
 from tests import factories as make
+from tests.analysis.conftest import review_team
 
 CALL_DAY = date(2026, 1, 26)  # a Monday
 QUOTE = "Hi Philona, it's Benedict. Please send us a sample of the new nitrile gloves."
@@ -38,10 +38,7 @@ REASON_QUOTE = "your deliveries were always late"
 @pytest.fixture
 def crm(store: Store) -> dict[str, int]:
     with store.session() as s:
-        t = make.tenant(s)
-        rep = make.user(s, t, "rep1", name="Rita Rep")
-        boss = make.user(s, t, "boss", Role.manager, name="Max Manager")
-        acc = make.account(s, t, "K-1", name="Gloves Ltd", owner_id=rep.id)
+        acc, ids = review_team(s, "Gloves Ltd")
         transcript = make.transcript(
             s, acc,
             [(0.0, 3.0, "rep", "Hello, this is Rita from Schäfer."),
@@ -49,8 +46,7 @@ def crm(store: Store) -> dict[str, int]:
              (9.0, 14.0, "customer", f"Honestly, {REASON_QUOTE}.")],
             text="...", language="en",
         )  # fmt: skip
-        return {"tenant": t.id, "account": acc.id, "rep": rep.id, "boss": boss.id,
-                "transcript": transcript.id}  # fmt: skip
+        return {**ids, "transcript": transcript.id}
 
 
 def _note(store: Store, crm: dict[str, int], outcome: str, steps: list[NextStep]) -> int:

@@ -19,11 +19,10 @@ from agent.crm.models import (
     AuditEvent,
     ChurnReasonLabel,
     NoteStatus,
-    Role,
     Task,
 )
 from agent.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from tests import factories as make
+from tests.analysis.conftest import review_team
 
 
 def _analysis(outcome: str = "follow_up", reasons: tuple[str, ...] = ("delivery_reliability",),
@@ -56,11 +55,7 @@ def _result(analysis: CallAnalysis | None, status: str = "ok", reason: str | Non
 @pytest.fixture
 def crm(store: Store) -> dict[str, int]:
     with store.session() as s:
-        t = make.tenant(s)
-        rep = make.user(s, t, "rep1", name="Rita Rep")
-        boss = make.user(s, t, "boss", Role.manager, name="Max Manager")
-        acc = make.account(s, t, "K-1", name="Weingut Ehrhard", owner_id=rep.id)
-        return {"tenant": t.id, "account": acc.id, "rep": rep.id, "boss": boss.id}
+        return review_team(s, "Weingut Ehrhard")[1]
 
 
 def _draft(store: Store, crm: dict[str, int], result: AnalysisResult) -> int:
