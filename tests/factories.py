@@ -14,7 +14,7 @@ store), ``tests/api/world.py`` (two tenants with users and tokens).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -59,6 +59,11 @@ def _added(session: Session, row: RowT) -> RowT:
     return row
 
 
+def _about(session: Session, table: Callable[..., RowT], of: Account, /, **fields: Any) -> RowT:
+    """A row of ``table`` that belongs to the account ``of`` (and so to its tenant)."""
+    return _added(session, table(tenant_id=of.tenant_id, account_id=of.id, **fields))
+
+
 def tenant(session: Session, slug: str = "default", name: str | None = None) -> Tenant:
     """The tenant ``slug``, created on first use (as the importers and the CLI do)."""
     return get_or_create_tenant(session, slug, name)
@@ -80,7 +85,7 @@ def account(session: Session, owner: Tenant, external_id: str, **fields: Any) ->
 
 def contact(session: Session, of: Account, name: str, **fields: Any) -> Contact:
     """A contact person at ``of``."""
-    return _added(session, Contact(tenant_id=of.tenant_id, account_id=of.id, name=name, **fields))
+    return _about(session, Contact, of, name=name, **fields)
 
 
 def order(
@@ -98,7 +103,7 @@ def order(
     )
     row = Order(
         tenant_id=of.tenant_id, account_id=of.id, external_id=external_id, order_date=when, **fields
-    )
+    )  # not yet added: its lines come first
     for no, (sku, description, quantity, price) in enumerate(lines, start=1):
         row.lines.append(
             OrderLine(
@@ -115,12 +120,7 @@ def order(
 
 def note(session: Session, of: Account, body: str, occurred_at: datetime, **fields: Any) -> Note:
     """A CRM note (or e-mail, complaint: ``kind=``) about ``of``."""
-    return _added(
-        session,
-        Note(
-            tenant_id=of.tenant_id, account_id=of.id, body=body, occurred_at=occurred_at, **fields
-        ),
-    )
+    return _about(session, Note, of, body=body, occurred_at=occurred_at, **fields)
 
 
 def consent(
@@ -133,33 +133,18 @@ def consent(
     """A verbal recording consent by ``given_by`` (now, unless ``given_at``)."""
     fields.setdefault("method", ConsentMethod.verbal_at_call_start)
     fields.setdefault("text_version", "de-2025.1")
-    return _added(
-        session,
-        ConsentRecord(
-            tenant_id=of.tenant_id,
-            account_id=of.id,
-            given_by=given_by,
-            given_at=given_at or datetime.now(UTC),
-            **fields,
-        ),
-    )
+    when = given_at or datetime.now(UTC)
+    return _about(session, ConsentRecord, of, given_by=given_by, given_at=when, **fields)
 
 
 def recording(
     session: Session, of: Account, under: ConsentRecord, sha256: str, size_bytes: int, **fields: Any
 ) -> CallRecording:
     """A call recording of ``of`` made under the consent ``under``."""
-    return _added(
-        session,
-        CallRecording(
-            tenant_id=of.tenant_id,
-            account_id=of.id,
-            consent_id=under.id,
-            content_sha256=sha256,
-            size_bytes=size_bytes,
-            **fields,
-        ),
-    )
+    return _about(
+        session, CallRecording, of, consent_id=under.id, content_sha256=sha256,
+        size_bytes=size_bytes, **fields,
+    )  # fmt: skip
 
 
 def transcript(
@@ -192,7 +177,7 @@ def transcript(
 
 def call_note(session: Session, of: Account, **fields: Any) -> CallNote:
     """A call note about ``of`` (a draft, unless ``status=``)."""
-    return _added(session, CallNote(tenant_id=of.tenant_id, account_id=of.id, **fields))
+    return _about(session, CallNote, of, **fields)
 
 
 def reason(
@@ -216,25 +201,14 @@ def task(
     session: Session, of: Account, type: NextStepType, description: str, **fields: Any
 ) -> Task:
     """A next step (task) about ``of``."""
-    return _added(
-        session,
-        Task(
-            tenant_id=of.tenant_id,
-            account_id=of.id,
-            type=type,
-            description=description,
-            **fields,
-        ),
-    )
+    return _about(session, Task, of, type=type, description=description, **fields)
 
 
 def brief(session: Session, of: Account, content: dict[str, Any], **fields: Any) -> Brief:
     """A stored pre-call brief of ``of`` (version 1 in German, unless told otherwise)."""
     fields.setdefault("version", 1)
     fields.setdefault("language", "de")
-    return _added(
-        session, Brief(tenant_id=of.tenant_id, account_id=of.id, content=content, **fields)
-    )
+    return _about(session, Brief, of, content=content, **fields)
 
 
 def audit_event(
