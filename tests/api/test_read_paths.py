@@ -26,12 +26,13 @@ import api.planning as planning
 from agent.analysis.notes import note_to_json
 from agent.auth import principal_of
 from agent.crm.db import Store, open_store
-from agent.crm.models import Account, AccountStatus, CallNote, Order, User
+from agent.crm.models import Account, AccountStatus, CallNote, Tenant, User
 from agent.settings import Settings
 from api.app import create_app
 from api.deps import SessionDep, forget_principals
 from api.planning import forget_plans, plan_json
 from api.routes.accounts import account_detail
+from tests import factories as make
 from tests.api.conftest import bearer, make_settings
 from tests.api.world import World, build_world
 
@@ -153,19 +154,9 @@ def test_plan_sees_changes_made_elsewhere(client: TestClient, world: World, stor
         account.owner_id = world.users["rep2"]
     assert sorted(_planned(client, world, "rep2")) == sorted([rep1, rep2])
     with store.session() as session:  # a new lapsed customer arrives with an import
-        tenant_id = world.tenants["acme"]
-        new = Account(tenant_id=tenant_id, external_id="NEW1", name="Neu GmbH", owner_id=None)
-        session.add(new)
-        session.flush()
-        session.add(
-            Order(
-                tenant_id=tenant_id,
-                account_id=new.id,
-                external_id="ONEW1",
-                order_date=date(2025, 2, 1),
-                total_amount=900,
-            )
-        )
+        acme = session.get_one(Tenant, world.tenants["acme"])
+        new = make.account(session, acme, "NEW1", name="Neu GmbH", owner_id=None)
+        make.order(session, new, "ONEW1", date(2025, 2, 1), total_amount=900)
         new_id = new.id
     assert new_id in _planned(client, world, "boss")
 

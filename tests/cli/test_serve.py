@@ -16,7 +16,7 @@ import pytest
 
 from agent.auth import add_user, create_token
 from agent.crm.db import get_tenant, open_store
-from agent.crm.models import Account
+from tests import factories as make
 from tests.conftest import Cli
 
 JFK = Path(__file__).resolve().parents[1] / "fixtures" / "audio" / "jfk.flac"
@@ -50,12 +50,9 @@ def test_two_web_processes_and_one_queue_worker(tmp_path: Path) -> None:
     add_user(store, "acme", "rep1", "rep", "Rep Eins")
     token = create_token(store, "acme", "rep1", "test")
     with store.session() as session:
-        account = Account(
-            tenant_id=get_tenant(session, "acme").id, external_id="K1", name="Kunde", owner_id=1
-        )
-        session.add(account)
-        session.flush()
-        account_id = account.id
+        account_id = make.account(
+            session, get_tenant(session, "acme"), "K1", name="Kunde", owner_id=1
+        ).id
     port = _free_port()
     env = {
         **os.environ,
