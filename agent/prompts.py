@@ -65,7 +65,10 @@ class PromptTemplate:
             raise ConfigError(f"Prompt {self.name!r} failed to render: {exc}") from exc
 
 
-def _parse(name: str, text: str) -> PromptTemplate:
+def parse_prompt(name: str, text: str) -> PromptTemplate:
+    """Parse the text of a prompt file; raise :class:`ConfigError` when it does not declare
+    exactly the variables it uses, so a drifted prompt fails when it is loaded, not in use.
+    """
     match = _HEADER.match(text)
     if not match:
         raise ConfigError(f"Prompt {name!r} has no '---' header declaring its variables")
@@ -98,7 +101,7 @@ def load_prompt(name: str) -> PromptTemplate:
     node = node.joinpath(parts[-1] + ".md")
     if not node.is_file():
         raise ConfigError(f"Prompt file prompts/{name}.md not found")
-    return _parse(name, node.read_text(encoding="utf-8"))
+    return parse_prompt(name, node.read_text(encoding="utf-8"))
 
 
 def render_prompt(prompt_name: str, /, **values: Any) -> str:

@@ -11,6 +11,10 @@ A session lives ``session_hours`` from login. Ended sessions are deleted
 rather than marked, and expired ones are purged by the worker's maintenance
 sweep (:func:`purge_expired`), because device and address are personal data
 that serve only the user's own session list.
+
+The functions that compare with "now" take a :class:`agent.clock.Clock`
+(the machine's by default), so a test lets a session expire by moving a
+:class:`agent.clock.ManualClock` instead of waiting or editing rows.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from agent.clock import SYSTEM, Clock
 from agent.crm.db import Store
 from agent.crm.models import User, UserSession
 
@@ -72,13 +77,14 @@ def start_session(
     hours: float,
     user_agent: str | None = None,
     client_ip: str | None = None,
+    clock: Clock = SYSTEM,
 ) -> tuple[str, SessionInfo]:
     """Create a session of ``user_id`` valid for ``hours``; return its token and description.
 
     The token goes into the cookie and is never stored or shown again.
     """
     token = secrets.token_urlsafe(32)
-    now = datetime.now(UTC)
+    now = clock.now()
     row = UserSession(
         user_id=user_id,
         token_hash=hash_session_token(token),
@@ -93,7 +99,9 @@ def start_session(
     return token, SessionInfo.of(row)
 
 
-def find_session(session: Session, token: str | None) -> tuple[User, SessionInfo] | None:
+def find_session(
+    session: Session, token: str | None, clock: Clock = SYSTEM
+) -> tuple[User, SessionInfo] | None:
     """The active user and session of a cookie token, or None (unknown, expired, inactive).
 
     Records when the session was last used, at most once a minute.
@@ -105,7 +113,7 @@ def find_session(session: Session, token: str | None) -> tuple[User, SessionInfo
     )
     if row is None:
         return None
-    now = datetime.now(UTC)
+    now = clock.now()
     if _aware(row.expires_at) <= now:
         return None
     user = session.get(User, row.user_id)
@@ -116,11 +124,11 @@ def find_session(session: Session, token: str | None) -> tuple[User, SessionInfo
     return user, SessionInfo.of(row)
 
 
-def list_sessions(session: Session, user_id: int) -> list[SessionInfo]:
+def list_sessions(session: Session, user_id: int, clock: Clock = SYSTEM) -> list[SessionInfo]:
     """The user's sessions that have not expired, the most recently used first."""
     rows = session.scalars(
         select(UserSession)
-        .where(UserSession.user_id == user_id, UserSession.expires_at > datetime.now(UTC))
+        .where(UserSession.user_id == user_id, UserSession.expires_at > clock.now())
         .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
     ).all()
     return [SessionInfo.of(row) for row in rows]
@@ -154,10 +162,8 @@ def end_all_sessions(session: Session, user_id: int) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def purge_expired(store: Store, now: datetime | None = None) -> int:
+def purge_expired(store: Store, clock: Clock = SYSTEM) -> int:
     """Delete expired sessions (with their device and address); return how many."""
     with store.session() as session:
-        result = session.execute(
-            delete(UserSession).where(UserSession.expires_at <= (now or datetime.now(UTC)))
-        )
+        result = session.execute(delete(UserSession).where(UserSession.expires_at <= clock.now()))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]

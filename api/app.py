@@ -16,6 +16,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from agent.clock import SYSTEM, Clock
 from agent.crm.db import open_store
 from agent.leftovers import sweep_temp_dirs
 from agent.metrics import watch_queue
@@ -90,8 +91,12 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app for ``settings`` (default: the settings in effect)."""
+def create_app(settings: Settings | None = None, clock: Clock = SYSTEM) -> FastAPI:
+    """Build the app for ``settings`` (default: the settings in effect).
+
+    ``clock`` is the time the app's sessions, cached logins and rate-limit
+    windows read; a test passes a :class:`agent.clock.ManualClock` to move it.
+    """
     settings = settings or get_settings()
 
     app = FastAPI(
@@ -105,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.settings = settings
+    app.state.clock = clock
     app.state.store = open_store(settings.db_url)
     app.state.secret = load_secret_key(settings)
     # Upload bodies a killed web process left half-spooled (this machine may run no worker).

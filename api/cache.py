@@ -56,14 +56,20 @@ class Cache(Generic[K, V]):
         with self._lock:
             return len(self._entries)
 
-    def get(self, key: K) -> V | None:
-        """The fresh value of ``key``, or None (missing or older than ``ttl_s``)."""
-        now = self.clock.monotonic()
+    def get(self, key: K, now: float | None = None) -> V | None:
+        """The fresh value of ``key``, or None (missing or older than ``ttl_s``).
+
+        ``now`` is a reading of monotonic time when the caller keeps time by
+        another clock than the cache's (the web app's, which a test moves); an
+        entry stored later than ``now`` by that clock is not served either.
+        """
+        if now is None:
+            now = self.clock.monotonic()
         with self._lock:
             hit = self._entries.get(key)
             if hit is None:
                 return None
-            if now - hit[0] >= self.ttl_s:
+            if not 0 <= now - hit[0] < self.ttl_s:
                 del self._entries[key]
                 return None
             self._entries.move_to_end(key)

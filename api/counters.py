@@ -111,12 +111,14 @@ class RedisCounter:
         self._undo = client.register_script(_UNDO_SCRIPT)
 
     @classmethod
-    def from_url(cls, url: str, prefix: str) -> RedisCounter:
+    def from_url(
+        cls, url: str, prefix: str, clock: Callable[[], float] = time.time
+    ) -> RedisCounter:
         """A counter on the Redis server at ``url`` with short timeouts (fail fast)."""
         import redis
 
         client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
-        return cls(client, prefix)
+        return cls(client, prefix, clock)
 
     def hit(self, key: str, window_s: int) -> Hit:
         import redis

@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from agent.auth import Principal, principal_of, token_principal
+from agent.clock import Clock
 from agent.crm.db import Store
 from agent.crm.models import Role
 from agent.errors import PermissionDeniedError
@@ -37,6 +38,11 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 async def get_settings_dep(request: Request) -> Settings:
     """The settings the app was created with."""
     return request.app.state.settings
+
+
+def clock_of(request: Request) -> Clock:
+    """The clock the app was created with (the machine's, unless a test gave another)."""
+    return request.app.state.clock
 
 
 async def get_store(request: Request) -> Store:
@@ -71,8 +77,8 @@ def resolve_principal(request: Request) -> Principal | None:
     if hasattr(request.state, "principal"):
         return request.state.principal
     key = _cache_key(request)
-    started = _recent.clock.monotonic()
-    hit = _recent.get(key) if key else None
+    started = clock_of(request).monotonic()
+    hit = _recent.get(key, now=started) if key else None
     principal: Principal | None
     if hit is not None:
         principal, via_cookie, data = hit
@@ -125,7 +131,7 @@ def _lookup(request: Request, session: Session) -> Principal | None:
         if principal is None:
             raise NotAuthenticated("The API token is unknown, expired or revoked.")
     else:
-        found = find_session(session, request.cookies.get(COOKIE_NAME))
+        found = find_session(session, request.cookies.get(COOKIE_NAME), clock_of(request))
         if found is not None:
             user, info = found
             principal = principal_of(session, user)
@@ -160,7 +166,7 @@ async def authenticated_user(request: Request) -> Principal:
     thread hop; only a cache miss runs the database lookup in the threadpool.
     """
     key = _cache_key(request)
-    if key and _recent.get(key) is not None:
+    if key and _recent.get(key, now=clock_of(request).monotonic()) is not None:
         principal = resolve_principal(request)  # served from the cache, no I/O
     else:
         principal = await run_in_threadpool(resolve_principal, request)

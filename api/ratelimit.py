@@ -27,7 +27,9 @@ The counters (:mod:`api.counters`) count in fixed windows and live where
 every web process sees them (``ratelimit_backend``): in Redis with the Redis
 queue (every machine shares them), else in a SQLite file in ``data_dir``
 that all web processes of this machine share (``winback serve --workers
-N``); ``memory`` counts in one process only.
+N``); ``memory`` counts in one process only. The windows follow the app's
+:class:`agent.clock.Clock`, so a test ends a window by moving a
+:class:`agent.clock.ManualClock` rather than by sleeping.
 
 Login attempts are counted *before* the password is checked, so parallel
 guesses cannot slip past the limit, and the password of a refused attempt is
@@ -59,6 +61,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
 
+from agent.clock import SYSTEM, Clock
 from agent.errors import RateLimitedError
 from agent.settings import Settings
 from api.counters import Counter, Hit, MemoryCounter, RedisCounter, SqliteCounter
@@ -186,26 +189,34 @@ def _wait(seconds: int) -> str:
     return f"{seconds} s" if seconds <= 120 else f"{math.ceil(seconds / 60)} min"
 
 
-def build_limiter(settings: Settings) -> RateLimiter:
-    """The limiter for ``settings`` with the counters of ``ratelimit_backend``."""
+def build_limiter(settings: Settings, clock: Clock = SYSTEM) -> RateLimiter:
+    """The limiter for ``settings`` with the counters of ``ratelimit_backend``.
+
+    The counters window by wall-clock seconds (every process and machine agrees
+    on them), read from ``clock``.
+    """
+
+    def seconds() -> float:
+        return clock.now().timestamp()
+
     backend = settings.ratelimit_backend
     if backend == "auto":
         backend = "redis" if settings.queue_backend == "redis" else "sqlite"
     counter: Counter
     if backend == "redis":
-        counter = RedisCounter.from_url(settings.redis_url, settings.ratelimit_prefix)
+        counter = RedisCounter.from_url(settings.redis_url, settings.ratelimit_prefix, seconds)
     elif backend == "sqlite":
-        counter = SqliteCounter(settings.data_dir / "ratelimit.db")
+        counter = SqliteCounter(settings.data_dir / "ratelimit.db", seconds)
     else:
-        counter = MemoryCounter()
+        counter = MemoryCounter(seconds)
     return RateLimiter(counter, settings)
 
 
 def limiter_of(app: FastAPI) -> RateLimiter:
-    """The app's limiter, built on first use from the app's settings."""
+    """The app's limiter, built on first use from the app's settings and clock."""
     limiter: RateLimiter | None = getattr(app.state, "ratelimiter", None)
     if limiter is None:
-        limiter = build_limiter(app.state.settings)
+        limiter = build_limiter(app.state.settings, app.state.clock)
         app.state.ratelimiter = limiter
     return limiter
 

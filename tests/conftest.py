@@ -6,19 +6,29 @@
   test, dropped afterwards). PostgreSQL tests skip with a reason when no
   server answers on localhost, except in CI where they must run.
 * ``shared_dir`` points at ../shared; tests needing it skip when it is absent.
+* ``cli`` runs the ``winback`` command line in-process, exactly as the
+  console script does (the same error messages and exit codes).
+* ``clock`` is a :class:`agent.clock.ManualClock` for components that read
+  the time: a test moves it instead of sleeping.
 """
 
 from __future__ import annotations
 
 import importlib
+import io
 import os
+import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from agent.clock import ManualClock
 from agent.crm import db as crm_db
 from agent.crm.db import Store, open_store
 from agent.settings import configure, set_settings
@@ -86,19 +96,25 @@ def drop_pg_database(admin_url: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@contextmanager
+def pg_database(admin_url: str) -> Iterator[str]:
+    """The URL of a fresh PostgreSQL database, dropped (after closing our engines) on exit."""
+    url, name = make_pg_database(admin_url)
+    try:
+        yield url
+    finally:
+        crm_db.close_all()
+        drop_pg_database(admin_url, name)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL of an empty database: SQLite file, or a fresh PostgreSQL database."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.db'}"
         return
-    admin = request.getfixturevalue("pg_admin")
-    url, name = make_pg_database(admin)
-    try:
+    with pg_database(request.getfixturevalue("pg_admin")) as url:
         yield url
-    finally:
-        crm_db.close_all()
-        drop_pg_database(admin, name)
 
 
 @pytest.fixture
@@ -114,6 +130,17 @@ def store(db_url: str) -> Store:
     return open_store(db_url)
 
 
+@pytest.fixture
+def clock() -> ManualClock:
+    """A manual clock at the start of the next full hour of the real one.
+
+    Rate-limit windows (a minute, an hour) then begin with the test, and the
+    expiry times the counters give Redis keys lie in the future, as in production.
+    """
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    return ManualClock(start=hour)
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     """The ../shared folder; tests needing it skip when it is absent."""
@@ -122,6 +149,70 @@ def shared_dir() -> Path:
             pytest.fail(f"../shared is missing at {SHARED_DIR} in CI")
         pytest.skip(f"shared data folder not found at {SHARED_DIR}")
     return SHARED_DIR
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What one ``winback`` command left behind; unpacks as ``code, out, err``.
+
+    ``err`` is a single line: rich wraps long messages at the console width,
+    and no test should depend on where a terminal breaks a sentence.
+    ``exception`` is the error ``main`` turned into the exit code, if any.
+    """
+
+    code: int
+    out: str
+    err: str
+    exception: BaseException | None = None
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.code, self.out, self.err))
+
+    @property
+    def output(self) -> str:
+        """Everything the user saw, standard output first."""
+        return f"{self.out}{self.err}"
+
+
+class Cli:
+    """Runs the command line through ``agent.cli.main``, the console script's entry point.
+
+    Going through ``main`` rather than the Typer app keeps the mapping of our
+    exceptions to messages and exit codes under test, which is what a user meets.
+    """
+
+    def __init__(self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        self._capsys = capsys
+        self._monkeypatch = monkeypatch
+
+    def __call__(
+        self, argv: list[str], *, input: str | None = None, terminal_width: int | None = None
+    ) -> CliResult:
+        """Run ``winback ARGV``; ``input`` is standard input, ``terminal_width`` the help's width.
+
+        Both last until the end of the test, like any monkeypatch.
+        """
+        from agent.cli import main
+
+        self._capsys.readouterr()  # what the test printed before is not the command's
+        if input is not None:
+            self._monkeypatch.setattr(sys, "stdin", io.StringIO(input))
+        if terminal_width is not None:
+            self._monkeypatch.setenv("COLUMNS", str(terminal_width))
+        code, cause = 0, None
+        try:
+            main(argv)
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            cause = exc.__context__  # main exits while handling our exception
+        out, err = self._capsys.readouterr()
+        return CliResult(code, out, " ".join(err.split()), cause)
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """The ``winback`` command line, run in-process with its output captured."""
+    return Cli(capsys, monkeypatch)
 
 
 _MODEL_PATHS = ("/chat/completions", "/completions", "/embeddings", "/audio/", "/responses")

@@ -18,7 +18,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from agent.audio_store import get_audio_store
 from agent.calls import pipeline
 from agent.calls.intake import upload_recording
-from agent.cli import main
 from agent.crm.db import Store, open_store
 from agent.crm.models import CallRecording
 from agent.jobs.queue import forget_queues
@@ -30,6 +29,7 @@ from api.deps import forget_principals
 from tests.api.world import World, build_world
 from tests.calls import conftest as calls_fixtures
 from tests.calls import media
+from tests.conftest import Cli
 
 # The account and consent fixtures of the pipeline tests, reused here.
 account = calls_fixtures.account
@@ -217,15 +217,12 @@ def test_worker_metrics_server_refuses_without_the_token(sqlite_url: str) -> Non
         server.server_close()
 
 
-def test_worker_refuses_a_taken_metrics_port(
-    sqlite_url: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_worker_refuses_a_taken_metrics_port(sqlite_url: str, cli: Cli) -> None:
     configure(database_url=sqlite_url)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        with pytest.raises(SystemExit) as exited:
-            main(["worker", "--metrics-port", str(port)])
-    assert exited.value.code == 78
-    assert f"Cannot serve metrics on 127.0.0.1:{port}" in capsys.readouterr().err
+        code, _, err = cli(["worker", "--metrics-port", str(port)])
+    assert code == 78
+    assert f"Cannot serve metrics on 127.0.0.1:{port}" in err

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from agent.errors import ConfigError
-from agent.prompts import FENCE_CLOSE, FENCE_OPEN, _parse, fence, load_prompt, render_prompt
+from agent.prompts import (
+    FENCE_CLOSE,
+    FENCE_OPEN,
+    fence,
+    load_prompt,
+    parse_prompt,
+    render_prompt,
+)
 
 
 def test_render_with_declared_variables() -> None:
@@ -23,9 +30,9 @@ def test_missing_or_extra_variable_is_an_error() -> None:
 
 def test_declaration_must_match_use() -> None:
     with pytest.raises(ConfigError, match="uses"):
-        _parse("t", "---\nvariables: [a]\n---\n{{ a }} {{ b }}\n")
+        parse_prompt("t", "---\nvariables: [a]\n---\n{{ a }} {{ b }}\n")
     with pytest.raises(ConfigError, match="header"):
-        _parse("t", "no header {{ a }}")
+        parse_prompt("t", "no header {{ a }}")
 
 
 def test_unknown_prompt_file() -> None:

@@ -15,8 +15,12 @@ from agent.errors import ValidationError
 eval_app = typer.Typer(help="Evaluations on labelled data.", no_args_is_help=True)
 
 
-def _transcriber(settings: Any) -> Any:
-    """A function turning an audio file into analyzer turns (speakers from the channels)."""
+def audio_transcriber(settings: Any) -> Any:
+    """A function turning an audio file into analyzer turns (speakers from the channels).
+
+    ``winback eval calls --audio`` grades the analysis on what Whisper heard;
+    tests of spoken attacks feed the analysis the same way.
+    """
     from agent.analysis.schema import Turn
     from agent.transcription.registry import get_transcriber
 
@@ -152,7 +156,7 @@ def calls(
         if not rows:
             raise ValidationError(f"No call of {', '.join(map(str, files))} has a recording in "
                                   f"{audio}.")  # fmt: skip
-        transcribe = _transcriber(settings)
+        transcribe = audio_transcriber(settings)
     analyzer = analyzer_for(settings, design)
 
     def progress(i: int, n: int, line: dict[str, Any]) -> None:

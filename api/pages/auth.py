@@ -20,6 +20,7 @@ from api.deps import (
     SessionDep,
     StoreDep,
     check_csrf,
+    clock_of,
     end_current_session,
     forget_principals,
     resolve_principal,
@@ -147,6 +148,7 @@ async def login(request: Request) -> Response:
             token, _ = start_session(
                 session, principal.user_id, hours=settings.session_hours,
                 user_agent=request.headers.get("user-agent"), client_ip=client_ip(request),
+                clock=clock_of(request),
             )  # fmt: skip
             return token
 
@@ -189,7 +191,7 @@ def set_language(code: str, request: Request, next: str = "/") -> Response:  # n
 def my_page(request: Request, session: SessionDep, user: AnyUser) -> Response:
     """The user's own page: where they are signed in (with "sign out everywhere"), their tokens."""
     data = getattr(request.state, "session_data", None)
-    sessions = my_sessions(session, user, data.session_id if data else None)
+    sessions = my_sessions(session, user, data.session_id if data else None, clock_of(request))
     tokens = list_tokens(session, user.user_id)
     return render(request, "me.html", sessions=sessions, tokens=tokens)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from api.deps import AnyUser, IdPath, SessionDep, forget_principals
+from api.deps import AnyUser, IdPath, SessionDep, clock_of, forget_principals
 from api.schemas.auth import EndedOut, MeOut, SessionOut
 from api.security import SessionData, csrf_token
 from api.services import auth as service
@@ -27,7 +27,7 @@ def get_me(request: Request, user: AnyUser) -> MeOut:
 def get_my_sessions(request: Request, session: SessionDep, user: AnyUser) -> list[SessionOut]:
     """The caller's browser sessions that have not expired, the most recently used first."""
     data = _session_data(request)
-    return service.my_sessions(session, user, data.session_id if data else None)
+    return service.my_sessions(session, user, data.session_id if data else None, clock_of(request))
 
 
 @router.delete("/me/sessions", response_model=EndedOut, summary="Sign out everywhere")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from agent.auth import Principal
+from agent.clock import SYSTEM, Clock
 from agent.errors import NotFoundError
 from agent.sessions import SessionInfo, end_all_sessions, end_session, list_sessions
 from api.schemas.auth import EndedOut, MeOut, SessionOut
@@ -35,9 +36,11 @@ def session_out(info: SessionInfo, current_id: int | None) -> SessionOut:
     )
 
 
-def my_sessions(session: Session, user: Principal, current_id: int | None) -> list[SessionOut]:
-    """The user's browser sessions that have not expired, the most recently used first."""
-    return [session_out(info, current_id) for info in list_sessions(session, user.user_id)]
+def my_sessions(
+    session: Session, user: Principal, current_id: int | None, clock: Clock = SYSTEM
+) -> list[SessionOut]:
+    """The user's unexpired browser sessions by ``clock``, the most recently used first."""
+    return [session_out(info, current_id) for info in list_sessions(session, user.user_id, clock)]
 
 
 def end_my_sessions(session: Session, user: Principal) -> EndedOut:

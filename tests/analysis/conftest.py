@@ -6,11 +6,26 @@ import random
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
 
 from agent.analysis.bank import CATALOGUE_GROUP, base_bank, read_calls
 from agent.analysis.features import Featurizer
 from agent.analysis.model import AnalysisModel, train
+from agent.crm.models import Account, Role
 from agent.testing import FakeEmbeddings
+from tests import factories as make
+
+
+def review_team(session: Session, account_name: str) -> tuple[Account, dict[str, int]]:
+    """Tenant ``default`` with rep ``rep1``, manager ``boss`` and the rep's account K-1.
+
+    Returns the account and the ids the review tests look up (tenant, account, rep, boss).
+    """
+    t = make.tenant(session)
+    rep = make.user(session, t, "rep1", name="Rita Rep")
+    boss = make.user(session, t, "boss", Role.manager, name="Max Manager")
+    acc = make.account(session, t, "K-1", name=account_name, owner_id=rep.id)
+    return acc, {"tenant": t.id, "account": acc.id, "rep": rep.id, "boss": boss.id}
 
 
 def small_training_set(per_label: int = 25, calls_per_group: int = 6) -> tuple[list, list]:

@@ -17,20 +17,18 @@ from agent.analysis.analyzer import AnalysisResult
 from agent.analysis.notes import get_note, note_analysis, store_draft
 from agent.analysis.schema import CallAnalysis, NextStep, ReasonLabel
 from agent.brief.compose import talking_points
-from agent.crm.db import Store, get_or_create_tenant
+from agent.crm.db import Store
 from agent.crm.models import (
     Account,
     AccountStatus,
     AuditEvent,
     ChurnReasonLabel,
-    Role,
     Task,
-    Transcript,
-    TranscriptSegment,
-    User,
 )
 from agent.errors import FieldErrors
 from agent.history.retrieval import retrieve
+from tests import factories as make
+from tests.analysis.conftest import review_team
 
 CALL_DAY = date(2026, 1, 26)  # a Monday
 QUOTE = "Hi Philona, it's Benedict. Please send us a sample of the new nitrile gloves."
@@ -40,36 +38,15 @@ REASON_QUOTE = "your deliveries were always late"
 @pytest.fixture
 def crm(store: Store) -> dict[str, int]:
     with store.session() as s:
-        t = get_or_create_tenant(s, "default")
-        rep = User(tenant_id=t.id, username="rep1", name="Rita Rep", role=Role.rep)
-        boss = User(tenant_id=t.id, username="boss", name="Max Manager", role=Role.manager)
-        s.add_all([rep, boss])
-        s.flush()
-        acc = Account(tenant_id=t.id, external_id="K-1", name="Gloves Ltd", owner_id=rep.id)
-        s.add(acc)
-        s.flush()
-        transcript = Transcript(tenant_id=t.id, account_id=acc.id, language="en", text="...")
-        transcript.segments = [
-            TranscriptSegment(
-                idx=0,
-                start_s=0.0,
-                end_s=3.0,
-                speaker="rep",
-                text="Hello, this is Rita from Schäfer.",
-            ),
-            TranscriptSegment(idx=1, start_s=3.0, end_s=9.0, speaker="customer", text=QUOTE),
-            TranscriptSegment(
-                idx=2,
-                start_s=9.0,
-                end_s=14.0,
-                speaker="customer",
-                text=f"Honestly, {REASON_QUOTE}.",
-            ),  # fmt: skip
-        ]
-        s.add(transcript)
-        s.flush()
-        return {"tenant": t.id, "account": acc.id, "rep": rep.id, "boss": boss.id,
-                "transcript": transcript.id}  # fmt: skip
+        acc, ids = review_team(s, "Gloves Ltd")
+        transcript = make.transcript(
+            s, acc,
+            [(0.0, 3.0, "rep", "Hello, this is Rita from Schäfer."),
+             (3.0, 9.0, "customer", QUOTE),
+             (9.0, 14.0, "customer", f"Honestly, {REASON_QUOTE}.")],
+            text="...", language="en",
+        )  # fmt: skip
+        return {**ids, "transcript": transcript.id}
 
 
 def _note(store: Store, crm: dict[str, int], outcome: str, steps: list[NextStep]) -> int:

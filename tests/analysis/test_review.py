@@ -12,18 +12,17 @@ from agent.analysis.analyzer import AnalysisResult
 from agent.analysis.notes import get_note, list_notes, note_to_json, store_draft
 from agent.analysis.schema import CallAnalysis, Candidate, NextStep, ReasonLabel, Uncertain
 from agent.analysis.tenant_bank import tenant_examples
-from agent.crm.db import Store, get_or_create_tenant
+from agent.crm.db import Store
 from agent.crm.models import (
     Account,
     AccountStatus,
     AuditEvent,
     ChurnReasonLabel,
     NoteStatus,
-    Role,
     Task,
-    User,
 )
 from agent.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from tests.analysis.conftest import review_team
 
 
 def _analysis(outcome: str = "follow_up", reasons: tuple[str, ...] = ("delivery_reliability",),
@@ -56,15 +55,7 @@ def _result(analysis: CallAnalysis | None, status: str = "ok", reason: str | Non
 @pytest.fixture
 def crm(store: Store) -> dict[str, int]:
     with store.session() as s:
-        t = get_or_create_tenant(s, "default")
-        rep = User(tenant_id=t.id, username="rep1", name="Rita Rep", role=Role.rep)
-        boss = User(tenant_id=t.id, username="boss", name="Max Manager", role=Role.manager)
-        s.add_all([rep, boss])
-        s.flush()
-        acc = Account(tenant_id=t.id, external_id="K-1", name="Weingut Ehrhard", owner_id=rep.id)
-        s.add(acc)
-        s.flush()
-        return {"tenant": t.id, "account": acc.id, "rep": rep.id, "boss": boss.id}
+        return review_team(s, "Weingut Ehrhard")[1]
 
 
 def _draft(store: Store, crm: dict[str, int], result: AnalysisResult) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -62,14 +61,3 @@ def login(client: TestClient, username: str, tenant: str = "acme") -> str:
     )
     assert response.status_code == 303, response.text
     return client.get("/api/me").json()["csrf_token"]  # type: ignore[no-any-return]
-
-
-def away_from_a_minute_boundary(margin_s: float = 5.0) -> None:
-    """Sleep into the next minute when fewer than ``margin_s`` seconds of this one are left.
-
-    Login limits count in fixed one-minute windows of the real clock; a test
-    that spans a window boundary would see its counts start again from zero.
-    """
-    left = 60 - time.time() % 60
-    if left < margin_s:
-        time.sleep(left + 0.05)

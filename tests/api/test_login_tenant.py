@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from agent.crm.db import open_store
-from agent.crm.models import Role, User
+from agent.crm.models import Tenant, User
 from agent.settings import Settings
+from tests import factories as make
 from tests.api.world import PASSWORD, World
 
 
@@ -41,10 +42,8 @@ def test_a_username_in_two_tenants_asks_for_the_tenant(
     with open_store(api_settings.db_url).session() as session:
         twin = session.get(User, world.users["rep1"])
         assert twin is not None
-        session.add(
-            User(tenant_id=world.tenants["other"], username="rep1", name="Twin", role=Role.rep,
-                 password_hash=twin.password_hash)
-        )  # fmt: skip
+        other = session.get_one(Tenant, world.tenants["other"])
+        make.user(session, other, "rep1", name="Twin", password_hash=twin.password_hash)
     response = post_login(client, "rep1")
     assert response.status_code == 401
     assert "in mehreren Mandanten" in response.text

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from agent.clock import ManualClock
 from agent.crm.db import open_store
 from agent.errors import RateLimitedError
 from agent.settings import Settings, configure
@@ -26,7 +27,7 @@ from api.counters import Hit, MemoryCounter, RedisCounter, SqliteCounter
 from api.deps import forget_principals
 from api.planning import forget_plans
 from api.ratelimit import RateLimiter, build_limiter, limiter_of
-from tests.api.conftest import away_from_a_minute_boundary, bearer
+from tests.api.conftest import bearer
 from tests.api.world import PASSWORD, World, build_world
 from tests.calls import media
 from tests.calls.conftest import REDIS_URL, redis_available
@@ -239,7 +240,6 @@ def limited(
     world = build_world(open_store(settings.db_url))
     forget_plans()
     forget_principals()
-    away_from_a_minute_boundary()
     yield settings, world, request.param
 
 
@@ -251,9 +251,11 @@ def post_login(client: TestClient, username: str, password: str = "wrong passwor
     )
 
 
-def test_failed_logins_per_username_get_429(limited: tuple[Settings, World, str]) -> None:
+def test_failed_logins_per_username_get_429(
+    limited: tuple[Settings, World, str], clock: ManualClock
+) -> None:
     settings, _, _ = limited
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings, clock)) as client:
         assert [post_login(client, "rep1").status_code for _ in range(3)] == [401] * 3
         refused = post_login(client, "rep1", PASSWORD)  # even the right password: not checked
         assert refused.status_code == 429
@@ -264,16 +266,20 @@ def test_failed_logins_per_username_get_429(limited: tuple[Settings, World, str]
         assert "Too many login attempts" in post_login(client, "rep1").text
 
 
-def test_failed_logins_per_ip_get_429(limited: tuple[Settings, World, str]) -> None:
+def test_failed_logins_per_ip_get_429(
+    limited: tuple[Settings, World, str], clock: ManualClock
+) -> None:
     settings, _, _ = limited
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings, clock)) as client:
         statuses = [post_login(client, name).status_code for name in ("a", "b", "c", "d", "e")]
         assert statuses == [401, 401, 401, 401, 429]  # 4 per IP, spread over usernames
 
 
-def test_success_does_not_reset_the_ip_window(limited: tuple[Settings, World, str]) -> None:
+def test_success_does_not_reset_the_ip_window(
+    limited: tuple[Settings, World, str], clock: ManualClock
+) -> None:
     settings, _, _ = limited
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings, clock)) as client:
         for _ in range(6):  # successes do not use up the allowance (an office behind one NAT)
             assert post_login(client, "boss", PASSWORD).status_code == 303
         assert [post_login(client, n).status_code for n in ("x", "y", "z")] == [401] * 3
@@ -283,11 +289,25 @@ def test_success_does_not_reset_the_ip_window(limited: tuple[Settings, World, st
         assert post_login(client, "root", PASSWORD).status_code == 429  # the window is full
 
 
-def test_counts_are_shared_between_web_processes(limited: tuple[Settings, World, str]) -> None:
+def test_a_refused_login_is_allowed_again_when_the_window_ends(
+    limited: tuple[Settings, World, str], clock: ManualClock
+) -> None:
+    settings, _, _ = limited
+    with TestClient(create_app(settings, clock)) as client:
+        assert [post_login(client, "rep1").status_code for _ in range(4)] == [401] * 3 + [429]
+        clock.advance(59)
+        assert post_login(client, "rep1").status_code == 429  # the same minute
+        clock.advance(1)
+        assert post_login(client, "rep1", PASSWORD).status_code == 303  # a new minute
+
+
+def test_counts_are_shared_between_web_processes(
+    limited: tuple[Settings, World, str], clock: ManualClock
+) -> None:
     settings, _, _ = limited
     with (
-        TestClient(create_app(settings)) as web1,
-        TestClient(create_app(settings)) as web2,
+        TestClient(create_app(settings, clock)) as web1,
+        TestClient(create_app(settings, clock)) as web2,
     ):
         for _ in range(3):
             assert post_login(web1, "rep2").status_code == 401
@@ -321,10 +341,10 @@ def upload(client: TestClient, world: World, user: str, body: bytes) -> Any:
 
 
 def test_uploads_per_user_get_429_json(
-    limited: tuple[Settings, World, str], calls: Iterator[bytes]
+    limited: tuple[Settings, World, str], clock: ManualClock, calls: Iterator[bytes]
 ) -> None:
     settings, world, _ = limited
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings, clock)) as client:
         statuses = [upload(client, world, "rep1", next(calls)).status_code for _ in range(2)]
         assert statuses == [202, 202]
         refused = upload(client, world, "rep1", next(calls))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -26,39 +25,28 @@ import api.planning as planning
 from agent.analysis.notes import note_to_json
 from agent.auth import principal_of
 from agent.crm.db import Store, open_store
-from agent.crm.models import Account, AccountStatus, CallNote, Order, User
+from agent.crm.models import Account, AccountStatus, CallNote, Tenant, User
 from agent.settings import Settings
 from api.app import create_app
 from api.deps import SessionDep, forget_principals
 from api.planning import forget_plans, plan_json
 from api.services.accounts import account_detail
+from tests import factories as make
 from tests.api.conftest import bearer, make_settings
-from tests.api.world import World, build_world
+from tests.api.world import World
 
 PLAN = "/api/plan?as_of=2026-11-03"
 
 
 @pytest.fixture
-def settings(db_url: str) -> Settings:
+def api_settings(db_url: str) -> Settings:
+    """The API settings on SQLite and on PostgreSQL (``world`` and ``client`` follow them)."""
     return make_settings(db_url)
 
 
 @pytest.fixture
-def world(settings: Settings) -> World:
-    return build_world(open_store(settings.db_url))
-
-
-@pytest.fixture
-def store(settings: Settings, world: World) -> Store:
-    return open_store(settings.db_url)
-
-
-@pytest.fixture
-def client(settings: Settings, world: World) -> Iterator[TestClient]:
-    forget_plans()
-    forget_principals()
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
+def store(api_settings: Settings, world: World) -> Store:
+    return open_store(api_settings.db_url)
 
 
 def _orm_note_list(store: Store, username: str) -> list[dict[str, Any]]:
@@ -153,19 +141,9 @@ def test_plan_sees_changes_made_elsewhere(client: TestClient, world: World, stor
         account.owner_id = world.users["rep2"]
     assert sorted(_planned(client, world, "rep2")) == sorted([rep1, rep2])
     with store.session() as session:  # a new lapsed customer arrives with an import
-        tenant_id = world.tenants["acme"]
-        new = Account(tenant_id=tenant_id, external_id="NEW1", name="Neu GmbH", owner_id=None)
-        session.add(new)
-        session.flush()
-        session.add(
-            Order(
-                tenant_id=tenant_id,
-                account_id=new.id,
-                external_id="ONEW1",
-                order_date=date(2025, 2, 1),
-                total_amount=900,
-            )
-        )
+        acme = session.get_one(Tenant, world.tenants["acme"])
+        new = make.account(session, acme, "NEW1", name="Neu GmbH", owner_id=None)
+        make.order(session, new, "ONEW1", date(2025, 2, 1), total_amount=900)
         new_id = new.id
     assert new_id in _planned(client, world, "boss")
 
@@ -224,18 +202,20 @@ def test_concurrent_misses_build_the_plan_once(
     assert len(builds) == 1 and len(results) == 4 and len(set(results)) == 1
 
 
-def test_reads_on_the_loop_never_wait_for_the_app_pool(settings: Settings, world: World) -> None:
+def test_reads_on_the_loop_never_wait_for_the_app_pool(
+    api_settings: Settings, world: World
+) -> None:
     """A request served in a thread holds the pool's only connection: the note list still works.
 
     Regression: the reads on the event loop used the app's pool; when requests in
     threads held every connection, the loop waited for one, and those requests
     needed the loop to give theirs back - 30 s stalls and 500s under load.
     """
-    if not settings.db_url.startswith("sqlite"):
+    if not api_settings.db_url.startswith("sqlite"):
         pytest.skip("reads run on the event loop only for SQLite")
     forget_principals()
-    app = create_app(settings)
-    engine = create_engine(settings.db_url, pool_size=1, max_overflow=0, pool_timeout=3)
+    app = create_app(api_settings)
+    engine = create_engine(api_settings.db_url, pool_size=1, max_overflow=0, pool_timeout=3)
     app.state.store = Store(engine=engine, factory=sessionmaker(engine, expire_on_commit=False))
     held, release = threading.Event(), threading.Event()
 

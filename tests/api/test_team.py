@@ -33,11 +33,12 @@ from agent.crm.models import (
     ChurnReasonLabel,
     NoteStatus,
     Role,
-    User,
+    Tenant,
 )
 from api.app import create_app
 from api.deps import forget_principals
 from api.planning import forget_plans
+from tests import factories as make
 from tests.api.conftest import bearer, make_settings
 from tests.api.world import PASSWORD, World, build_world
 
@@ -64,10 +65,9 @@ COUNCIL_OWN = {
 def add_council(store: Store, world: World, tenant: str = "acme", username: str = "br") -> None:
     """A works council member ``br`` of ``tenant`` with password and API token."""
     with store.session() as session:
-        user = User(tenant_id=world.tenants[tenant], username=username, name="Betriebsrat Berta",
-                    role=Role.council, password_hash=hash_password(PASSWORD))  # fmt: skip
-        session.add(user)
-        session.flush()
+        owner = session.get_one(Tenant, world.tenants[tenant])
+        user = make.user(session, owner, username, Role.council, name="Betriebsrat Berta",
+                         password_hash=hash_password(PASSWORD))  # fmt: skip
         world.users[username] = user.id
     world.tokens[username] = create_token(store, tenant, username, "tests")
 

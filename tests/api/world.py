@@ -10,29 +10,15 @@ also has an API token (``World.tokens[username]``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
 
 from agent.analysis.schema import CallAnalysis
 from agent.auth import create_token, hash_password
 from agent.crm.db import Store
-from agent.crm.models import (
-    Account,
-    CallNote,
-    CallOutcome,
-    CallRecording,
-    ConsentMethod,
-    ConsentRecord,
-    NextStepType,
-    NoteStatus,
-    Order,
-    Role,
-    StoredBrief,
-    Task,
-    Tenant,
-    Transcript,
-    TranscriptSegment,
-    User,
-)
+from agent.crm.models import CallOutcome, NextStepType, NoteStatus, Role, Tenant, User
+from tests import factories as make
 
 PASSWORD = "correct horse battery"
 _HASH = hash_password(PASSWORD)  # once: scrypt is slow on purpose
@@ -84,101 +70,36 @@ def analysis(outcome: str = "follow_up") -> dict:
     ).to_json()
 
 
-def _objects(session, tenant_id: int, rep: User, n: int) -> Objects:  # type: ignore[no-untyped-def]
-    account = Account(
-        tenant_id=tenant_id,
-        external_id=f"K{tenant_id}{n:03d}",
-        name=f"Kunde {rep.username} GmbH",
-        owner_id=rep.id,
-        relationship_ease=3,
-        city="Köln",
+def _objects(session: Session, owner: Tenant, rep: User, n: int) -> Objects:
+    account = make.account(
+        session, owner, f"K{owner.id}{n:03d}", name=f"Kunde {rep.username} GmbH",
+        owner_id=rep.id, relationship_ease=3, city="Köln",
+    )  # fmt: skip
+    make.order(session, account, f"O{account.id}", datetime(2025, 1, 15), total_amount=1200)
+    brief = make.brief(
+        session, account, {"account_name": account.name}, markdown="# Brief", model="fake"
     )
-    session.add(account)
-    session.flush()
-    session.add(
-        Order(
-            tenant_id=tenant_id,
-            account_id=account.id,
-            external_id=f"O{account.id}",
-            order_date=datetime(2025, 1, 15),
-            total_amount=1200,
-        )
+    consent = make.consent(session, account, "Herr Kunde", text_version="v1")
+    recording = make.recording(
+        session, account, consent, f"{account.id:064d}", 1000, uploaded_by_id=rep.id
     )
-    brief = StoredBrief(
-        tenant_id=tenant_id,
-        account_id=account.id,
-        version=1,
-        language="de",
-        content={"account_name": account.name},
-        markdown="# Brief",
-        model="fake",
-    )
-    consent = ConsentRecord(
-        tenant_id=tenant_id,
-        account_id=account.id,
-        given_by="Herr Kunde",
-        method=ConsentMethod.verbal_at_call_start,
-        given_at=datetime.now(UTC),
-        text_version="v1",
-    )
-    session.add_all([brief, consent])
-    session.flush()
-    recording = CallRecording(
-        tenant_id=tenant_id,
-        account_id=account.id,
-        consent_id=consent.id,
-        uploaded_by_id=rep.id,
-        content_sha256=f"{account.id:064d}",
-        size_bytes=1000,
-    )
-    session.add(recording)
-    session.flush()
-    transcript = Transcript(
-        tenant_id=tenant_id,
-        account_id=account.id,
-        recording_id=recording.id,
-        language="de",
-        duration_s=20.0,
-        text="...",
-    )
-    transcript.segments = [
-        TranscriptSegment(idx=0, start_s=0.0, end_s=4.0, speaker="rep", text="Guten Tag!"),
-        TranscriptSegment(
-            idx=1,
-            start_s=4.0,
-            end_s=9.5,
-            speaker="customer",
-            text=f"Ehrlich gesagt, {QUOTE}. <b>Das</b> nervt.",
-        ),
-    ]
-    session.add(transcript)
-    session.flush()
-    note = CallNote(
-        tenant_id=tenant_id,
-        account_id=account.id,
-        recording_id=recording.id,
-        transcript_id=transcript.id,
-        author_id=rep.id,
-        call_date=date(2026, 11, 20),
-        status=NoteStatus.pending_review,
-        language="de",
-        outcome=CallOutcome.follow_up,
+    transcript = make.transcript(
+        session, recording,
+        [(0.0, 4.0, "rep", "Guten Tag!"),
+         (4.0, 9.5, "customer", f"Ehrlich gesagt, {QUOTE}. <b>Das</b> nervt.")],
+        text="...", duration_s=20.0,
+    )  # fmt: skip
+    note = make.call_note(
+        session, account, recording_id=recording.id, transcript_id=transcript.id,
+        author_id=rep.id, call_date=date(2026, 11, 20), status=NoteStatus.pending_review,
+        language="de", outcome=CallOutcome.follow_up,
         summary="Der Kunde bemängelt Lieferverzug. <script>alert(1)</script>",
-        analysis={"result": analysis()},
-        field_sources={},
-    )
-    session.add(note)
-    session.flush()
-    task = Task(
-        tenant_id=tenant_id,
-        account_id=account.id,
-        type=NextStepType.schedule_call,
-        description="Nachfassen",
-        owner_id=rep.id,
+        analysis={"result": analysis()}, field_sources={},
+    )  # fmt: skip
+    task = make.task(
+        session, account, NextStepType.schedule_call, "Nachfassen", owner_id=rep.id,
         due_date=date(2026, 12, 1),
-    )
-    session.add(task)
-    session.flush()
+    )  # fmt: skip
     return Objects(account.id, brief.id, recording.id, note.id, task.id)
 
 
@@ -196,23 +117,13 @@ def build_world(store: Store) -> World:
     }
     with store.session() as session:
         for slug, users in people.items():
-            tenant = Tenant(slug=slug, name=slug.title())
-            session.add(tenant)
-            session.flush()
+            tenant = make.tenant(session, slug, slug.title())
             world.tenants[slug] = tenant.id
             for n, (username, role) in enumerate(users):
-                user = User(
-                    tenant_id=tenant.id,
-                    username=username,
-                    name=username.title(),
-                    role=role,
-                    password_hash=_HASH,
-                )
-                session.add(user)
-                session.flush()
+                user = make.user(session, tenant, username, role, password_hash=_HASH)
                 world.users[username] = user.id
                 if role == Role.rep:
-                    world.objects[username] = _objects(session, tenant.id, user, n)
+                    world.objects[username] = _objects(session, tenant, user, n)
     for slug, users in people.items():
         for username, _ in users:
             world.tokens[username] = create_token(store, slug, username, "tests")

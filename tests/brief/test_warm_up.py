@@ -10,7 +10,7 @@ from agent.llm import get_chat_model
 from agent.llm.local import LlamaCppChatModel
 from agent.settings import Settings, get_settings
 from tests.history.fixtures import AS_OF, Crm
-from tests.llm.test_local import count_restores
+from tests.llm.test_local import count_restores, loaded_llama
 from tests.llm.test_local import smol_settings as smol_settings_for
 
 
@@ -43,7 +43,7 @@ def test_the_first_brief_after_the_warm_up_resumes_from_the_cached_system_prompt
     assert warm_up(smol_settings) > 0
     model = get_chat_model(smol_settings)
     assert isinstance(model, LlamaCppChatModel)
-    llama = model._llama()
+    llama = loaded_llama(model)
     assert len(llama.cache.cache_state) == 2  # the German and the English system prompt
     resumed = count_restores(llama)
     llama.reset()  # as if something else had run on the model since the warm-up

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select
 
 import agent.llm
-from agent.cli import main
 from agent.crm.db import get_or_create_tenant, open_store
-from agent.crm.models import Account, CallNote, NoteStatus
+from agent.crm.models import CallNote, NoteStatus
 from agent.testing import FakeChatModel
+from tests import factories as make
+from tests.conftest import Cli
 
 TRANSCRIPT = {
     "call_date": "2026-01-26",
@@ -32,16 +33,6 @@ REPLIES = [
 ]
 
 
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, " ".join(err.split())  # rich wraps long messages
-
-
 @pytest.fixture
 def fake_model(monkeypatch: pytest.MonkeyPatch) -> FakeChatModel:
     model = FakeChatModel()
@@ -57,9 +48,9 @@ def transcript(tmp_path: Path) -> Path:
     return path
 
 
-def test_analyze_file_prints_json(fake_model, transcript, capsys) -> None:
+def test_analyze_file_prints_json(fake_model, transcript, cli: Cli) -> None:
     fake_model.enqueue(*REPLIES)
-    code, out, err = run(["analyze", str(transcript), "--json"], capsys)
+    code, out, err = cli(["analyze", str(transcript), "--json"])
     assert code == 0, err
     data = json.loads(out)
     assert data["status"] == "ok"
@@ -70,14 +61,13 @@ def test_analyze_file_prints_json(fake_model, transcript, capsys) -> None:
     )
 
 
-def test_analyze_with_account_stores_draft(fake_model, transcript, sqlite_url, capsys) -> None:
+def test_analyze_with_account_stores_draft(fake_model, transcript, sqlite_url, cli: Cli) -> None:
     store = open_store(sqlite_url)
     with store.session() as s:
-        t = get_or_create_tenant(s, "default")
-        s.add(Account(tenant_id=t.id, external_id="K-7", name="Weingut"))
+        make.account(s, make.tenant(s), "K-7", name="Weingut")
     fake_model.enqueue(*REPLIES)
-    code, out, err = run(
-        ["analyze", str(transcript), "--account", "K-7", "--db", sqlite_url, "--json"], capsys
+    code, out, err = cli(
+        ["analyze", str(transcript), "--account", "K-7", "--db", sqlite_url, "--json"]
     )
     assert code == 0, err
     data = json.loads(out)
@@ -87,8 +77,8 @@ def test_analyze_with_account_stores_draft(fake_model, transcript, sqlite_url, c
         assert note.outcome.value == "follow_up"
     # a failing model still leaves a note, marked failed with the reason
     fake_model.enqueue("kein JSON", "immer noch nicht", "nein")
-    code, out, err = run(
-        ["analyze", str(transcript), "--account", "K-7", "--db", sqlite_url, "--json"], capsys
+    code, out, err = cli(
+        ["analyze", str(transcript), "--account", "K-7", "--db", sqlite_url, "--json"]
     )
     assert code == 0, err
     assert json.loads(out)["note_status"] == "failed"
@@ -102,35 +92,35 @@ def test_analyze_with_account_stores_draft(fake_model, transcript, sqlite_url, c
         ('{"foo": 1}', "neither 'turns' nor 'segments'"),
     ],
 )
-def test_bad_transcript_is_a_clear_error(tmp_path, fake_model, capsys, content, message) -> None:
+def test_bad_transcript_is_a_clear_error(tmp_path, fake_model, cli: Cli, content, message) -> None:
     path = tmp_path / "bad.json"
     path.write_text(content, encoding="utf-8")
-    code, out, err = run(["analyze", str(path)], capsys)
+    code, out, err = cli(["analyze", str(path)])
     assert code == 2
     assert message in err and "Traceback" not in err
     assert fake_model.history == []
 
 
 def test_missing_file_unknown_account_and_no_input(
-    fake_model, transcript, sqlite_url, capsys
+    fake_model, transcript, sqlite_url, cli: Cli
 ) -> None:
-    code, _, err = run(["analyze", "/nope/call.json"], capsys)
+    code, _, err = cli(["analyze", "/nope/call.json"])
     assert code == 4 and "does not exist" in err
-    code, _, err = run(["analyze"], capsys)
+    code, _, err = cli(["analyze"])
     assert code == 2 and "exactly one" in err
     store = open_store(sqlite_url)
     with store.session() as s:
         get_or_create_tenant(s, "default")
-    code, _, err = run(["analyze", str(transcript), "--account", "X", "--db", sqlite_url], capsys)
+    code, _, err = cli(["analyze", str(transcript), "--account", "X", "--db", sqlite_url])
     assert code == 4 and "Account 'X'" in err
-    code, _, err = run(["analyze", "--recording", "abc", "--db", sqlite_url], capsys)
+    code, _, err = cli(["analyze", "--recording", "abc", "--db", sqlite_url])
     assert code == 4 and "Recording 'abc'" in err
 
 
-def test_rep_only_transcript_needs_no_model(fake_model, tmp_path, capsys) -> None:
+def test_rep_only_transcript_needs_no_model(fake_model, tmp_path, cli: Cli) -> None:
     path = tmp_path / "voicemail.json"
     path.write_text(json.dumps({"turns": [{"speaker": "rep", "text": "Hallo, hier Sommer."}]}))
-    code, out, err = run(["analyze", str(path), "--json"], capsys)
+    code, out, err = cli(["analyze", str(path), "--json"])
     assert code == 0, err
     data = json.loads(out)
     assert data["status"] == "no_analysis" and data["analysis"]["outcome"] == "not_reached"

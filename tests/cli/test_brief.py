@@ -7,23 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import main
 from agent.crm.db import open_store
 from agent.crm.models import StoredBrief
+from tests.conftest import Cli
 from tests.history.fixtures import AS_OF, Crm, build_crm
 
 pytestmark = [pytest.mark.local_model]
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run the CLI like the console script; return (exit code, stdout, stderr)."""
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
@@ -38,17 +27,17 @@ def cli_db(
     return sqlite_url, build_crm(open_store(sqlite_url))
 
 
-def test_brief_json_for_an_excluded_account_and_versions(cli_db, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_brief_json_for_an_excluded_account_and_versions(cli_db, cli: Cli) -> None:  # type: ignore[no-untyped-def]
     url, crm = cli_db
     argv = ["brief", "K-400", "--json", "--db", url, "--tenant", "acme", "--as-of", str(AS_OF)]
-    code, out, err = run(argv, capsys)
+    code, out, err = cli(argv)
     assert code == 0, err
     data = json.loads(out)
     assert data["account_external_id"] == "K-400" and data["should_call"] is False
     assert data["call_reason"].startswith("Nicht anrufen")
     assert data["as_of"] == "2026-11-02"
     assert "Building the history index" in err  # first use builds the index
-    code, out, err = run([*argv[:2], "--markdown", *argv[3:]], capsys)
+    code, out, err = cli([*argv[:2], "--markdown", *argv[3:]])
     assert code == 0 and out.startswith("# Gesprächsvorbereitung: Pleite KG (K-400)")
     with open_store(url).session() as s:
         assert sorted(
@@ -56,11 +45,10 @@ def test_brief_json_for_an_excluded_account_and_versions(cli_db, capsys) -> None
         ) == [1, 2]
 
 
-def test_brief_by_database_id_html_and_no_save(cli_db, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_brief_by_database_id_html_and_no_save(cli_db, cli: Cli) -> None:  # type: ignore[no-untyped-def]
     url, crm = cli_db
-    code, out, err = run(
-        ["brief", str(crm.empty_account), "--html", "--no-save", "--db", url, "--tenant", "acme"],
-        capsys,
+    code, out, err = cli(
+        ["brief", str(crm.empty_account), "--html", "--no-save", "--db", url, "--tenant", "acme"]
     )
     assert code == 0, err
     assert out.startswith('<article class="brief" lang="de">') and "Leer GmbH" in out
@@ -68,23 +56,21 @@ def test_brief_by_database_id_html_and_no_save(cli_db, capsys) -> None:  # type:
         assert s.query(StoredBrief).count() == 0
 
 
-def test_bad_input_gives_clear_errors(cli_db, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_gives_clear_errors(cli_db, cli: Cli) -> None:  # type: ignore[no-untyped-def]
     url, _ = cli_db
-    code, _, err = run(["brief", "K-999", "--db", url, "--tenant", "acme"], capsys)
+    code, _, err = cli(["brief", "K-999", "--db", url, "--tenant", "acme"])
     assert code == 4 and "Account 'K-999' does not exist" in err and "Traceback" not in err
-    code, _, err = run(["brief", "K-100", "--db", url, "--tenant", "nobody"], capsys)
+    code, _, err = cli(["brief", "K-100", "--db", url, "--tenant", "nobody"])
     assert code == 4 and "Tenant 'nobody' does not exist" in err
-    code, _, err = run(
-        ["brief", "K-100", "--db", url, "--tenant", "acme", "--as-of", "gestern"], capsys
-    )
+    code, _, err = cli(["brief", "K-100", "--db", url, "--tenant", "acme", "--as-of", "gestern"])
     assert code == 2 and "--as-of must be a date" in err
     # The fake chat backend has no reply queued: a model failure is a clear error too.
-    code, _, err = run(["brief", "K-100", "--db", url, "--tenant", "acme"], capsys)
+    code, _, err = cli(["brief", "K-100", "--db", url, "--tenant", "acme"])
     assert code == 69 and "Error:" in err and "Traceback" not in err
 
 
-def test_index_rebuild(cli_db, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_index_rebuild(cli_db, cli: Cli) -> None:  # type: ignore[no-untyped-def]
     url, _ = cli_db
-    code, out, err = run(["index", "rebuild", "--db", url, "--tenant", "acme"], capsys)
+    code, out, err = cli(["index", "rebuild", "--db", url, "--tenant", "acme"])
     assert code == 0, err
     assert "History index of tenant acme: 4 chunks." in out

@@ -6,18 +6,8 @@ import json
 
 import pytest
 
-from agent.cli import main
 from agent.crm.db import open_store
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.conftest import Cli
 
 
 @pytest.fixture
@@ -26,11 +16,9 @@ def fake_models(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(f"WINBACK_{role}_BACKEND", "fake")
 
 
-def test_healthy_embedded_setup(
-    sqlite_url: str, fake_models: None, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_healthy_embedded_setup(sqlite_url: str, fake_models: None, cli: Cli) -> None:
     open_store(sqlite_url)
-    code, out, err = run(["doctor", "--db", sqlite_url], capsys)
+    code, out, err = cli(["doctor", "--db", sqlite_url])
     assert code == 0, out + err
     assert "All checks passed" in out and "database" in out
 
@@ -38,13 +26,13 @@ def test_healthy_embedded_setup(
 def test_broken_setup_fails_with_hints(
     sqlite_url: str,
     fake_models: None,
-    capsys: pytest.CaptureFixture[str],
+    cli: Cli,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("WINBACK_QUEUE_BACKEND", "redis")
     monkeypatch.setenv("WINBACK_REDIS_URL", "redis://127.0.0.1:1/0")
     pg = "postgresql://postgres@127.0.0.1:1/winback"
-    code, out, err = run(["doctor", "--json", "--db", pg], capsys)
+    code, out, err = cli(["doctor", "--json", "--db", pg])
     assert code == 1 and "Traceback" not in out + err
     checks = {c["name"]: c for c in json.loads(out)["checks"]}
     assert (

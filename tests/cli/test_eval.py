@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import agent.llm
-from agent.cli import main
 from agent.testing import FakeChatModel
+from tests.conftest import Cli
 from tests.evals.test_calls import DATASET, _replies_for
 
 REQUIRED = {"n", "model", "churn_reasons", "outcome", "next_steps", "evidence", "summary",
@@ -17,26 +17,16 @@ REQUIRED = {"n", "model", "churn_reasons", "outcome", "next_steps", "evidence", 
             "false_claims"}  # fmt: skip
 
 
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, " ".join(err.split())  # rich wraps long messages
-
-
-def test_eval_calls_json(monkeypatch, tmp_path: Path, capsys) -> None:
+def test_eval_calls_json(monkeypatch, tmp_path: Path, cli: Cli) -> None:
     rows = [json.loads(line) for line in DATASET.read_text(encoding="utf-8").splitlines()[:2]]
     model = FakeChatModel()
     for row in rows:
         model.enqueue(*_replies_for(row))
     monkeypatch.setattr(agent.llm, "get_chat_model", lambda *a, **k: model)
     out_file = tmp_path / "run.jsonl"
-    code, out, err = run(
+    code, out, err = cli(
         ["eval", "calls", str(DATASET), "--limit", "2", "--json", "--out", str(out_file),
-         "--design", "decomposed"], capsys,
+         "--design", "decomposed"]
     )  # fmt: skip
     assert code == 0, err
     metrics = json.loads(out)
@@ -53,42 +43,42 @@ def test_eval_calls_json(monkeypatch, tmp_path: Path, capsys) -> None:
     assert {"ece"} <= metrics["calibration"].keys() and "share" in metrics["abstained"]
 
 
-def test_eval_table_output(monkeypatch, tmp_path: Path, capsys) -> None:
+def test_eval_table_output(monkeypatch, tmp_path: Path, cli: Cli) -> None:
     row = json.loads(DATASET.read_text(encoding="utf-8").splitlines()[0])
     model = FakeChatModel().enqueue(*_replies_for(row))
     monkeypatch.setattr(agent.llm, "get_chat_model", lambda *a, **k: model)
-    code, out, err = run(
+    code, out, err = cli(
         ["eval", "calls", str(DATASET), "--limit", "1", "--out", str(tmp_path / "r.jsonl"),
-         "--design", "decomposed"], capsys,
+         "--design", "decomposed"]
     )  # fmt: skip
     assert code == 0, err
     assert "outcome accuracy" in out and "1.0" in out
 
 
-def test_eval_bad_input(tmp_path: Path, capsys) -> None:
-    code, _, err = run(["eval", "calls", str(tmp_path / "none.jsonl")], capsys)
+def test_eval_bad_input(tmp_path: Path, cli: Cli) -> None:
+    code, _, err = cli(["eval", "calls", str(tmp_path / "none.jsonl")])
     assert code == 4 and "does not exist" in err
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1}\n')
-    code, _, err = run(["eval", "calls", str(bad)], capsys)
+    code, _, err = cli(["eval", "calls", str(bad)])
     assert code == 2 and "missing keys" in err and "Traceback" not in err
-    code, _, err = run(["eval", "calls", str(DATASET), "--design", "magic"], capsys)
+    code, _, err = cli(["eval", "calls", str(DATASET), "--design", "magic"])
     assert code == 2 and "--design" in err
-    code, _, err = run(["eval", "calls", str(DATASET), "--audio", str(tmp_path / "nope")], capsys)
+    code, _, err = cli(["eval", "calls", str(DATASET), "--audio", str(tmp_path / "nope")])
     assert code == 4 and "Audio directory" in err
-    code, _, err = run(["eval", "calls", str(DATASET), "--cv", "folds"], capsys)
+    code, _, err = cli(["eval", "calls", str(DATASET), "--cv", "folds"])
     assert code == 2 and "--cv knows only 'writers'" in err
-    code, _, err = run(["eval", "calls", str(DATASET), "--learning-curve"], capsys)
+    code, _, err = cli(["eval", "calls", str(DATASET), "--learning-curve"])
     assert code == 2 and "needs --cv writers" in err
-    code, _, err = run(["eval", "calls", str(DATASET), "--cv", "writers"], capsys)
+    code, _, err = cli(["eval", "calls", str(DATASET), "--cv", "writers"])
     assert code == 2 and "at least two writers" in err  # the dev set is one writer
 
 
 @pytest.mark.local_model
-def test_eval_learned_design_with_the_shipped_model(tmp_path: Path, capsys) -> None:
-    code, out, err = run(
+def test_eval_learned_design_with_the_shipped_model(tmp_path: Path, cli: Cli) -> None:
+    code, out, err = cli(
         ["eval", "calls", str(DATASET), "--limit", "3", "--json", "--design", "learned",
-         "--out", str(tmp_path / "r.jsonl")], capsys,
+         "--out", str(tmp_path / "r.jsonl")]
     )  # fmt: skip
     assert code == 0, err
     metrics = json.loads(out)

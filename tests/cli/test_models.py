@@ -10,19 +10,12 @@ from pathlib import Path
 import pytest
 
 from agent import model_store
-from agent.cli import main
 from agent.model_store import ModelFile, ModelSpec, PartRef
 from agent.settings import configure
+from tests.conftest import Cli
 from tests.test_model_store import make_dist
 
 DATA = b"weights!" * 4096
-
-
-def _run(argv: list[str]) -> int:
-    with pytest.raises(SystemExit) as info:
-        main(argv)
-        raise SystemExit(0)
-    return int(info.value.code or 0)
 
 
 @pytest.fixture
@@ -48,47 +41,47 @@ def only_tiny(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return site / "tiny_cli"
 
 
-def test_list_then_verify_then_list(only_tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert _run(["models", "list", "--json"]) == 0
-    (row,) = json.loads(capsys.readouterr().out)
+def test_list_then_verify_then_list(only_tiny: Path, cli: Cli) -> None:
+    code, out, _ = cli(["models", "list", "--json"])
+    assert code == 0
+    (row,) = json.loads(out)
     assert row["name"] == "tiny" and row["check"] == "not assembled" and row["packages_installed"]
 
-    assert _run(["models", "verify", "--json"]) == 0
-    (row,) = json.loads(capsys.readouterr().out)
+    code, out, _ = cli(["models", "verify", "--json"])
+    assert code == 0
+    (row,) = json.loads(out)
     assert row["check"] == "ok" and row["size_bytes"] == len(DATA)
     assert Path(row["path"]).read_bytes() == DATA
 
-    assert _run(["models", "list"]) == 0
-    out = capsys.readouterr().out
+    code, out, _ = cli(["models", "list"])
+    assert code == 0
     assert "tiny" in out and "ok" in out
 
 
-def test_corrupt_package_fails_with_fix(
-    only_tiny: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_corrupt_package_fails_with_fix(only_tiny: Path, cli: Cli) -> None:
     (only_tiny / "w.part2").write_bytes(b"tampered")
-    assert _run(["models", "verify"]) == 69
-    err = capsys.readouterr().err
+    code, _, err = cli(["models", "verify"])
+    assert code == 69
     assert "Checksum mismatch" in err and "force-reinstall" in err
     assert not (model_store.model_dir("tiny") / "w.bin").exists()
 
 
-def test_full_rehash_catches_same_size_tampering(
-    only_tiny: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert _run(["models", "verify"]) == 0
+def test_full_rehash_catches_same_size_tampering(only_tiny: Path, cli: Cli) -> None:
+    assert cli(["models", "verify"]).code == 0
     path = model_store.model_dir("tiny") / "w.bin"
     st = path.stat()
     path.write_bytes(b"X" + DATA[1:])
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
-    capsys.readouterr()
     # A fast check trusts the stamp; --full re-hashes and fails.
-    assert _run(["models", "list", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)[0]["check"] == "ok"
-    assert _run(["models", "verify", "--full"]) == 69
-    assert "MISMATCH" in capsys.readouterr().err
+    code, out, _ = cli(["models", "list", "--json"])
+    assert code == 0
+    assert json.loads(out)[0]["check"] == "ok"
+    code, _, err = cli(["models", "verify", "--full"])
+    assert code == 69
+    assert "MISMATCH" in err
 
 
-def test_unknown_model_name(only_tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert _run(["models", "verify", "nope"]) == 69
-    assert "Unknown bundled model 'nope'" in capsys.readouterr().err
+def test_unknown_model_name(only_tiny: Path, cli: Cli) -> None:
+    code, _, err = cli(["models", "verify", "nope"])
+    assert code == 69
+    assert "Unknown bundled model 'nope'" in err

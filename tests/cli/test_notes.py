@@ -11,19 +11,10 @@ from sqlalchemy import func, select
 from agent.analysis.analyzer import AnalysisResult
 from agent.analysis.notes import store_draft
 from agent.analysis.schema import CallAnalysis, NextStep, ReasonLabel
-from agent.cli import main
-from agent.crm.db import get_or_create_tenant, open_store
-from agent.crm.models import Account, AccountStatus, Role, Task, User
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, " ".join(err.split())  # rich wraps long messages
+from agent.crm.db import open_store
+from agent.crm.models import Account, AccountStatus, Role, Task
+from tests import factories as make
+from tests.conftest import Cli
 
 
 @pytest.fixture
@@ -38,71 +29,60 @@ def db(sqlite_url: str) -> str:
         sentiment="negative",
     )
     with store.session() as s:
-        t = get_or_create_tenant(s, "default")
-        s.add_all([
-            User(tenant_id=t.id, username="boss", name="Boss", role=Role.manager),
-            User(tenant_id=t.id, username="rita", name="Rita", role=Role.rep),
-        ])  # fmt: skip
-        acc = Account(tenant_id=t.id, external_id="K-1", name="Firma")
-        s.add(acc)
-        s.flush()
+        t = make.tenant(s)
+        make.user(s, t, "boss", Role.manager)
+        make.user(s, t, "rita", Role.rep)
+        acc = make.account(s, t, "K-1", name="Firma")
         for _ in range(2):
             result = AnalysisResult("ok", analysis, "fake", "decomposed", 1.0)
             store_draft(s, t.id, acc, result, call_date=date(2026, 2, 20))
     return sqlite_url
 
 
-def test_list_show_edit_approve(db: str, capsys) -> None:
-    code, out, err = run(["notes", "list", "--db", db, "--json"], capsys)
+def test_list_show_edit_approve(db: str, cli: Cli) -> None:
+    code, out, err = cli(["notes", "list", "--db", db, "--json"])
     assert code == 0, err
     assert [n["id"] for n in json.loads(out)] == [2, 1]
-    code, out, _ = run(["notes", "show", "1", "--db", db], capsys)
+    code, out, _ = cli(["notes", "show", "1", "--db", db])
     assert "poor_treatment" in out and "(ai)" in out
-    code, out, err = run(
+    code, out, err = cli(
         ["notes", "edit", "1", "--as", "boss", "--db", db, "--set", "outcome=not_now",
-         "--set", 'next_steps=[{"type": "schedule_call", "due_date": "2026-09-01"}]', "--json"],
-        capsys,
+         "--set", 'next_steps=[{"type": "schedule_call", "due_date": "2026-09-01"}]', "--json"]
     )  # fmt: skip
     assert code == 0, err
     data = json.loads(out)
     assert data["outcome"] == "not_now" and data["field_sources"]["outcome"] == "edited"
     assert data["field_sources"]["summary"] == "ai"
-    code, out, err = run(["notes", "approve", "1", "--as", "boss", "--db", db, "--json"], capsys)
+    code, out, err = cli(["notes", "approve", "1", "--as", "boss", "--db", db, "--json"])
     assert code == 0, err
     assert json.loads(out)["tasks"][0]["due_date"] == "2026-09-01"
-    code, _, err = run(["notes", "approve", "1", "--as", "boss", "--db", db], capsys)
+    code, _, err = cli(["notes", "approve", "1", "--as", "boss", "--db", db])
     assert code == 2 and "approved" in err
-    code, out, err = run(["notes", "approve", "2", "--as", "boss", "--db", db], capsys)
+    code, out, err = cli(["notes", "approve", "2", "--as", "boss", "--db", db])
     assert code == 0 and "active → lost" in out
     with open_store(db).session() as s:
         assert s.scalar(select(Account.status)) == AccountStatus.lost
         assert s.scalar(select(func.count()).select_from(Task)) == 1
 
 
-def test_reject_and_permissions(db: str, capsys) -> None:
-    code, _, err = run(
-        ["notes", "reject", "1", "--as", "rita", "--reason", "x", "--db", db], capsys
-    )
+def test_reject_and_permissions(db: str, cli: Cli) -> None:
+    code, _, err = cli(["notes", "reject", "1", "--as", "rita", "--reason", "x", "--db", db])
     assert code == 77 and "only a manager" in err
-    code, _, err = run(
-        ["notes", "reject", "1", "--as", "boss", "--reason", " ", "--db", db], capsys
-    )
+    code, _, err = cli(["notes", "reject", "1", "--as", "boss", "--reason", " ", "--db", db])
     assert code == 2 and "needs a reason" in err
-    code, out, err = run(
-        ["notes", "reject", "1", "--as", "boss", "--reason", "falscher Kunde", "--db", db], capsys
+    code, out, err = cli(
+        ["notes", "reject", "1", "--as", "boss", "--reason", "falscher Kunde", "--db", db]
     )
     assert code == 0, err
-    code, out, _ = run(["notes", "list", "--status", "rejected", "--db", db, "--json"], capsys)
+    code, out, _ = cli(["notes", "list", "--status", "rejected", "--db", db, "--json"])
     assert [n["id"] for n in json.loads(out)] == [1]
-    code, _, err = run(["notes", "list", "--status", "weird", "--db", db], capsys)
+    code, _, err = cli(["notes", "list", "--status", "weird", "--db", db])
     assert code == 2 and "Unknown note status" in err
-    code, _, err = run(["notes", "show", "99", "--db", db], capsys)
+    code, _, err = cli(["notes", "show", "99", "--db", db])
     assert code == 4
-    code, _, err = run(
-        ["notes", "edit", "2", "--as", "boss", "--db", db, "--set", "outcome=won"], capsys
-    )
+    code, _, err = cli(["notes", "edit", "2", "--as", "boss", "--db", db, "--set", "outcome=won"])
     assert code == 2 and "outcome" in err and "Traceback" not in err
-    code, _, err = run(
-        ["notes", "edit", "2", "--as", "boss", "--db", db, "--set", "next_steps=[oops"], capsys
+    code, _, err = cli(
+        ["notes", "edit", "2", "--as", "boss", "--db", db, "--set", "next_steps=[oops"]
     )
     assert code == 2 and "JSON list" in err

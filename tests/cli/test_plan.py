@@ -9,23 +9,12 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-from agent.cli import main
 from agent.crm.db import open_store
 from agent.crm.models import AccountStatus
+from tests.conftest import Cli
 from tests.plan.conftest import Seeder
 from tests.plan.test_backtest import future_orders
 from tests.plan.test_valuation import fill
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run the CLI like the console script; return (exit code, stdout, stderr)."""
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
@@ -49,10 +38,9 @@ def filled_db(sqlite_url: str) -> str:
     return sqlite_url
 
 
-def test_plan_json_contract(filled_db: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(
-        ["plan", "--as-of", "2011-12-09", "--inactive-months", "12", "--json", "--db", filled_db],
-        capsys,
+def test_plan_json_contract(filled_db: str, cli: Cli) -> None:
+    code, out, _ = cli(
+        ["plan", "--as-of", "2011-12-09", "--inactive-months", "12", "--json", "--db", filled_db]
     )
     assert code == 0
     data = json.loads(out)
@@ -92,37 +80,33 @@ def test_plan_json_contract(filled_db: str, capsys: pytest.CaptureFixture[str]) 
     assert pareto["points"][-1] == [7, 1.0]
 
 
-def test_plan_limit_and_months(filled_db: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(
-        ["plan", "--as-of", "2011-12-09", "--json", "--limit", "2", "--db", filled_db], capsys
+def test_plan_limit_and_months(filled_db: str, cli: Cli) -> None:
+    code, out, _ = cli(
+        ["plan", "--as-of", "2011-12-09", "--json", "--limit", "2", "--db", filled_db]
     )
     assert code == 0 and len(json.loads(out)["customers"]) == 2
-    code, out, _ = run(
-        ["plan", "--as-of", "2011-12-09", "--inactive-months", "1", "--json", "--db", filled_db],
-        capsys,
+    code, out, _ = cli(
+        ["plan", "--as-of", "2011-12-09", "--inactive-months", "1", "--json", "--db", filled_db]
     )
     assert code == 0
     assert "99999" not in {c["external_id"] for c in json.loads(out)["customers"]}
-    code, out, _ = run(
-        ["plan", "--as-of", "2012-01-09", "--inactive-months", "1", "--json", "--db", filled_db],
-        capsys,
+    code, out, _ = cli(
+        ["plan", "--as-of", "2012-01-09", "--inactive-months", "1", "--json", "--db", filled_db]
     )
     assert "99999" in {c["external_id"] for c in json.loads(out)["customers"]}
 
 
-def test_plan_table(filled_db: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["plan", "--as-of", "2011-12-09", "--db", filled_db], capsys)
+def test_plan_table(filled_db: str, cli: Cli) -> None:
+    code, out, _ = cli(["plan", "--as-of", "2011-12-09", "--db", filled_db])
     assert code == 0
     assert "Firma" in out
     assert "Excluded (not called): 1 (insolvent: 1)" in out
     assert "Pareto cut-off" in out
 
 
-def test_daily_writes_ics_and_json(
-    filled_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_daily_writes_ics_and_json(filled_db: str, tmp_path: Path, cli: Cli) -> None:
     folder = tmp_path / "ics"
-    code, out, _ = run(
+    code, out, _ = cli(
         [
             "plan",
             "daily",
@@ -137,8 +121,7 @@ def test_daily_writes_ics_and_json(
             "--json",
             "--db",
             filled_db,
-        ],
-        capsys,
+        ]
     )
     assert code == 0
     data = json.loads(out)
@@ -148,45 +131,41 @@ def test_daily_writes_ics_and_json(
     assert data["ics_files"] == [str(folder / "anna.ics")]
     events = list(Calendar.from_ical((folder / "anna.ics").read_bytes()).walk("VEVENT"))
     assert [str(e["SUMMARY"]) for e in events] == [f"Win-back: {c['name']}" for c in rep["calls"]]
-    code, out, _ = run(
-        ["plan", "daily", "--days", "1", "--as-of", "2011-12-09", "--db", filled_db], capsys
-    )
+    code, out, _ = cli(["plan", "daily", "--days", "1", "--as-of", "2011-12-09", "--db", filled_db])
     assert code == 0 and "Anna (anna): 2 calls" in out
 
 
-def test_plan_table_explains_the_value_and_the_fallback(
-    filled_db: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, out, err = run(["plan", "--as-of", "2011-12-09", "--db", filled_db], capsys)
+def test_plan_table_explains_the_value_and_the_fallback(filled_db: str, cli: Cli) -> None:
+    code, out, err = cli(["plan", "--as-of", "2011-12-09", "--db", filled_db])
     assert code == 0
     assert "P(return)" in out and "Erwarteter Wert in den nächsten 12 Monaten" in out
     # Eight one-order customers: too little history, and the plan says so.
     assert "Too little order history" in " ".join(err.split())
 
 
-def test_backtest_json_and_table(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_backtest_json_and_table(sqlite_url: str, cli: Cli) -> None:
     store = open_store(sqlite_url)
     t = Seeder(store).tenant("default")
     ids = fill(store, t)
     future_orders(store, t, ids, date(2011, 12, 9))
     argv = ["plan", "backtest", "--as-of", "2011-10-01", "--horizon-months", "2"]
-    code, out, _ = run([*argv, "--inactive-months", "3", "--json", "--db", sqlite_url], capsys)
+    code, out, _ = cli([*argv, "--inactive-months", "3", "--json", "--db", sqlite_url])
     assert code == 0
     data = json.loads(out)
     assert data["lapsed"] == 20 and data["returners"] == 4 and data["horizon_months"] == 2
     assert {r["name"] for r in data["rankings"]} >= {"plan", "past_revenue", "old_score", "random"}
     assert set(data["rankings"][0]["value_share"]) == {"top_10", "top_20", "top_30"}
-    code, out, _ = run([*argv, "--inactive-months", "3", "--db", sqlite_url], capsys)
+    code, out, _ = cli([*argv, "--inactive-months", "3", "--db", sqlite_url])
     assert code == 0
     assert "old_score" in out and "Predicted return probability in deciles" in out
 
 
-def test_empty_database(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(["plan", "--as-of", "2011-12-09", "--json", "--db", sqlite_url], capsys)
+def test_empty_database(sqlite_url: str, cli: Cli) -> None:
+    code, out, err = cli(["plan", "--as-of", "2011-12-09", "--json", "--db", sqlite_url])
     assert code == 0
     assert json.loads(out)["customers"] == []
     assert "no orders imported yet" in err.lower()
-    code, out, err = run(["plan", "daily", "--db", sqlite_url], capsys)
+    code, out, err = cli(["plan", "daily", "--db", sqlite_url])
     assert code == 0 and "no orders imported yet" in err.lower()
 
 
@@ -214,13 +193,13 @@ def test_empty_database(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> 
     ],
 )
 def test_bad_input_exits_with_a_message(
-    filled_db: str, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+    filled_db: str, argv: list[str], message: str, cli: Cli
 ) -> None:
-    code, out, err = run([*argv, "--db", filled_db], capsys)
+    code, out, err = cli([*argv, "--db", filled_db])
     assert code == 2
     assert message in err and "Traceback" not in err + out
 
 
-def test_unknown_tenant_is_an_error(filled_db: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(["plan", "--tenant", "nope", "--db", filled_db], capsys)
+def test_unknown_tenant_is_an_error(filled_db: str, cli: Cli) -> None:
+    code, _, err = cli(["plan", "--tenant", "nope", "--db", filled_db])
     assert code == 4 and "nope" in err

@@ -13,22 +13,21 @@ from pathlib import Path
 
 import httpx
 import pytest
-from typer.testing import CliRunner
 
 from agent.auth import add_user, create_token
-from agent.cli import app
 from agent.crm.db import get_tenant, open_store
-from agent.crm.models import Account
+from tests import factories as make
+from tests.conftest import Cli
 
 JFK = Path(__file__).resolve().parents[1] / "fixtures" / "audio" / "jfk.flac"
 
 
-def test_help_names_processes_and_queue_threads() -> None:
-    r = CliRunner().invoke(app, ["serve", "--help"], terminal_width=200)
-    assert r.exit_code == 0
+def test_help_names_processes_and_queue_threads(cli: Cli) -> None:
+    r = cli(["serve", "--help"], terminal_width=200)
+    assert r.code == 0
     assert "--workers" in r.output and "--queue-threads" in r.output
-    r = CliRunner().invoke(app, ["serve", "--workers", "0"])
-    assert r.exit_code == 2  # a clear usage error, no traceback
+    r = cli(["serve", "--workers", "0"])
+    assert r.code == 2  # a clear usage error, no traceback
 
 
 def _free_port() -> int:
@@ -51,12 +50,9 @@ def test_two_web_processes_and_one_queue_worker(tmp_path: Path) -> None:
     add_user(store, "acme", "rep1", "rep", "Rep Eins")
     token = create_token(store, "acme", "rep1", "test")
     with store.session() as session:
-        account = Account(
-            tenant_id=get_tenant(session, "acme").id, external_id="K1", name="Kunde", owner_id=1
-        )
-        session.add(account)
-        session.flush()
-        account_id = account.id
+        account_id = make.account(
+            session, get_tenant(session, "acme"), "K1", name="Kunde", owner_id=1
+        ).id
     port = _free_port()
     env = {
         **os.environ,

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from typer.testing import CliRunner
-
 from agent.auth import authenticate
-from agent.cli import app
 from agent.crm.db import open_store
 from agent.crm.models import Role
+from tests.conftest import Cli
 
-runner = CliRunner()
 
-
-def test_add_a_council_member(sqlite_url: str) -> None:
+def test_add_a_council_member(sqlite_url: str, cli: Cli) -> None:
     db = ["--db", sqlite_url, "--tenant", "acme"]
-    r = runner.invoke(app, ["users", "add", "br.meier", "--role", "council", "--name",
-                            "Betriebsrat Meier", "--password-stdin", *db],
-                      input="betriebsrat 2026\n")  # fmt: skip
-    assert r.exit_code == 0, r.output
+    r = cli(["users", "add", "br.meier", "--role", "council", "--name",
+             "Betriebsrat Meier", "--password-stdin", *db],
+            input="betriebsrat 2026\n")  # fmt: skip
+    assert r.code == 0, r.output
     assert "Added council" in r.output
     with open_store(sqlite_url).session() as session:
         principal = authenticate(session, "acme", "br.meier", "betriebsrat 2026")
@@ -25,8 +21,8 @@ def test_add_a_council_member(sqlite_url: str) -> None:
     assert not principal.sees_team  # no access to accounts, notes or transcripts
 
 
-def test_unknown_role_lists_the_choices(sqlite_url: str) -> None:
-    r = runner.invoke(app, ["users", "add", "x", "--role", "betriebsrat", "--name", "X",
-                            "--db", sqlite_url])  # fmt: skip
-    assert r.exit_code == 2
+def test_unknown_role_lists_the_choices(sqlite_url: str, cli: Cli) -> None:
+    r = cli(["users", "add", "x", "--role", "betriebsrat", "--name", "X",
+             "--db", sqlite_url])  # fmt: skip
+    assert r.code == 2
     assert "council" in r.output and "rep" in r.output

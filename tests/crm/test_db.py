@@ -89,24 +89,23 @@ def test_migration_survives_a_dropped_connection(pg_admin: str) -> None:
     # by the server on its first statement, and migrate() tries again on a new one.
     from sqlalchemy import event
 
-    from tests.conftest import drop_pg_database, make_pg_database
+    from tests.conftest import pg_database
 
-    url, name = make_pg_database(pg_admin)
-    engine = make_engine(url)
-    dropped: list[int] = []
+    with pg_database(pg_admin) as url:
+        engine = make_engine(url)
+        dropped: list[int] = []
 
-    def drop_once(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        if not dropped:
-            pid = conn.connection.dbapi_connection.info.backend_pid
-            dropped.append(pid)
-            _terminate_backend(pg_admin, pid)
+        def drop_once(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+            if not dropped:
+                pid = conn.connection.dbapi_connection.info.backend_pid
+                dropped.append(pid)
+                _terminate_backend(pg_admin, pid)
 
-    event.listen(engine, "before_cursor_execute", drop_once)
-    try:
-        migrate(engine)
-        assert dropped, "the fault never hit the migration"
-        event.remove(engine, "before_cursor_execute", drop_once)
-        assert "alembic_version" in set(inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
-        drop_pg_database(pg_admin, name)
+        event.listen(engine, "before_cursor_execute", drop_once)
+        try:
+            migrate(engine)
+            assert dropped, "the fault never hit the migration"
+            event.remove(engine, "before_cursor_execute", drop_once)
+            assert "alembic_version" in set(inspect(engine).get_table_names())
+        finally:
+            engine.dispose()

@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from agent.crm.db import Store, get_or_create_tenant
+from agent.crm.db import Store
 from agent.crm.lookup import find_account, find_contact
-from agent.crm.models import Account, Contact
 from agent.errors import NotFoundError, ValidationError
+from tests import factories as make
 
 
 def test_find_by_external_id_then_id_within_tenant(store: Store) -> None:
     with store.session() as s:
-        a = get_or_create_tenant(s, "a")
-        b = get_or_create_tenant(s, "b")
-        mine = Account(tenant_id=a.id, external_id="K-1", name="Mine")
-        numeric = Account(tenant_id=a.id, external_id="4711", name="Numeric")
-        other = Account(tenant_id=b.id, external_id="K-1", name="Other tenant")
-        s.add_all([mine, numeric, other])
-        s.flush()
-        s.add(Contact(tenant_id=a.id, account_id=mine.id, external_id="C-1", name="Frau X"))
-        s.flush()
+        a = make.tenant(s, "a")
+        b = make.tenant(s, "b")
+        mine = make.account(s, a, "K-1", name="Mine")
+        numeric = make.account(s, a, "4711", name="Numeric")
+        other = make.account(s, b, "K-1", name="Other tenant")
+        make.contact(s, mine, "Frau X", external_id="C-1")
         assert find_account(s, a.id, "K-1").id == mine.id
         assert find_account(s, a.id, " 4711 ").id == numeric.id
         assert find_account(s, a.id, str(mine.id)).id == mine.id

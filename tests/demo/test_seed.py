@@ -7,10 +7,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from agent.crm.db import Store, get_or_create_tenant
+from agent.crm.db import Store
 from agent.crm.models import Account, Contact, Note, Order, OrderLine, Tenant, User
 from agent.demo import DEMO_AS_OF, generate, seed
 from agent.errors import ConflictError
+from tests import factories as make
 
 
 def _order_sums(store: Store, tenant_id: int) -> dict[str, tuple[Decimal, Decimal]]:
@@ -65,8 +66,8 @@ def test_seed_keeps_hidden_truth_out_of_the_store_but_stores_statuses(store: Sto
 
 def test_other_tenants_are_untouched(store: Store) -> None:
     with store.session() as session:
-        other = get_or_create_tenant(session, "acme", "ACME")
-        session.add(Account(tenant_id=other.id, external_id="K10001", name="Real customer"))
+        other = make.tenant(session, "acme", "ACME")
+        make.account(session, other, "K10001", name="Real customer")
     seed(store)
     seed(store)
     with store.session() as session:
@@ -79,8 +80,9 @@ def test_other_tenants_are_untouched(store: Store) -> None:
 
 def test_refuses_to_overwrite_a_real_tenant(store: Store) -> None:
     with store.session() as session:
-        tenant = get_or_create_tenant(session, "acme", "ACME Real Data GmbH")
-        session.add(Account(tenant_id=tenant.id, external_id="1", name="Keep me"))
+        make.account(
+            session, make.tenant(session, "acme", "ACME Real Data GmbH"), "1", name="Keep me"
+        )
     with pytest.raises(ConflictError, match="not the demo tenant"):
         seed(store, tenant_slug="acme")
     with store.session() as session:

@@ -151,7 +151,7 @@ def test_audio_path_transcribes_with_real_whisper_then_analyses(
 ) -> None:
     """``--audio``: the dev call en-005 from its stereo recording, real Whisper, both speakers."""
     pytest.importorskip("faster_whisper", reason="faster-whisper not installed")
-    from agent.cli.eval import _transcriber
+    from agent.cli.eval import audio_transcriber
     from agent.transcription.wer import word_error_rate
     from evals.calls import rows_with_audio
 
@@ -167,7 +167,7 @@ def test_audio_path_transcribes_with_real_whisper_then_analyses(
     analyzer = Analyzer(model, design="decomposed", settings=settings)  # type: ignore[arg-type]
     metrics, path = run_calls(
         rows, analyzer.analyze, model="fake", out_path=tmp_path / "audio.jsonl",
-        audio_dir=audio_dir, transcribe=_transcriber(settings),
+        audio_dir=audio_dir, transcribe=audio_transcriber(settings),
     )  # fmt: skip
     line = json.loads(path.read_text(encoding="utf-8"))
     assert line["status"] == "ok", line["error"]

@@ -20,9 +20,10 @@ from sqlalchemy import func, select
 
 from agent.calls.intake import upload_recording
 from agent.calls.jobs import STEPS
-from agent.crm.db import Store, get_or_create_tenant
-from agent.crm.models import Account, CallNote, CallRecording, PipelineJob, Transcript
+from agent.crm.db import Store
+from agent.crm.models import CallNote, CallRecording, PipelineJob, Transcript
 from agent.settings import Settings
+from tests import factories as make
 from tests.calls import media
 
 WINBACK = [sys.executable, "-c", "from agent.cli import main; main()"]
@@ -68,8 +69,7 @@ def worker_env(values: dict[str, Any]) -> dict[str, str]:
 
 def seed_account(store: Store) -> None:
     with store.session() as session:
-        tenant = get_or_create_tenant(session, "default")
-        session.add(Account(tenant_id=tenant.id, external_id=ACCOUNT, name="Bäckerei Huber"))
+        make.account(session, make.tenant(session), ACCOUNT, name="Bäckerei Huber")
 
 
 def upload_tone(store: Store, settings: Settings, folder: Path, index: int) -> str:

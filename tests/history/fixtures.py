@@ -14,31 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from agent.crm.db import Store, get_or_create_tenant
-from agent.crm.models import (
-    Account,
-    AccountStatus,
-    CallNote,
-    CallOutcome,
-    ChurnReason,
-    ChurnReasonLabel,
-    Contact,
-    Language,
-    Note,
-    NoteKind,
-    NoteStatus,
-    Order,
-    OrderLine,
-    Role,
-    User,
-)
+from agent.crm.db import Store
+from agent.crm.models import AccountStatus, CallOutcome, ChurnReason, Language, NoteKind, NoteStatus
 from agent.history.index import HistoryIndex, make_client
 from agent.settings import Settings, get_settings
+from tests import factories as make
 
 AS_OF = date(2026, 11, 2)
 INJECTION = (
@@ -80,187 +64,76 @@ class Crm:
     last_order: int
 
 
-def _order(session, tenant_id: int, account: Account, ext: str, day: date, lines) -> Order:  # type: ignore[no-untyped-def]
-    order = Order(
-        tenant_id=tenant_id,
-        account_id=account.id,
-        external_id=ext,
-        order_date=datetime.combine(day, datetime.min.time()),
-        total_amount=sum((Decimal(q) * Decimal(p) for _, _, q, p in lines), Decimal(0)),
-    )
-    for no, (sku, desc, qty, price) in enumerate(lines, start=1):
-        order.lines.append(
-            OrderLine(
-                line_no=no,
-                sku=sku,
-                description=desc,
-                quantity=float(qty),
-                unit_price=Decimal(price),
-                amount=Decimal(qty) * Decimal(price),
-            )
-        )
-    session.add(order)
-    session.flush()
-    return order
-
-
 def build_crm(store: Store) -> Crm:
     """Write the small test CRM and return the ids of its rows."""
     with store.session() as s:
-        acme = get_or_create_tenant(s, "acme")
-        other = get_or_create_tenant(s, "other")
-        rep = User(tenant_id=acme.id, username="j.wagner", name="Jan Wagner", role=Role.rep)
-        s.add(rep)
-        s.flush()
-        de = Account(
-            tenant_id=acme.id,
-            external_id="K-100",
-            name="Meier Drehteile GmbH",
-            city="Bremen",
-            language=Language.de,
-            owner_id=rep.id,
+        acme = make.tenant(s, "acme")
+        other = make.tenant(s, "other")
+        rep = make.user(s, acme, "j.wagner", name="Jan Wagner")
+        de = make.account(
+            s, acme, "K-100", name="Meier Drehteile GmbH", city="Bremen",
+            language=Language.de, owner_id=rep.id,
+        )  # fmt: skip
+        en = make.account(
+            s, acme, "K-200", name="Midlands Tools Ltd", city="Leeds", language=Language.en
         )
-        en = Account(
-            tenant_id=acme.id,
-            external_id="K-200",
-            name="Midlands Tools Ltd",
-            city="Leeds",
-            language=Language.en,
-        )
-        empty = Account(
-            tenant_id=acme.id, external_id="K-300", name="Leer GmbH", language=Language.de
-        )
-        insolvent = Account(
-            tenant_id=acme.id,
-            external_id="K-400",
-            name="Pleite KG",
-            language=Language.de,
+        empty = make.account(s, acme, "K-300", name="Leer GmbH", language=Language.de)
+        insolvent = make.account(
+            s, acme, "K-400", name="Pleite KG", language=Language.de,
             status=AccountStatus.insolvent,
             status_reason="Insolvenzverfahren eröffnet am 01.06.2026",
+        )  # fmt: skip
+        foreign = make.account(s, other, "K-100", name="Fremd AG", language=Language.de)
+        make.contact(
+            s, de, "Susanne Pfeiffer", title="Einkaufsleiterin", phone="+49 421 555 12",
+            is_primary=True,
+        )  # fmt: skip
+        make.contact(s, en, "Mark Turner", title="Buyer", is_primary=True)
+        screws = ("VB-1001", "Sechskantschraube DIN 933 M8x30")
+        cutter = ("ZW-2003", "VHM-Schaftfräser 10 mm")
+        make.order(s, de, "A-2024-1", date(2024, 3, 4), [(*screws, 10, "18.40")])
+        make.order(
+            s, de, "A-2024-2", date(2024, 9, 12), [(*screws, 20, "18.40"), (*cutter, 5, "64.20")]
         )
-        foreign = Account(
-            tenant_id=other.id, external_id="K-100", name="Fremd AG", language=Language.de
-        )
-        s.add_all([de, en, empty, insolvent, foreign])
-        s.flush()
-        s.add(
-            Contact(
-                tenant_id=acme.id,
-                account_id=de.id,
-                name="Susanne Pfeiffer",
-                title="Einkaufsleiterin",
-                phone="+49 421 555 12",
-                is_primary=True,
-            )
-        )
-        s.add(
-            Contact(
-                tenant_id=acme.id,
-                account_id=en.id,
-                name="Mark Turner",
-                title="Buyer",
-                is_primary=True,
-            )
-        )
-        _order(
+        last = make.order(s, de, "A-2025-1", date(2025, 5, 20), [(*cutter, 3, "64.20")])
+        make.order(
             s,
-            acme.id,
-            de,
-            "A-2024-1",
-            date(2024, 3, 4),
-            [("VB-1001", "Sechskantschraube DIN 933 M8x30", 10, "18.40")],
-        )
-        _order(
-            s,
-            acme.id,
-            de,
-            "A-2024-2",
-            date(2024, 9, 12),
-            [
-                ("VB-1001", "Sechskantschraube DIN 933 M8x30", 20, "18.40"),
-                ("ZW-2003", "VHM-Schaftfräser 10 mm", 5, "64.20"),
-            ],
-        )
-        last = _order(
-            s,
-            acme.id,
-            de,
-            "A-2025-1",
-            date(2025, 5, 20),
-            [("ZW-2003", "VHM-Schaftfräser 10 mm", 3, "64.20")],
-        )
-        _order(
-            s,
-            acme.id,
             en,
             "B-2025-1",
             date(2025, 2, 3),
             [("SM-3001", "Cutting disc 125 mm, 25 pcs", 4, "29.90")],
         )
-        _order(
-            s,
-            acme.id,
-            insolvent,
-            "C-2024-1",
-            date(2024, 1, 10),
-            [("VB-1004", "Mutter M8", 5, "14.20")],
+        make.order(
+            s, insolvent, "C-2024-1", date(2024, 1, 10), [("VB-1004", "Mutter M8", 5, "14.20")]
         )
-        complaint = Note(
-            tenant_id=acme.id,
-            account_id=de.id,
-            kind=NoteKind.complaint,
-            occurred_at=datetime(2025, 4, 2, 10, 0),
-            subject="Lieferverzug",
-            body="Frau Pfeiffer beschwert sich: Lieferung zu Auftrag A-2024-2 kam "
+        complaint = make.note(
+            s, de,
+            "Frau Pfeiffer beschwert sich: Lieferung zu Auftrag A-2024-2 kam "
             "12 Tage zu spät und unvollständig. Kunde droht zu wechseln.",
+            datetime(2025, 4, 2, 10, 0), kind=NoteKind.complaint, subject="Lieferverzug",
+        )  # fmt: skip
+        injection = make.note(
+            s, de, INJECTION, datetime(2025, 6, 1, 9, 0), kind=NoteKind.note, subject="Rückruf"
         )
-        injection = Note(
-            tenant_id=acme.id,
-            account_id=de.id,
-            kind=NoteKind.note,
-            occurred_at=datetime(2025, 6, 1, 9, 0),
-            subject="Rückruf",
-            body=INJECTION,
-        )
-        en_note = Note(
-            tenant_id=acme.id,
-            account_id=en.id,
-            kind=NoteKind.email,
-            occurred_at=datetime(2025, 3, 1, 9, 0),
-            subject="Price increase",
-            body="Mark Turner wrote that the price increase is not acceptable and "
+        make.note(
+            s, en,
+            "Mark Turner wrote that the price increase is not acceptable and "
             "asks for special terms.",
-        )
-        foreign_note = Note(
-            tenant_id=other.id,
-            account_id=foreign.id,
-            kind=NoteKind.complaint,
-            occurred_at=datetime(2025, 4, 2, 10, 0),
-            subject="Lieferverzug",
-            body="GEHEIM: Lieferung kam zu spät, Kunde droht zu wechseln.",
-        )
-        s.add_all([complaint, injection, en_note, foreign_note])
-        s.flush()
-        call = CallNote(
-            tenant_id=acme.id,
-            account_id=de.id,
-            call_date=date(2025, 10, 1),
-            status=NoteStatus.approved,
+            datetime(2025, 3, 1, 9, 0), kind=NoteKind.email, subject="Price increase",
+        )  # fmt: skip
+        foreign_note = make.note(
+            s, foreign, "GEHEIM: Lieferung kam zu spät, Kunde droht zu wechseln.",
+            datetime(2025, 4, 2, 10, 0), kind=NoteKind.complaint, subject="Lieferverzug",
+        )  # fmt: skip
+        call = make.call_note(
+            s, de, call_date=date(2025, 10, 1), status=NoteStatus.approved,
             outcome=CallOutcome.not_now,
             summary="Frau Pfeiffer: zu viele verspätete Lieferungen, will erst Verbesserung sehen.",
-        )
-        s.add(call)
-        s.flush()
-        s.add(
-            ChurnReasonLabel(
-                tenant_id=acme.id,
-                account_id=de.id,
-                call_note_id=call.id,
-                code=ChurnReason.delivery_reliability,
-                evidence="zu viele verspätete Lieferungen",
-                confidence=0.9,
-            )
-        )
+        )  # fmt: skip
+        make.reason(
+            s, call, ChurnReason.delivery_reliability, "zu viele verspätete Lieferungen",
+            confidence=0.9,
+        )  # fmt: skip
         return Crm(
             acme=acme.id,
             other=other.id,

@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel, Field
 
 from agent.llm import generate_structured, get_chat_model, usage_log
-from agent.llm.local import LlamaCppChatModel
+from agent.llm.local import LlamaCppChatModel, load_llama
 from agent.settings import Settings, configure
 
 pytestmark = [pytest.mark.local_model, pytest.mark.slow]
@@ -43,6 +43,11 @@ def smol_model(request: pytest.FixtureRequest, **overrides: Any) -> LlamaCppChat
     model = get_chat_model(smol_settings(request, **overrides))
     assert isinstance(model, LlamaCppChatModel)
     return model
+
+
+def loaded_llama(model: LlamaCppChatModel) -> Any:
+    """The ``llama_cpp.Llama`` ``model`` runs on: loaded once per process and configuration."""
+    return load_llama(model.model_path, model.n_ctx, model.n_threads, model.prompt_cache_mb)
 
 
 def count_restores(llama: Any) -> list[int]:
@@ -103,8 +108,8 @@ def test_prompt_cache_resumes_from_a_cached_prefix_without_changing_answers(
     common = {"chat_max_tokens": 24}
     cached = smol_model(request, **common, local_prompt_cache_mb=256)
     plain = smol_model(request, **common, local_prompt_cache_mb=0)
-    llama = cached._llama()
-    assert llama is not plain._llama() and llama.cache is not None
+    llama = loaded_llama(cached)
+    assert llama is not loaded_llama(plain) and llama.cache is not None
     loads = count_restores(llama)
     system_a = "You are a helpful assistant for a hardware wholesaler. " * 6
     system_b = "You translate short German sentences into English. " * 6
@@ -122,7 +127,7 @@ def test_prompt_cache_resumes_from_a_cached_prefix_without_changing_answers(
 def test_prompt_cache_keeps_within_its_capacity(request: pytest.FixtureRequest) -> None:
     """Saved states carry no logits copy (300 MB each for Qwen), and the LRU counts all."""
     model = smol_model(request, local_prompt_cache_mb=12)
-    llama = model._llama()
+    llama = loaded_llama(model)
     for i in range(5):
         model.invoke([("system", f"Rule {i}: be brief. " * 60), ("user", "Hi.")], max_tokens=2)
         states = list(llama.cache.cache_state.values())

@@ -8,44 +8,28 @@ from decimal import Decimal
 
 import pytest
 
-from agent.crm.db import Store, get_or_create_tenant
-from agent.crm.models import (
-    Account,
-    AccountStatus,
-    NextStepType,
-    Order,
-    Role,
-    Task,
-    TaskStatus,
-    User,
-)
+from agent.crm.db import Store
+from agent.crm.models import Account, AccountStatus, NextStepType, Role, TaskStatus, Tenant
+from tests import factories as make
 
 
 class Seeder:
-    """Writes rows with SQLAlchemy, each call in its own committed unit of work."""
+    """Writes rows with the factories, each call in its own committed unit of work, by id."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._numbers = itertools.count(1)
+        self.order_numbers = itertools.count(1)
 
     def tenant(self, slug: str = "acme") -> int:
         with self.store.session() as session:
-            return get_or_create_tenant(session, slug).id
+            return make.tenant(session, slug).id
 
     def user(
         self, tenant_id: int, username: str, role: Role = Role.rep, active: bool = True
     ) -> int:
         with self.store.session() as session:
-            user = User(
-                tenant_id=tenant_id,
-                username=username,
-                name=username.title(),
-                role=role,
-                active=active,
-            )
-            session.add(user)
-            session.flush()
-            return user.id
+            owner = session.get_one(Tenant, tenant_id)
+            return make.user(session, owner, username, role, active=active).id
 
     def account(
         self,
@@ -58,17 +42,11 @@ class Seeder:
         owner_id: int | None = None,
     ) -> int:
         with self.store.session() as session:
-            account = Account(
-                tenant_id=tenant_id,
-                external_id=external_id,
-                name=name or f"Kunde {external_id}",
-                status=status,
-                relationship_ease=ease,
+            return make.account(
+                session, session.get_one(Tenant, tenant_id), external_id,
+                name=name or f"Kunde {external_id}", status=status, relationship_ease=ease,
                 owner_id=owner_id,
-            )
-            session.add(account)
-            session.flush()
-            return account.id
+            ).id  # fmt: skip
 
     def order(
         self,
@@ -82,19 +60,14 @@ class Seeder:
         moment = (
             when if isinstance(when, datetime) else datetime(when.year, when.month, when.day, 12)
         )
-        number = next(self._numbers)
+        number = next(self.order_numbers)
         with self.store.session() as session:
-            session.add(
-                Order(
-                    tenant_id=tenant_id,
-                    account_id=account_id,
-                    external_id=f"{'C' if cancellation else ''}{number}",
-                    order_date=moment,
-                    is_cancellation=cancellation,
-                    # Like the importer: cancellations carry a negative total.
-                    total_amount=Decimal(str(-abs(total) if cancellation else total)),
-                )
-            )
+            make.order(
+                session, session.get_one(Account, account_id),
+                f"{'C' if cancellation else ''}{number}", moment, is_cancellation=cancellation,
+                # Like the importer: cancellations carry a negative total.
+                total_amount=Decimal(str(-abs(total) if cancellation else total)),
+            )  # fmt: skip
 
     def task(
         self,
@@ -108,22 +81,16 @@ class Seeder:
         completed: date | None = None,
     ) -> int:
         """A task agreed on ``created`` (noon UTC), due on ``due``."""
+
+        def noon(day: date) -> datetime:
+            return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+
         with self.store.session() as session:
-            task = Task(
-                tenant_id=tenant_id,
-                account_id=account_id,
-                type=type,
-                description=type.value,
-                due_date=due,
-                status=status,
-                created_at=datetime(created.year, created.month, created.day, 12, tzinfo=UTC),
-                completed_at=None
-                if completed is None
-                else datetime(completed.year, completed.month, completed.day, 12, tzinfo=UTC),
-            )
-            session.add(task)
-            session.flush()
-            return task.id
+            return make.task(
+                session, session.get_one(Account, account_id), type, type.value, due_date=due,
+                status=status, created_at=noon(created),
+                completed_at=None if completed is None else noon(completed),
+            ).id  # fmt: skip
 
 
 @pytest.fixture

@@ -13,42 +13,27 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import text
 
 from agent.audio_store import LocalAudioStore
-from agent.crm.db import Store, get_or_create_tenant
+from agent.crm.db import Store
 from agent.crm.models import (
-    Account,
-    AuditEvent,
-    CallNote,
     CallOutcome,
-    CallRecording,
     ChurnReason,
-    ChurnReasonLabel,
-    ConsentMethod,
-    ConsentRecord,
-    Contact,
     NextStepType,
-    Note,
     NoteStatus,
-    Order,
-    OrderLine,
     PipelineJob,
     RecordingStatus,
-    StoredBrief,
-    Task,
     TenantExample,
-    Transcript,
-    TranscriptSegment,
 )
 from agent.embeddings import WinbackEmbeddings
 from agent.history.index import HistoryIndex, make_client
 from agent.history.sync import sync_account
 from agent.settings import Settings
 from agent.testing import FakeEmbeddings
+from tests import factories as make
 
 NAME = "Anna Schmidt"
 EMAIL = "anna.schmidt@mueller-mb.de"
@@ -90,186 +75,64 @@ def seed(store: Store, settings: Settings) -> Seeded:
     control_audio = audio.put(io.BytesIO(b"control " + CONTROL.encode()), max_bytes=10_000)
     now = datetime.now(UTC)
     with store.session() as s:
-        tenant = get_or_create_tenant(s, "default")
-        acc = Account(
-            tenant_id=tenant.id,
-            external_id="K-1",
+        tenant = make.tenant(s, "default")
+        acc = make.account(
+            s,
+            tenant,
+            "K-1",
             name=COMPANY,
             city="Zwickau",
             status_reason=f"Rückruf von {NAME} abwarten",
         )
-        ctl = Account(tenant_id=tenant.id, external_id="K-2", name="Vogel Bau KG")
-        s.add_all([acc, ctl])
-        s.flush()
-        anna = Contact(
-            tenant_id=tenant.id,
-            account_id=acc.id,
-            external_id="C-1",
-            name=NAME,
-            email=EMAIL,
-            phone=PHONE,
+        ctl = make.account(s, tenant, "K-2", name="Vogel Bau KG")
+        anna = make.contact(s, acc, NAME, external_id="C-1", email=EMAIL, phone=PHONE)
+        make.contact(s, acc, OTHER_CONTACT, external_id="C-2")
+        clara = make.contact(s, ctl, CONTROL, external_id="C-9")
+        make.order(s, acc, "O-1", datetime(2024, 3, 1), [("X1", "Fräser", 4, "300")])
+        make.note(
+            s, acc, f"{NAME} bittet um Erstattung auf IBAN {IBAN}, erreichbar unter {PHONE}.",
+            datetime(2025, 1, 10), contact_id=anna.id, external_id="N-1", subject="Zahlung",
+        )  # fmt: skip
+        make.note(
+            s, acc, f"Besuch bei {OTHER_CONTACT}; {NAME} war im Urlaub. Lieferzeit zu lang.",
+            datetime(2025, 2, 1), external_id="N-2",
+        )  # fmt: skip
+        make.note(
+            s, ctl, f"Telefonat mit {CONTROL} über Preise.", datetime(2025, 2, 1), external_id="N-9"
         )
-        bernd = Contact(
-            tenant_id=tenant.id, account_id=acc.id, external_id="C-2", name=OTHER_CONTACT
-        )
-        clara = Contact(tenant_id=tenant.id, account_id=ctl.id, external_id="C-9", name=CONTROL)
-        s.add_all([anna, bernd, clara])
-        s.flush()
-        order = Order(
-            tenant_id=tenant.id,
-            account_id=acc.id,
-            external_id="O-1",
-            order_date=datetime(2024, 3, 1),
-            total_amount=Decimal("1200.00"),
-        )
-        s.add(order)
-        s.flush()
-        s.add(
-            OrderLine(
-                order_id=order.id,
-                line_no=1,
-                sku="X1",
-                description="Fräser",
-                quantity=4,
-                unit_price=Decimal("300"),
-                amount=Decimal("1200.00"),
-            )
-        )
-        s.add_all(
-            [
-                Note(
-                    tenant_id=tenant.id,
-                    account_id=acc.id,
-                    contact_id=anna.id,
-                    external_id="N-1",
-                    occurred_at=datetime(2025, 1, 10),
-                    subject="Zahlung",
-                    body=f"{NAME} bittet um Erstattung auf IBAN {IBAN}, erreichbar unter {PHONE}.",
-                ),
-                Note(
-                    tenant_id=tenant.id,
-                    account_id=acc.id,
-                    external_id="N-2",
-                    occurred_at=datetime(2025, 2, 1),
-                    body=f"Besuch bei {OTHER_CONTACT}; {NAME} war im Urlaub. Lieferzeit zu lang.",
-                ),
-                Note(
-                    tenant_id=tenant.id,
-                    account_id=ctl.id,
-                    external_id="N-9",
-                    occurred_at=datetime(2025, 2, 1),
-                    body=f"Telefonat mit {CONTROL} über Preise.",
-                ),
-            ]
-        )
-        consent = ConsentRecord(
-            tenant_id=tenant.id,
-            account_id=acc.id,
-            contact_id=anna.id,
-            given_by=NAME,
-            method=ConsentMethod.verbal_at_call_start,
-            given_at=now - timedelta(days=1),
-            text_version="de-2025.1",
-        )
-        ctl_consent = ConsentRecord(
-            tenant_id=tenant.id,
-            account_id=ctl.id,
-            contact_id=clara.id,
-            given_by=CONTROL,
-            method=ConsentMethod.verbal_at_call_start,
-            given_at=now - timedelta(days=1),
-            text_version="de-2025.1",
-        )
-        s.add_all([consent, ctl_consent])
-        s.flush()
-        rec = CallRecording(
-            tenant_id=tenant.id,
-            account_id=acc.id,
-            contact_id=anna.id,
-            consent_id=consent.id,
-            storage_key=original.key,
-            original_filename=f"{NAME}.wav",
-            content_sha256=original.sha256,
-            size_bytes=original.size_bytes,
-            call_date=date(2025, 3, 3),
-            status=RecordingStatus.analyzed,
-        )
-        ctl_rec = CallRecording(
-            tenant_id=tenant.id,
-            account_id=ctl.id,
-            contact_id=clara.id,
-            consent_id=ctl_consent.id,
-            storage_key=control_audio.key,
-            content_sha256=control_audio.sha256,
-            size_bytes=control_audio.size_bytes,
-            status=RecordingStatus.analyzed,
-        )
-        s.add_all([rec, ctl_rec])
-        s.flush()
+        consent = make.consent(s, acc, NAME, now - timedelta(days=1), contact_id=anna.id)
+        ctl_consent = make.consent(s, ctl, CONTROL, now - timedelta(days=1), contact_id=clara.id)
+        rec = make.recording(
+            s, acc, consent, original.sha256, original.size_bytes, contact_id=anna.id,
+            storage_key=original.key, original_filename=f"{NAME}.wav",
+            call_date=date(2025, 3, 3), status=RecordingStatus.analyzed,
+        )  # fmt: skip
+        make.recording(
+            s, ctl, ctl_consent, control_audio.sha256, control_audio.size_bytes,
+            contact_id=clara.id, storage_key=control_audio.key, status=RecordingStatus.analyzed,
+        )  # fmt: skip
         s.add(
             PipelineJob(
                 recording_id=rec.id, step="decode", details={"normalised_key": normalised.key}
             )
         )
-        tr = Transcript(
-            tenant_id=tenant.id,
-            account_id=acc.id,
-            recording_id=rec.id,
-            language="de",
-            text=f"Guten Tag, hier {NAME}. Meine IBAN ist {IBAN}.",
-        )
-        s.add(tr)
-        s.flush()
-        s.add_all(
-            [
-                TranscriptSegment(
-                    transcript_id=tr.id,
-                    idx=0,
-                    start_s=0,
-                    end_s=2,
-                    speaker="customer",
-                    text=f"Guten Tag, hier {NAME}.",
-                ),
-                TranscriptSegment(
-                    transcript_id=tr.id,
-                    idx=1,
-                    start_s=2,
-                    end_s=5,
-                    speaker="customer",
-                    text=f"Meine IBAN ist {IBAN}.",
-                ),
-            ]
-        )
-        note = CallNote(
-            tenant_id=tenant.id,
-            account_id=acc.id,
-            recording_id=rec.id,
-            transcript_id=tr.id,
-            status=NoteStatus.approved,
-            language="de",
-            outcome=CallOutcome.follow_up,
+        tr = make.transcript(
+            s, rec, [(0, 2, "customer", f"Guten Tag, hier {NAME}."),
+                     (2, 5, "customer", f"Meine IBAN ist {IBAN}.")],
+        )  # fmt: skip
+        note = make.call_note(
+            s, acc, recording_id=rec.id, transcript_id=tr.id, status=NoteStatus.approved,
+            language="de", outcome=CallOutcome.follow_up,
             summary=f"{NAME} beklagt lange Lieferzeiten; Rückruf unter {PHONE}.",
             analysis={"evidence": [f"hier {NAME}"], "email": EMAIL},
-        )
-        s.add(note)
-        s.flush()
-        s.add(
-            ChurnReasonLabel(
-                tenant_id=tenant.id,
-                account_id=acc.id,
-                call_note_id=note.id,
-                code=ChurnReason.delivery_speed,
-                evidence=f"{NAME}: zu langsam",
-            )
-        )
-        s.add(
-            Task(
-                tenant_id=tenant.id,
-                account_id=acc.id,
-                call_note_id=note.id,
-                type=NextStepType.schedule_call,
-                description=f"{NAME} zurückrufen ({EMAIL})",
-            )
+        )  # fmt: skip
+        make.reason(s, note, ChurnReason.delivery_speed, f"{NAME}: zu langsam")
+        make.task(
+            s,
+            acc,
+            NextStepType.schedule_call,
+            f"{NAME} zurückrufen ({EMAIL})",
+            call_note_id=note.id,
         )
         s.add(  # a sentence the approval taught the classifier
             TenantExample(
@@ -278,38 +141,17 @@ def seed(store: Store, settings: Settings) -> Seeded:
                 context="", language="de", speaker="customer",
             )
         )  # fmt: skip
-        s.add(
-            StoredBrief(
-                tenant_id=tenant.id,
-                account_id=acc.id,
-                version=1,
-                language="de",
-                content={"opening": f"Hallo {NAME}"},
-                markdown=f"# Brief\nAnsprechpartnerin {NAME}",
-            )
+        make.brief(
+            s, acc, {"opening": f"Hallo {NAME}"}, markdown=f"# Brief\nAnsprechpartnerin {NAME}"
         )
-        s.add(
-            AuditEvent(
-                tenant_id=tenant.id,
-                actor_label="manager",
-                action="call_note.edit",
-                object_type="call_note",
-                object_id=str(note.id),
-                before={"summary": "alt"},
-                after={"summary": f"{NAME} beklagt ..."},
-            )
-        )
-        s.add(
-            AuditEvent(
-                tenant_id=tenant.id,
-                actor_label="manager",
-                action="account.status",
-                object_type="account",
-                object_id=str(acc.id),
-                before={"status_reason": None},
-                after={"status_reason": f"{NAME} ruft zurück"},
-            )
-        )
+        make.audit_event(
+            s, tenant, "call_note.edit", note,
+            before={"summary": "alt"}, after={"summary": f"{NAME} beklagt ..."},
+        )  # fmt: skip
+        make.audit_event(
+            s, tenant, "account.status", acc,
+            before={"status_reason": None}, after={"status_reason": f"{NAME} ruft zurück"},
+        )  # fmt: skip
         ids = (tenant.id, acc.id, ctl.id)
     index = make_index(settings)
     with store.session() as s:

@@ -14,6 +14,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from agent.clock import ManualClock
 from agent.crm.db import open_store
 from agent.jobs.queue import forget_queues
 from agent.settings import Settings
@@ -39,8 +40,9 @@ def world(app_settings: Settings) -> World:
 
 
 @pytest.fixture
-def client(app_settings: Settings, world: World) -> Iterator[TestClient]:
-    with TestClient(create_app(app_settings)) as test_client:
+def client(app_settings: Settings, world: World, clock: ManualClock) -> Iterator[TestClient]:
+    """The app on a manual clock: no login-limit window ends in the middle of a test."""
+    with TestClient(create_app(app_settings, clock)) as test_client:
         yield test_client
     forget_queues()
 

@@ -20,18 +20,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
+from agent.clock import ManualClock
 from agent.settings import Settings
 from api.app import create_app
-from tests.api.conftest import away_from_a_minute_boundary, bearer
+from tests.api.conftest import bearer
 from tests.api.world import PASSWORD, World
 from tests.calls import media
 from tests.security.conftest import LiveServer
-
-
-@pytest.fixture(autouse=True)
-def _steady_window() -> None:
-    away_from_a_minute_boundary()
-
 
 SMALL = {
     "login_limit_per_ip": 10,
@@ -60,9 +55,9 @@ def login(client: Any, username: str, password: str = "wrong password", **header
 
 
 def test_one_attacker_cannot_lock_a_user_out_elsewhere(
-    app_settings: Settings, world: World
+    app_settings: Settings, world: World, clock: ManualClock
 ) -> None:
-    app = create_app(limited(app_settings))
+    app = create_app(limited(app_settings), clock)
     attacker = from_address(app, "203.0.113.66")
     statuses = [login(attacker, "rep1").status_code for _ in range(30)]
     assert statuses[:3] == [401] * 3 and set(statuses[3:]) == {429}
@@ -73,9 +68,9 @@ def test_one_attacker_cannot_lock_a_user_out_elsewhere(
 
 
 def test_distributed_guessing_meets_the_slower_global_backoff(
-    app_settings: Settings, world: World
+    app_settings: Settings, world: World, clock: ManualClock
 ) -> None:
-    app = create_app(limited(app_settings))
+    app = create_app(limited(app_settings), clock)
     bots = (from_address(app, f"203.0.113.{n}") for n in itertools.count(1))
     statuses = [login(next(bots), "rep2").status_code for _ in range(7)]
     assert statuses == [401] * 6 + [429]  # 6 failures an hour for one user, from anywhere
@@ -91,8 +86,10 @@ def test_the_global_limit_must_be_out_of_one_clients_reach(app_settings: Setting
         Settings(**{**SMALL, "login_limit_global_per_hour": 4})
 
 
-def test_ipv6_clients_count_by_their_64_network(app_settings: Settings, world: World) -> None:
-    app = create_app(limited(app_settings, login_limit_per_ip=3))
+def test_ipv6_clients_count_by_their_64_network(
+    app_settings: Settings, world: World, clock: ManualClock
+) -> None:
+    app = create_app(limited(app_settings, login_limit_per_ip=3), clock)
     statuses = [
         login(from_address(app, f"2001:db8:1:2::{n:x}"), f"guess{n}").status_code
         for n in range(1, 6)
@@ -101,9 +98,9 @@ def test_ipv6_clients_count_by_their_64_network(app_settings: Settings, world: W
 
 
 def test_forwarded_for_is_ignored_without_trusted_proxies(
-    app_settings: Settings, world: World
+    app_settings: Settings, world: World, clock: ManualClock
 ) -> None:
-    app = create_app(limited(app_settings, login_limit_per_ip=3))
+    app = create_app(limited(app_settings, login_limit_per_ip=3), clock)
     local = from_address(app, "127.0.0.1")
     statuses = [
         login(local, f"guess{n}", **{"X-Forwarded-For": f"192.0.2.{n}"}).status_code
@@ -113,9 +110,9 @@ def test_forwarded_for_is_ignored_without_trusted_proxies(
 
 
 def test_a_trusted_proxy_supplies_the_client_address_and_scheme(
-    app_settings: Settings, world: World
+    app_settings: Settings, world: World, clock: ManualClock
 ) -> None:
-    app = create_app(limited(app_settings, trusted_proxies=["10.0.0.2"]))
+    app = create_app(limited(app_settings, trusted_proxies=["10.0.0.2"]), clock)
     proxy = from_address(app, "10.0.0.2")
     behind = [
         login(proxy, "rep1", **{"X-Forwarded-For": f"192.0.2.{n}"}).status_code for n in range(5)
@@ -155,12 +152,12 @@ def test_real_server_does_not_trust_forwarded_for_from_loopback(
 
 
 def test_counters_are_shared_by_web_processes_without_redis(
-    app_settings: Settings, world: World
+    app_settings: Settings, world: World, clock: ManualClock
 ) -> None:
     settings = limited(app_settings)
     assert settings.queue_backend == "sqlite"
-    web1 = from_address(create_app(settings), "203.0.113.5")
-    web2 = from_address(create_app(settings), "203.0.113.5")
+    web1 = from_address(create_app(settings, clock), "203.0.113.5")
+    web2 = from_address(create_app(settings, clock), "203.0.113.5")
     assert [login(web1, "rep1").status_code for _ in range(3)] == [401] * 3
     assert login(web2, "rep1").status_code == 429
 
@@ -178,9 +175,9 @@ def distinct_calls(tmp_path: Path) -> Iterator[bytes]:
 
 
 def test_failed_uploads_do_not_count_toward_the_upload_limit(
-    app_settings: Settings, world: World, distinct_calls: Iterator[bytes]
+    app_settings: Settings, world: World, distinct_calls: Iterator[bytes], clock: ManualClock
 ) -> None:
-    app = create_app(app_settings.model_copy(update={"upload_limit_per_hour": 2}))
+    app = create_app(app_settings.model_copy(update={"upload_limit_per_hour": 2}), clock)
     client = TestClient(app)
     url = f"/api/accounts/{world.objects['rep1'].account}/recordings"
     consent = {"given_by": "Frau Huber", "method": "written",

@@ -11,21 +11,19 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from typer.testing import CliRunner
 
 from agent.auth import create_token, set_password
-from agent.cli import app as cli
+from agent.clock import ManualClock
 from agent.crm.db import open_store
 from agent.crm.models import ApiToken, UserSession
 from agent.errors import NotFoundError
 from agent.settings import Settings
 from api.app import create_app
-from api.deps import forget_principals
+from api.deps import PRINCIPAL_TTL_S, forget_principals
 from api.security import COOKIE_NAME
 from tests.api.conftest import bearer, login
 from tests.api.world import World
-
-runner = CliRunner()
+from tests.conftest import Cli
 
 
 def stolen(settings: Settings, cookie: str) -> TestClient:
@@ -66,13 +64,13 @@ def test_a_password_change_ends_every_session(client: TestClient, app_settings: 
 
 
 def test_deactivation_ends_sessions_and_tokens(
-    client: TestClient, world: World, app_settings: Settings
+    client: TestClient, world: World, app_settings: Settings, cli: Cli
 ) -> None:
     login(client, "rep1")
     cookie = client.cookies[COOKIE_NAME]
-    r = runner.invoke(cli, ["users", "deactivate", "rep1", "--db", app_settings.db_url,
-                            "--tenant", "acme"])  # fmt: skip
-    assert r.exit_code == 0, r.output
+    r = cli(["users", "deactivate", "rep1", "--db", app_settings.db_url,
+             "--tenant", "acme"])  # fmt: skip
+    assert r.code == 0, r.output
     assert "1 session" in r.output and "1 API token" in r.output
     forget_principals()  # the CLI is another process: PRINCIPAL_TTL_S at the latest
     fresh = stolen(app_settings, cookie)
@@ -125,27 +123,39 @@ def test_ending_one_other_session_keeps_this_one(
 
 
 def test_sessions_and_revoke_token_on_the_command_line(
-    client: TestClient, world: World, app_settings: Settings
+    client: TestClient, world: World, app_settings: Settings, cli: Cli
 ) -> None:
     login(client, "rep1")
     db = ["--db", app_settings.db_url, "--tenant", "acme"]
-    r = runner.invoke(cli, ["users", "sessions", "rep1", *db])
-    assert r.exit_code == 0, r.output
+    r = cli(["users", "sessions", "rep1", *db])
+    assert r.code == 0, r.output
     assert "testclient" in r.output and "tests" in r.output  # the session and the token
-    r = runner.invoke(cli, ["users", "revoke-token", "rep1", "tests", *db])
-    assert r.exit_code == 0 and "Revoked 1" in r.output, r.output
+    r = cli(["users", "revoke-token", "rep1", "tests", *db])
+    assert r.code == 0 and "Revoked 1" in r.output, r.output
     forget_principals()
     assert client.get("/api/me", headers=bearer(world, "rep1")).status_code == 401
     assert client.get("/api/me").status_code == 200  # the browser session is another matter
-    r = runner.invoke(cli, ["users", "sessions", "rep1", "--end-all", *db])
-    assert r.exit_code == 0 and "Ended 1" in r.output, r.output
+    r = cli(["users", "sessions", "rep1", "--end-all", *db])
+    assert r.code == 0 and "Ended 1" in r.output, r.output
     forget_principals()
     assert client.get("/api/me").status_code == 401
-    r = runner.invoke(cli, ["users", "revoke-token", "rep1", "no-such-token", *db])
+    r = cli(["users", "revoke-token", "rep1", "no-such-token", *db])
     assert isinstance(r.exception, NotFoundError)  # exit code 4 through winback's main()
 
 
-def test_api_tokens_expire(client: TestClient, world: World, app_settings: Settings) -> None:
+def test_a_session_ends_when_its_hours_are_over(
+    client: TestClient, app_settings: Settings, clock: ManualClock
+) -> None:
+    login(client, "rep1")
+    clock.advance(app_settings.session_hours * 3600 - 1)
+    assert client.get("/api/me").status_code == 200
+    clock.advance(PRINCIPAL_TTL_S)  # past the expiry, and past the cache of recently seen users
+    assert client.get("/api/me").status_code == 401
+
+
+def test_api_tokens_expire(
+    client: TestClient, world: World, app_settings: Settings, cli: Cli
+) -> None:
     store = open_store(app_settings.db_url)
     token = create_token(store, "acme", "rep2", "crm-sync", days=30)
     with store.session() as session:
@@ -162,6 +172,6 @@ def test_api_tokens_expire(client: TestClient, world: World, app_settings: Setti
     fresh = TestClient(create_app(app_settings))
     r = fresh.get("/api/me", headers=headers)
     assert r.status_code == 401 and "expired" in r.json()["detail"]
-    r = runner.invoke(cli, ["users", "token", "rep2", "--name", "x", "--days", "0",
-                            "--db", app_settings.db_url, "--tenant", "acme"])  # fmt: skip
-    assert r.exit_code != 0
+    r = cli(["users", "token", "rep2", "--name", "x", "--days", "0",
+             "--db", app_settings.db_url, "--tenant", "acme"])  # fmt: skip
+    assert r.code != 0

@@ -45,9 +45,9 @@ def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 def test_spoken_instructions_do_not_hijack_the_analysis(settings: Settings, language: str) -> None:
     from agent.analysis.analyzer import analyzer_for
     from agent.analysis.support import claims
-    from agent.cli.eval import _transcriber
+    from agent.cli.eval import audio_transcriber
 
-    turns = _transcriber(settings)(AUDIO / f"injection_{language}.flac", language)
+    turns = audio_transcriber(settings)(AUDIO / f"injection_{language}.flac", language)
     spoken = " ".join(t.text for t in turns if t.speaker == "customer").lower()
     assert ("ki" in spoken) if language == "de" else ("ai" in spoken), spoken  # it was heard
     call = CallInput(

@@ -16,11 +16,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from agent.crm import db as crm_db
 from agent.crm.db import open_store
 from agent.crm.importers import import_orders
 from agent.crm.models import Account, Order, OrderLine
-from tests.conftest import drop_pg_database, make_pg_database
+from tests.conftest import pg_database
 
 pytestmark = pytest.mark.shared_data
 
@@ -66,13 +65,8 @@ def full_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'uci.db'}"
         return
-    admin = request.getfixturevalue("pg_admin")
-    url, name = make_pg_database(admin)
-    try:
+    with pg_database(request.getfixturevalue("pg_admin")) as url:
         yield url
-    finally:
-        crm_db.close_all()
-        drop_pg_database(admin, name)
 
 
 def test_full_uci_file(shared_dir: Path, full_db: str) -> None:
