@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from api.schemas.recordings import TranscriptOut
+from api.schemas.recordings import TRANSCRIPT_EXAMPLE, TranscriptOut
 
 _REASON: dict[str, JsonValue] = {
     "code": "delivery_reliability", "evidence": "die Lieferungen kamen ständig zu spät",
@@ -141,21 +141,7 @@ class NoteDetail(NoteOut):
                     "recording_id": "3f9a0c2e5b7d4e1f8a6b0c9d2e4f6a8b",
                     "created_at": "2026-11-20T10:26:41",
                     "ai_generated": ["summary", "churn_reasons", "outcome", "next_steps"],
-                    "transcript": {
-                        "recording_id": "3f9a0c2e5b7d4e1f8a6b0c9d2e4f6a8b",
-                        "language": "de",
-                        "duration_s": 312.4,
-                        "model": "whisper-small",
-                        "segments": [
-                            {
-                                "idx": 0,
-                                "start": 0.0,
-                                "end": 4.2,
-                                "speaker": "customer",
-                                "text": "die Lieferungen kamen ständig zu spät",
-                            }
-                        ],
-                    },
+                    "transcript": TRANSCRIPT_EXAMPLE,
                 }
             ]  # fmt: skip
         }

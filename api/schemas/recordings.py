@@ -138,6 +138,21 @@ class SegmentOut(BaseModel):
     )  # fmt: skip
 
 
+#: A transcript as the API shows it (also inside a note's example).
+TRANSCRIPT_EXAMPLE: dict[str, JsonValue] = {
+    "recording_id": "3f9a0c2e5b7d4e1f8a6b0c9d2e4f6a8b",
+    "language": "de",
+    "duration_s": 312.4,
+    "model": "whisper-small",
+    "segments": [
+        {"idx": 0, "start": 0.0, "end": 4.2, "speaker": "rep",
+         "text": "Guten Tag, hier ist Keller von Schäfer."},
+        {"idx": 1, "start": 4.2, "end": 9.0, "speaker": "customer",
+         "text": "Die Lieferungen kamen ständig zu spät."},
+    ],
+}  # fmt: skip
+
+
 class TranscriptOut(BaseModel):
     """A recording's transcript with its segments."""
 
@@ -147,24 +162,4 @@ class TranscriptOut(BaseModel):
     model: str | None
     segments: list[SegmentOut]
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "recording_id": "3f9a0c2e5b7d4e1f8a6b0c9d2e4f6a8b",
-                    "language": "de",
-                    "duration_s": 312.4,
-                    "model": "whisper-small",
-                    "segments": [
-                        {
-                            "idx": 0,
-                            "start": 0.0,
-                            "end": 4.2,
-                            "speaker": "rep",
-                            "text": "Guten Tag, hier ist Keller von Schäfer.",
-                        }
-                    ],
-                }
-            ]  # fmt: skip
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [TRANSCRIPT_EXAMPLE]})

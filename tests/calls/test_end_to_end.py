@@ -30,7 +30,7 @@ from agent.jobs.worker import embedded_worker
 from agent.settings import Settings, configure
 from tests.calls import media
 from tests.calls.conftest import stored_files
-from tests.conftest import drop_pg_database, make_pg_database
+from tests.conftest import pg_database
 
 pytestmark = [pytest.mark.local_model, pytest.mark.slow]
 
@@ -113,14 +113,8 @@ def test_five_minutes_of_silence_give_an_empty_transcript(
 
 @pytest.fixture
 def pg_url(pg_admin: str) -> Iterator[str]:
-    from agent.crm import db as crm_db
-
-    url, name = make_pg_database(pg_admin)
-    try:
+    with pg_database(pg_admin) as url:
         yield url
-    finally:
-        crm_db.close_all()
-        drop_pg_database(pg_admin, name)
 
 
 def start_worker(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.crm import db as crm_db
 from agent.jobs.queue import forget_queues
-from tests.conftest import drop_pg_database, make_pg_database
+from tests.conftest import pg_database
 from tests.faults.openai_stub import OpenAIStub
 from tests.faults.redis_server import RedisServer
 
@@ -35,12 +34,8 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 @pytest.fixture
 def pg_url(pg_admin: str) -> Iterator[str]:
     """A fresh PostgreSQL database (skipped without a server, except in CI)."""
-    url, name = make_pg_database(pg_admin)
-    try:
+    with pg_database(pg_admin) as url:
         yield url
-    finally:
-        crm_db.close_all()
-        drop_pg_database(pg_admin, name)
 
 
 @pytest.fixture(autouse=True)
