@@ -46,6 +46,7 @@ from agent.crm.db import Store
 from agent.crm.models import BriefJob, BriefJobStatus, Tenant
 from agent.errors import NotFoundError, StorageError, WinbackError
 from agent.jobs import runner
+from agent.jobs.rows import take_next_attempt
 from agent.quotas import check_brief_queue
 from agent.settings import Settings
 
@@ -251,25 +252,10 @@ def claim(
                     job, BriefJobStatus.failed, f"worker died {job.attempts} times on this job", now
                 )
                 return None
-        attempt = job.attempts + 1
-        result = session.execute(
-            update(BriefJob)
-            .where(
-                BriefJob.id == job.id,
-                BriefJob.status == job.status,
-                BriefJob.attempts == job.attempts,
-            )
-            .values(
-                status=BriefJobStatus.running,
-                attempts=attempt,
-                started_at=now,
-                heartbeat_at=now,
-                finished_at=None,
-                error=None,
-            )
-            .execution_options(synchronize_session=False)
+        attempt = take_next_attempt(
+            session, job, now, status=BriefJobStatus.running, heartbeat_at=now, error=None
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult
+        if attempt is None:  # another worker won the race
             return None
         return BriefClaim(
             job_id=job.id,

@@ -25,11 +25,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agent.crm.db import Store
 from agent.crm.models import CallRecording, JobStatus, PipelineJob, RecordingStatus
+from agent.jobs.rows import take_next_attempt
 
 log = logging.getLogger(__name__)
 
@@ -145,25 +146,10 @@ def claim(
         if job.status == JobStatus.running:
             details["reclaimed_from"] = details.get("worker")
         details.update(heartbeat_at=now.isoformat(), worker=f"{socket.gethostname()}:{os.getpid()}")
-        attempt = job.attempts + 1
-        result = session.execute(
-            update(PipelineJob)
-            .where(
-                PipelineJob.id == job.id,
-                PipelineJob.status == job.status,
-                PipelineJob.attempts == job.attempts,
-            )
-            .values(
-                status=JobStatus.running,
-                attempts=attempt,
-                started_at=now,
-                finished_at=None,
-                progress=0.0,
-                details=details,
-            )
-            .execution_options(synchronize_session=False)
+        attempt = take_next_attempt(
+            session, job, now, status=JobStatus.running, progress=0.0, details=details
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult
+        if attempt is None:
             return None  # another worker won the race
         if recording.status == RecordingStatus.queued:
             recording.status = RecordingStatus.processing
