@@ -124,16 +124,8 @@ def run_worker(settings: Settings, *, started: Callable[[], None] | None = None)
     if started is not None:
         started()
     stop = threading.Event()
-    threading.Thread(
-        target=maintenance_loop,
-        args=(stop, settings.recover_interval_s),
-        name="winback-maintenance",
-        daemon=True,
-    ).start()
-    if settings.worker_type == "thread":  # forked workers would each load their own model
-        from agent.brief.generator import start_warm_up
-
-        start_warm_up(settings)
+    # Forked workers would each load their own model: only threads warm it up.
+    _start_sweeping(settings, stop, warm_up=settings.worker_type == "thread")
     health = time.monotonic()
     try:
         while True:
@@ -144,6 +136,23 @@ def run_worker(settings: Settings, *, started: Callable[[], None] | None = None)
     finally:
         stop.set()
         huey.notify_interrupted_tasks()
+
+
+def _start_sweeping(settings: Settings, stop: threading.Event, *, warm_up: bool) -> None:
+    """Start the maintenance sweep until ``stop``; with ``warm_up`` also load the brief model.
+
+    A long-running host warms the model up so it is ready before the first rep asks.
+    """
+    threading.Thread(
+        target=maintenance_loop,
+        args=(stop, settings.recover_interval_s),
+        name="winback-maintenance",
+        daemon=True,
+    ).start()
+    if warm_up:
+        from agent.brief.generator import start_warm_up
+
+        start_warm_up(settings)
 
 
 @contextlib.contextmanager
@@ -164,16 +173,7 @@ def embedded_worker(
     consumer.start()
     stop = threading.Event()
     if sweep:
-        threading.Thread(
-            target=maintenance_loop,
-            args=(stop, settings.recover_interval_s),
-            name="winback-maintenance",
-            daemon=True,
-        ).start()
-        # A long-running host: have the brief model ready before the first rep asks.
-        from agent.brief.generator import start_warm_up
-
-        start_warm_up(settings)
+        _start_sweeping(settings, stop, warm_up=True)
     try:
         yield consumer
     finally:
