@@ -171,15 +171,20 @@ def _problem(err: Any) -> tuple[str, str, str]:
     return where, _PROBLEM_CODES.get(err["type"], "invalid_value"), str(err["msg"])
 
 
-def note_turns(session: Session, note: CallNote) -> list[Turn] | None:
-    """The turns of the note's transcript, or None when the note has none."""
-    transcript = None
+def note_transcript(session: Session, note: CallNote) -> Transcript | None:
+    """The transcript the note was drafted from (by its id, else by its recording), or None."""
     if note.transcript_id is not None:
-        transcript = session.get(Transcript, note.transcript_id)
-    elif note.recording_id is not None:
-        transcript = session.scalar(
+        return session.get(Transcript, note.transcript_id)
+    if note.recording_id is not None:
+        return session.scalar(
             select(Transcript).where(Transcript.recording_id == note.recording_id)
         )
+    return None
+
+
+def note_turns(session: Session, note: CallNote) -> list[Turn] | None:
+    """The turns of the note's transcript, or None when the note has none."""
+    transcript = note_transcript(session, note)
     if transcript is None:
         return None
     segments = [{"speaker": s.speaker, "text": s.text} for s in transcript.segments]

@@ -13,14 +13,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agent.analysis import review
 from agent.analysis.notes import EDITABLE_FIELDS, note_to_json
 from agent.audio_store import get_audio_store
 from agent.auth import Principal
-from agent.crm.models import Account, CallNote, CallRecording, Transcript, User
+from agent.crm.models import Account, CallNote, CallRecording, User
 from agent.errors import NotFoundError, ValidationError
 from agent.settings import Settings
 from api.access import get_owned
@@ -56,13 +55,7 @@ def note_detail(session: Session, note: CallNote) -> NoteDetail:
     data["created_at"] = note.created_at.isoformat() if note.created_at else None
     sources = data.get("field_sources") or {}
     data["ai_generated"] = [f for f in AI_FIELDS if sources.get(f, "ai") == "ai"]
-    transcript = None
-    if note.transcript_id is not None:
-        transcript = session.get(Transcript, note.transcript_id)
-    elif note.recording_id is not None:
-        transcript = session.scalar(
-            select(Transcript).where(Transcript.recording_id == note.recording_id)
-        )
+    transcript = review.note_transcript(session, note)
     data["transcript"] = transcript_out(transcript) if transcript else None
     return NoteDetail.model_validate(data)
 
