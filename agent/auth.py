@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from agent.clock import as_utc
 from agent.crm.db import Store, get_tenant
 from agent.crm.models import ApiToken, Role, Tenant, User
 from agent.errors import ConflictError, NotFoundError, ValidationError
@@ -210,11 +211,7 @@ def list_tokens(session: Session, user_id: int) -> list[ApiToken]:
         .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
         .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
     ).all()
-    return [row for row in rows if row.expires_at is None or _aware(row.expires_at) > now]
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)  # SQLite: naive UTC
+    return [row for row in rows if row.expires_at is None or as_utc(row.expires_at) > now]
 
 
 def create_token(
@@ -306,7 +303,7 @@ def token_principal(session: Session, token: str) -> Principal | None:
     if row is None or row.revoked_at is not None:
         return None
     now = datetime.now(UTC)
-    if row.expires_at is not None and _aware(row.expires_at) <= now:
+    if row.expires_at is not None and as_utc(row.expires_at) <= now:
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.active:

@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from agent.clock import as_utc
 from agent.crm.models import BriefJob, BriefJobStatus, CallRecording
 from agent.errors import QuotaExceededError
 from agent.settings import Settings
@@ -64,10 +65,6 @@ def check_brief_queue(session: Session, settings: Settings, user_id: int | None)
         )
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)  # SQLite: naive UTC
-
-
 def _uploads(session: Session, user_id: int, now: datetime) -> list[tuple[datetime, float]]:
     """``(uploaded at, seconds)`` of the user's recordings of the last 24 hours, oldest first."""
     rows = session.execute(
@@ -79,7 +76,7 @@ def _uploads(session: Session, user_id: int, now: datetime) -> list[tuple[dateti
         )
         .order_by(CallRecording.created_at)
     ).all()
-    return [(_aware(at), float(seconds or 0.0)) for at, seconds in rows]
+    return [(as_utc(at), float(seconds or 0.0)) for at, seconds in rows]
 
 
 def check_audio_minutes(

@@ -22,12 +22,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from agent.clock import SYSTEM, Clock
+from agent.clock import SYSTEM, Clock, as_utc
 from agent.crm.db import Store
 from agent.crm.models import User, UserSession
 
@@ -38,11 +38,6 @@ SEEN_EVERY_S = 60
 def hash_session_token(token: str) -> str:
     """The stored form of a session token (hex SHA-256)."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes even for timezone=True columns; they are UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -62,9 +57,9 @@ class SessionInfo:
         return cls(
             id=row.id,
             user_id=row.user_id,
-            created_at=_aware(row.created_at),
-            last_seen_at=_aware(row.last_seen_at),
-            expires_at=_aware(row.expires_at),
+            created_at=as_utc(row.created_at),
+            last_seen_at=as_utc(row.last_seen_at),
+            expires_at=as_utc(row.expires_at),
             user_agent=row.user_agent,
             client_ip=row.client_ip,
         )
@@ -114,12 +109,12 @@ def find_session(
     if row is None:
         return None
     now = clock.now()
-    if _aware(row.expires_at) <= now:
+    if as_utc(row.expires_at) <= now:
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         return None
-    if (now - _aware(row.last_seen_at)).total_seconds() > SEEN_EVERY_S:
+    if (now - as_utc(row.last_seen_at)).total_seconds() > SEEN_EVERY_S:
         row.last_seen_at = now
     return user, SessionInfo.of(row)
 

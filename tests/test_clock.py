@@ -32,3 +32,14 @@ def test_a_manual_clock_refuses_naive_starts_and_going_back() -> None:
         ManualClock(datetime(2026, 3, 1, 12, 0))
     with pytest.raises(ValueError, match="back"):
         ManualClock().advance(-1)
+
+
+def test_as_utc_reads_naive_database_times_as_utc_and_keeps_aware_ones() -> None:
+    from datetime import timedelta, timezone
+
+    from agent.clock import as_utc
+
+    assert as_utc(datetime(2026, 3, 1, 12, 0)) == datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    berlin = datetime(2026, 3, 1, 13, 0, tzinfo=timezone(timedelta(hours=1)))
+    assert as_utc(berlin) is berlin
+    assert as_utc(None) is None

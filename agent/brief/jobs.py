@@ -41,7 +41,7 @@ from typing import Any
 from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 
-from agent.clock import SYSTEM, Clock
+from agent.clock import SYSTEM, Clock, as_utc
 from agent.crm.db import Store
 from agent.crm.models import BriefJob, BriefJobStatus, Tenant
 from agent.errors import NotFoundError, StorageError, WinbackError
@@ -69,16 +69,9 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes even for timezone=True columns; they are UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
 def is_stale(job: BriefJob, stale_s: float, now: datetime | None = None) -> bool:
     """Whether a ``running`` job has shown no sign of life for ``stale_s`` seconds."""
-    beat = _aware(job.heartbeat_at) or _aware(job.started_at)
+    beat = as_utc(job.heartbeat_at) or as_utc(job.started_at)
     return beat is None or (now or now_utc()) - beat > timedelta(seconds=stale_s)
 
 
@@ -199,7 +192,7 @@ def _looks_lost(job: BriefJob, stale_s: float, now: datetime | None = None) -> b
     now = now or now_utc()
     if job.status == BriefJobStatus.running:
         return is_stale(job, stale_s, now)
-    created = _aware(job.created_at) or now
+    created = as_utc(job.created_at) or now
     return now - created > timedelta(seconds=stale_s)
 
 

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agent.clock import as_utc
 from agent.crm.db import Store
 from agent.crm.models import CallRecording, JobStatus, PipelineJob, RecordingStatus
 from agent.jobs.rows import take_next_attempt
@@ -43,19 +44,12 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes even for timezone=True columns; they are UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
 def heartbeat_of(job: PipelineJob) -> datetime | None:
     """The last sign of life of a running job (heartbeat, else its start)."""
     stamp = (job.details or {}).get("heartbeat_at")
     if stamp:
         return datetime.fromisoformat(stamp)
-    return _aware(job.started_at)
+    return as_utc(job.started_at)
 
 
 def is_stale(job: PipelineJob, stale_s: float, now: datetime | None = None) -> bool:
@@ -302,7 +296,7 @@ def work_to_requeue(
     created: dict[str, datetime] = {}
     for row, created_at in rows:
         by_recording.setdefault(row.recording_id, {})[row.step] = row
-        created[row.recording_id] = _aware(created_at) or now
+        created[row.recording_id] = as_utc(created_at) or now
     lost: list[tuple[str, str]] = []
     for recording_id, steps in sorted(by_recording.items()):
         ready_since = created[recording_id]
@@ -311,7 +305,7 @@ def work_to_requeue(
             if job is None:
                 break
             if job.status == JobStatus.done:
-                ready_since = _aware(job.finished_at) or ready_since
+                ready_since = as_utc(job.finished_at) or ready_since
                 continue
             retry_at = (job.details or {}).get("retry_at")
             if retry_at:
